@@ -1,0 +1,266 @@
+#include "json/parse.h"
+
+#include <simdjson.h>
+
+#include <string>
+
+namespace stepfn::json {
+namespace {
+
+// Converts a simdjson DOM element. Depth is bounded by the parser's max depth.
+Value Convert(simdjson::dom::element e) {
+  using simdjson::dom::element_type;
+  switch (e.type()) {
+    case element_type::NULL_VALUE: return Value();
+    case element_type::BOOL: return Value::Bool(e.get_bool().value_unsafe());
+    case element_type::INT64: return Value::Int(e.get_int64().value_unsafe());
+    case element_type::UINT64:
+      return Value::Double(static_cast<double>(e.get_uint64().value_unsafe()));
+    case element_type::DOUBLE: return Value::Double(e.get_double().value_unsafe());
+    case element_type::STRING: return Value::String(e.get_string().value_unsafe());
+    case element_type::ARRAY: {
+      simdjson::dom::array a = e.get_array().value_unsafe();
+      std::vector<Value> items;
+      items.reserve(a.size());
+      for (simdjson::dom::element child : a) items.push_back(Convert(child));
+      return Value::Array(std::move(items));
+    }
+    case element_type::OBJECT: {
+      simdjson::dom::object o = e.get_object().value_unsafe();
+      std::vector<Member> members;
+      members.reserve(o.size());
+      bool duplicate = false;
+      for (simdjson::dom::key_value_pair kv : o) {
+        for (const auto& m : members) {
+          if (members.size() < 64 && m.first == kv.key) duplicate = true;
+        }
+        members.emplace_back(std::string(kv.key), Convert(kv.value));
+      }
+      if (duplicate || members.size() >= 64) {
+        // Keep the last value of a repeated key, at its first position.
+        ObjectBuilder b;
+        b.Reserve(members.size());
+        if (members.size() >= 64) {
+          // Large objects: detect repeats through the index Value::Object builds.
+          Value probe = Value::Object(members);
+          bool repeats = false;
+          for (const auto& m : members) {
+            if (probe.find(m.first) != &m.second) {
+              // find() returns the indexed (last) entry; a mismatch means a repeat.
+              repeats = true;
+              break;
+            }
+          }
+          if (!repeats) return probe;
+        }
+        for (auto& m : members) b.Set(std::move(m.first), std::move(m.second));
+        return std::move(b).Build();
+      }
+      return Value::Object(std::move(members));
+    }
+  }
+  return Value();
+}
+
+struct Location {
+  size_t line = 1;
+  size_t column = 1;
+  size_t offset = 0;
+};
+
+// Finds where a document stops being valid JSON, for error messages. A small iterative
+// scanner: not fast, only run after simdjson has rejected the text.
+Location LocateError(std::string_view s) {
+  size_t i = 0;
+  auto ws = [&] {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
+  };
+  std::string stack;  // '[' or '{'
+  enum class Expect { Value, ValueOrEnd, Key, KeyOrEnd, Colon, CommaOrEnd } expect = Expect::Value;
+  bool done = false;
+  while (!done) {
+    ws();
+    if (i >= s.size()) break;
+    char c = s[i];
+    switch (expect) {
+      case Expect::Colon:
+        if (c != ':') goto fail;
+        ++i;
+        expect = Expect::Value;
+        continue;
+      case Expect::CommaOrEnd:
+        if (stack.empty()) goto fail;  // trailing content
+        if (c == ',') {
+          ++i;
+          expect = stack.back() == '{' ? Expect::Key : Expect::Value;
+          continue;
+        }
+        if ((c == ']' && stack.back() == '[') || (c == '}' && stack.back() == '{')) {
+          ++i;
+          stack.pop_back();
+          expect = Expect::CommaOrEnd;
+          if (stack.empty()) {
+            ws();
+            if (i < s.size()) goto fail;
+            done = true;
+          }
+          continue;
+        }
+        goto fail;
+      case Expect::KeyOrEnd:
+        if (c == '}') {
+          expect = Expect::CommaOrEnd;
+          continue;  // handled as an end above on the next loop
+        }
+        [[fallthrough]];
+      case Expect::Key:
+        if (c != '"') goto fail;
+        break;
+      case Expect::ValueOrEnd:
+        if (c == ']') {
+          expect = Expect::CommaOrEnd;
+          continue;
+        }
+        [[fallthrough]];
+      case Expect::Value: break;
+    }
+    // A value or key starts at i.
+    if (c == '"') {
+      size_t start = i++;
+      while (i < s.size() && s[i] != '"') {
+        unsigned char uc = static_cast<unsigned char>(s[i]);
+        if (uc < 0x20) goto fail;
+        if (s[i] == '\\') {
+          ++i;
+          if (i >= s.size()) goto fail;
+          if (s[i] == 'u') {
+            for (int k = 1; k <= 4; ++k) {
+              if (i + k >= s.size() || !isxdigit(static_cast<unsigned char>(s[i + k]))) {
+                i += k;
+                goto fail;
+              }
+            }
+            i += 4;
+          } else if (std::string_view("\"\\/bfnrt").find(s[i]) == std::string_view::npos) {
+            goto fail;
+          }
+        } else if (uc >= 0x80) {
+          // UTF-8 sequence
+          int len = (uc >= 0xF0 && uc <= 0xF4) ? 4 : (uc >= 0xE0 && uc <= 0xEF) ? 3
+                    : (uc >= 0xC2 && uc <= 0xDF) ? 2 : 0;
+          if (len == 0) goto fail;
+          for (int k = 1; k < len; ++k) {
+            if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) goto fail;
+          }
+          i += static_cast<size_t>(len - 1);
+        }
+        ++i;
+      }
+      if (i >= s.size()) {
+        i = start;
+        goto fail;
+      }
+      ++i;
+      expect = (expect == Expect::Key || expect == Expect::KeyOrEnd) ? Expect::Colon
+                                                                     : Expect::CommaOrEnd;
+    } else if (c == '{' || c == '[') {
+      stack.push_back(c);
+      ++i;
+      expect = c == '{' ? Expect::KeyOrEnd : Expect::ValueOrEnd;
+      if (stack.size() > 1000) goto fail;
+      continue;
+    } else if (c == 't' || c == 'f' || c == 'n') {
+      std::string_view word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+      if (s.substr(i, word.size()) != word) goto fail;
+      i += word.size();
+      expect = Expect::CommaOrEnd;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      if (c == '-') ++i;
+      if (i >= s.size() || !isdigit(static_cast<unsigned char>(s[i]))) goto fail;
+      if (s[i] == '0') {
+        ++i;
+      } else {
+        while (i < s.size() && isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      }
+      if (i < s.size() && s[i] == '.') {
+        ++i;
+        if (i >= s.size() || !isdigit(static_cast<unsigned char>(s[i]))) goto fail;
+        while (i < s.size() && isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      }
+      if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+        if (i >= s.size() || !isdigit(static_cast<unsigned char>(s[i]))) goto fail;
+        while (i < s.size() && isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      }
+      expect = Expect::CommaOrEnd;
+    } else {
+      goto fail;
+    }
+    if (stack.empty()) {
+      ws();
+      if (i < s.size()) goto fail;
+      done = true;
+    }
+  }
+fail:
+  Location loc;
+  loc.offset = i < s.size() ? i : s.size();
+  for (size_t k = 0; k < loc.offset; ++k) {
+    if (s[k] == '\n') {
+      ++loc.line;
+      loc.column = 1;
+    } else if ((static_cast<unsigned char>(s[k]) & 0xC0) != 0x80) {
+      ++loc.column;
+    }
+  }
+  return loc;
+}
+
+std::string Describe(simdjson::error_code code) {
+  switch (code) {
+    case simdjson::DEPTH_ERROR: return "nested too deeply";
+    case simdjson::UTF8_ERROR: return "text is not valid UTF-8";
+    case simdjson::UNCLOSED_STRING: return "unterminated string";
+    case simdjson::STRING_ERROR: return "invalid string (bad escape or control character)";
+    case simdjson::NUMBER_ERROR: return "invalid number";
+    case simdjson::T_ATOM_ERROR: return "invalid literal (expected true)";
+    case simdjson::F_ATOM_ERROR: return "invalid literal (expected false)";
+    case simdjson::N_ATOM_ERROR: return "invalid literal (expected null)";
+    case simdjson::EMPTY: return "empty document";
+    case simdjson::CAPACITY: return "document too large";
+    case simdjson::TAPE_ERROR: return "unexpected character or structure";
+    default: return simdjson::error_message(code);
+  }
+}
+
+}  // namespace
+
+Result<Value> Parse(std::string_view text, const ParseOptions& options) {
+  thread_local simdjson::dom::parser parser;
+  if (parser.max_depth() != options.max_depth) {
+    auto err = parser.allocate(std::max<size_t>(text.size(), 64), options.max_depth);
+    if (err) return Internal("JSON parser allocation failed");
+  }
+  // simdjson needs padding after the text; copy into a padded buffer.
+  simdjson::padded_string padded(text);
+  simdjson::dom::element root;
+  auto err = parser.parse(padded).get(root);
+  if (err) {
+    if (err == simdjson::EMPTY) return InvalidArgument("invalid JSON: empty document");
+    if (err == simdjson::DEPTH_ERROR) {
+      return InvalidArgument("invalid JSON: nested deeper than " +
+                             std::to_string(options.max_depth) + " levels");
+    }
+    Location loc = LocateError(text);
+    return InvalidArgument("invalid JSON at line " + std::to_string(loc.line) + ", column " +
+                           std::to_string(loc.column) + " (byte " + std::to_string(loc.offset) +
+                           "): " + Describe(err));
+  }
+  Value v = Convert(root);
+  // Release large internal buffers after unusually large documents.
+  if (text.size() > (64u << 20)) parser = simdjson::dom::parser();
+  return v;
+}
+
+}  // namespace stepfn::json

@@ -1,0 +1,288 @@
+#include "json/value.h"
+
+#include <memory>
+#include <unordered_map>
+
+#include "common/status.h"
+
+namespace stepfn::json {
+namespace detail {
+
+struct StringNode : Node {
+  explicit StringNode(std::string s) : str(std::move(s)) {}
+  std::string str;
+};
+
+struct ArrayNode : Node {
+  explicit ArrayNode(std::vector<Value> v) : items(std::move(v)) {}
+  std::vector<Value> items;
+};
+
+// Objects above this many members get a hash index.
+constexpr size_t kIndexThreshold = 12;
+
+struct ObjectNode : Node {
+  explicit ObjectNode(std::vector<Member> m) : members(std::move(m)) {
+    if (members.size() > kIndexThreshold) {
+      index = std::make_unique<std::unordered_map<std::string_view, uint32_t>>();
+      index->reserve(members.size());
+      for (uint32_t i = 0; i < members.size(); ++i) (*index)[members[i].first] = i;
+    }
+  }
+  std::vector<Member> members;
+  std::unique_ptr<std::unordered_map<std::string_view, uint32_t>> index;
+};
+
+}  // namespace detail
+
+using detail::ArrayNode;
+using detail::ObjectNode;
+using detail::StringNode;
+
+std::string_view TypeName(Type t) {
+  switch (t) {
+    case Type::Null: return "null";
+    case Type::Bool: return "boolean";
+    case Type::Int: return "integer";
+    case Type::Double: return "number";
+    case Type::String: return "string";
+    case Type::Array: return "array";
+    case Type::Object: return "object";
+  }
+  return "unknown";
+}
+
+Value Value::Bool(bool b) {
+  Value v;
+  v.type_ = Type::Bool;
+  v.u_.i = 0;
+  v.u_.b = b;
+  return v;
+}
+
+Value Value::Int(int64_t i) {
+  Value v;
+  v.type_ = Type::Int;
+  v.u_.i = i;
+  return v;
+}
+
+Value Value::Double(double d) {
+  Value v;
+  v.type_ = Type::Double;
+  v.u_.d = d;
+  return v;
+}
+
+Value Value::String(std::string s) {
+  Value v;
+  v.type_ = Type::String;
+  v.u_.node = new StringNode(std::move(s));
+  return v;
+}
+
+Value Value::Array(std::vector<Value> items) {
+  Value v;
+  v.type_ = Type::Array;
+  v.u_.node = new ArrayNode(std::move(items));
+  return v;
+}
+
+Value Value::Object(std::vector<Member> members) {
+  Value v;
+  v.type_ = Type::Object;
+  v.u_.node = new ObjectNode(std::move(members));
+  return v;
+}
+
+Value Value::EmptyArray() {
+  static const Value kEmpty = Array({});
+  return kEmpty;
+}
+
+Value Value::EmptyObject() {
+  static const Value kEmpty = Object({});
+  return kEmpty;
+}
+
+Value& Value::operator=(const Value& other) {
+  if (this != &other) {
+    other.Ref();
+    Unref();
+    type_ = other.type_;
+    u_ = other.u_;
+  }
+  return *this;
+}
+
+Value& Value::operator=(Value&& other) noexcept {
+  if (this != &other) {
+    Unref();
+    type_ = other.type_;
+    u_ = other.u_;
+    other.type_ = Type::Null;
+    other.u_.i = 0;
+  }
+  return *this;
+}
+
+void Value::Unref() {
+  if (type_ >= Type::String) {
+    if (u_.node->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) Destroy(type_, u_.node);
+  }
+}
+
+void Value::Destroy(Type t, detail::Node* n) {
+  switch (t) {
+    case Type::String: delete static_cast<StringNode*>(n); return;
+    case Type::Array: {
+      // Free deep chains iteratively would be ideal; recursion depth is bounded by the parser's
+      // nesting limit, so plain recursion is safe here.
+      delete static_cast<ArrayNode*>(n);
+      return;
+    }
+    case Type::Object: delete static_cast<ObjectNode*>(n); return;
+    default: return;
+  }
+}
+
+bool Value::as_bool() const {
+  STEPFN_CHECK(type_ == Type::Bool);
+  return u_.b;
+}
+
+int64_t Value::as_int() const {
+  STEPFN_CHECK(type_ == Type::Int);
+  return u_.i;
+}
+
+double Value::as_double() const {
+  STEPFN_CHECK(is_number());
+  return type_ == Type::Int ? static_cast<double>(u_.i) : u_.d;
+}
+
+const std::string& Value::as_string() const {
+  STEPFN_CHECK(type_ == Type::String);
+  return static_cast<const StringNode*>(u_.node)->str;
+}
+
+const std::vector<Value>& Value::items() const {
+  STEPFN_CHECK(type_ == Type::Array);
+  return static_cast<const ArrayNode*>(u_.node)->items;
+}
+
+const std::vector<Member>& Value::members() const {
+  STEPFN_CHECK(type_ == Type::Object);
+  return static_cast<const ObjectNode*>(u_.node)->members;
+}
+
+size_t Value::size() const {
+  if (type_ == Type::Array) return items().size();
+  if (type_ == Type::Object) return members().size();
+  return 0;
+}
+
+const Value* Value::at(size_t index) const {
+  if (type_ != Type::Array) return nullptr;
+  const auto& v = items();
+  return index < v.size() ? &v[index] : nullptr;
+}
+
+const Value* Value::find(std::string_view key) const {
+  if (type_ != Type::Object) return nullptr;
+  const auto* node = static_cast<const ObjectNode*>(u_.node);
+  if (node->index) {
+    auto it = node->index->find(key);
+    return it == node->index->end() ? nullptr : &node->members[it->second].second;
+  }
+  for (const auto& m : node->members) {
+    if (m.first == key) return &m.second;
+  }
+  return nullptr;
+}
+
+bool Value::Equals(const Value& other) const {
+  if (is_number() && other.is_number()) {
+    if (type_ == Type::Int && other.type_ == Type::Int) return u_.i == other.u_.i;
+    return as_double() == other.as_double();
+  }
+  if (type_ != other.type_) return false;
+  switch (type_) {
+    case Type::Null: return true;
+    case Type::Bool: return u_.b == other.u_.b;
+    case Type::Int:
+    case Type::Double: return false;  // handled above
+    case Type::String: return u_.node == other.u_.node || as_string() == other.as_string();
+    case Type::Array: {
+      if (u_.node == other.u_.node) return true;
+      const auto& a = items();
+      const auto& b = other.items();
+      if (a.size() != b.size()) return false;
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (!a[i].Equals(b[i])) return false;
+      }
+      return true;
+    }
+    case Type::Object: {
+      if (u_.node == other.u_.node) return true;
+      const auto& a = members();
+      if (a.size() != other.size()) return false;
+      for (const auto& m : a) {
+        const Value* o = other.find(m.first);
+        if (o == nullptr || !m.second.Equals(*o)) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+ObjectBuilder::ObjectBuilder(const Value& start) {
+  if (start.is_object()) members_ = start.members();
+}
+
+void ObjectBuilder::Set(std::string key, Value value) {
+  for (auto& m : members_) {
+    if (m.first == key) {
+      m.second = std::move(value);
+      return;
+    }
+  }
+  members_.emplace_back(std::move(key), std::move(value));
+}
+
+bool ObjectBuilder::Erase(std::string_view key) {
+  for (auto it = members_.begin(); it != members_.end(); ++it) {
+    if (it->first == key) {
+      members_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+Value ObjectBuilder::Build() && { return Value::Object(std::move(members_)); }
+
+namespace {
+Value SetAtKeysFrom(const Value& node, const std::vector<std::string>& keys, size_t i, Value leaf,
+                    bool* ok) {
+  if (i == keys.size()) return leaf;
+  if (!node.is_object() && !node.is_null()) {
+    *ok = false;
+    return Value();
+  }
+  const Value* child = node.find(keys[i]);
+  Value replaced = SetAtKeysFrom(child ? *child : Value(), keys, i + 1, std::move(leaf), ok);
+  if (!*ok) return Value();
+  ObjectBuilder b(node);
+  b.Set(keys[i], std::move(replaced));
+  return std::move(b).Build();
+}
+}  // namespace
+
+Value SetAtKeys(const Value& root, const std::vector<std::string>& keys, Value leaf, bool* ok) {
+  *ok = true;
+  return SetAtKeysFrom(root, keys, 0, std::move(leaf), ok);
+}
+
+}  // namespace stepfn::json

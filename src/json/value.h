@@ -1,0 +1,139 @@
+// json::Value: an immutable, shared JSON value.
+//
+// A Value is a 16-byte handle. Null, booleans, integers (exact int64) and doubles live inside
+// it; strings, arrays and objects are reference-counted immutable nodes shared between every
+// Value that holds them. Copying a Value copies the handle (an atomic increment), never the tree,
+// so selecting a sub-document or building a new object from parts costs O(parts).
+//
+// Objects keep their keys in the order they were written (AWS does). A key appears at most once:
+// the parser and ObjectBuilder::Set keep the last value given for a repeated key. Lookup is a
+// linear scan for small objects and a hash index for large ones (built once, at construction).
+//
+// Thread safety: a Value may be read and copied from any number of threads at once.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace stepfn::json {
+
+enum class Type : uint8_t { Null, Bool, Int, Double, String, Array, Object };
+
+std::string_view TypeName(Type t);  // "null", "boolean", "integer", "number", "string", ...
+
+class Value;
+using Member = std::pair<std::string, Value>;
+
+namespace detail {
+struct Node {
+  std::atomic<uint32_t> refs{1};
+};
+struct StringNode;
+struct ArrayNode;
+struct ObjectNode;
+}  // namespace detail
+
+class Value {
+ public:
+  Value() : type_(Type::Null) { u_.i = 0; }
+  Value(std::nullptr_t) : Value() {}  // NOLINT
+  static Value Bool(bool b);
+  static Value Int(int64_t i);
+  static Value Double(double d);
+  static Value String(std::string s);
+  static Value String(std::string_view s) { return String(std::string(s)); }
+  static Value String(const char* s) { return String(std::string(s)); }
+  static Value Array(std::vector<Value> items);
+  // Members must have distinct keys (CHECKed in debug builds); use ObjectBuilder otherwise.
+  static Value Object(std::vector<Member> members);
+  static Value EmptyArray();
+  static Value EmptyObject();
+
+  Value(const Value& other) : type_(other.type_), u_(other.u_) { Ref(); }
+  Value(Value&& other) noexcept : type_(other.type_), u_(other.u_) {
+    other.type_ = Type::Null;
+    other.u_.i = 0;
+  }
+  Value& operator=(const Value& other);
+  Value& operator=(Value&& other) noexcept;
+  ~Value() { Unref(); }
+
+  Type type() const { return type_; }
+  bool is_null() const { return type_ == Type::Null; }
+  bool is_bool() const { return type_ == Type::Bool; }
+  bool is_int() const { return type_ == Type::Int; }
+  bool is_double() const { return type_ == Type::Double; }
+  bool is_number() const { return type_ == Type::Int || type_ == Type::Double; }
+  bool is_string() const { return type_ == Type::String; }
+  bool is_array() const { return type_ == Type::Array; }
+  bool is_object() const { return type_ == Type::Object; }
+
+  // Accessors REQUIRE the matching type (CHECKed).
+  bool as_bool() const;
+  int64_t as_int() const;
+  // Any number as a double.
+  double as_double() const;
+  const std::string& as_string() const;
+  const std::vector<Value>& items() const;     // array elements
+  const std::vector<Member>& members() const;  // object members in order
+
+  // Array/object size; 0 for scalars.
+  size_t size() const;
+  // Array element or nullptr when out of range / not an array.
+  const Value* at(size_t index) const;
+  // Object member or nullptr when absent / not an object.
+  const Value* find(std::string_view key) const;
+
+  // Deep equality with JSON semantics: numbers by value (1 == 1.0), objects regardless of
+  // key order.
+  bool Equals(const Value& other) const;
+  friend bool operator==(const Value& a, const Value& b) { return a.Equals(b); }
+
+  // True when both handles share the same node (or hold the same scalar bits).
+  bool SameNode(const Value& other) const { return type_ == other.type_ && u_.i == other.u_.i; }
+
+ private:
+  void Ref() const {
+    if (type_ >= Type::String) u_.node->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  void Unref();
+  static void Destroy(Type t, detail::Node* n);
+
+  Type type_;
+  union U {
+    bool b;
+    int64_t i;
+    double d;
+    detail::Node* node;
+  } u_;
+};
+
+// Builds an object member by member. Set replaces an earlier value for the same key in place
+// (keeping its position); Append assumes the key is new (faster).
+class ObjectBuilder {
+ public:
+  ObjectBuilder() = default;
+  explicit ObjectBuilder(const Value& start);  // start from an object's members
+  void Reserve(size_t n) { members_.reserve(n); }
+  void Set(std::string key, Value value);
+  void Append(std::string key, Value value) { members_.emplace_back(std::move(key), std::move(value)); }
+  bool Erase(std::string_view key);
+  size_t size() const { return members_.size(); }
+  Value Build() &&;
+
+ private:
+  std::vector<Member> members_;
+};
+
+// Replaces the value at a chain of object keys, creating objects where keys are missing.
+// Only the objects along the path are copied; everything else is shared.
+// Returns the new root. REQUIRES: root is an object (or null, treated as {}), and every
+// existing intermediate value along the path is an object; otherwise returns false in *ok.
+Value SetAtKeys(const Value& root, const std::vector<std::string>& keys, Value leaf, bool* ok);
+
+}  // namespace stepfn::json

@@ -1,0 +1,92 @@
+#include "json/value.h"
+
+#include <gtest/gtest.h>
+
+#include "json/parse.h"
+#include "json/write.h"
+
+namespace stepfn::json {
+namespace {
+
+Value P(std::string_view s) {
+  auto r = Parse(s);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : Value();
+}
+
+TEST(Value, RoundTripKeepsKeyOrderAndIntegers) {
+  std::string text = R"({"z":1,"a":[true,false,null],"m":{"b":"x","a":-9223372036854775808},"d":1.5})";
+  EXPECT_EQ(Write(P(text)), text);
+}
+
+TEST(Value, IntegersAreExactDoublesAreDoubles) {
+  Value v = P("[9007199254740993, 2.0, 1e300]");
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_TRUE(v.at(0)->is_int());
+  EXPECT_EQ(v.at(0)->as_int(), 9007199254740993LL);
+  EXPECT_TRUE(v.at(1)->is_double());
+}
+
+TEST(Value, EqualityIgnoresKeyOrderAndNumberKind) {
+  EXPECT_EQ(P(R"({"a":1,"b":[1,2]})"), P(R"({"b":[1.0,2],"a":1.0})"));
+  EXPECT_FALSE(P(R"({"a":1})") == P(R"({"a":1,"b":2})"));
+}
+
+TEST(Value, RepeatedKeysKeepTheLast) {
+  Value v = P(R"({"a":1,"b":2,"a":3})");
+  EXPECT_EQ(Write(v), R"({"a":3,"b":2})");
+}
+
+TEST(Value, LargeObjectsAreIndexed) {
+  std::string text = "{";
+  for (int i = 0; i < 100; ++i) text += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  text += "}";
+  Value v = P(text);
+  ASSERT_NE(v.find("k77"), nullptr);
+  EXPECT_EQ(v.find("k77")->as_int(), 77);
+  EXPECT_EQ(v.find("k100"), nullptr);
+}
+
+TEST(Value, CopiesShareNodes) {
+  Value a = P(R"({"big":[1,2,3]})");
+  Value b = *a.find("big");
+  EXPECT_TRUE(b.SameNode(*a.find("big")));
+}
+
+TEST(Value, SetAtKeysCopiesOnlyThePath) {
+  Value root = P(R"({"keep":{"x":1},"a":{"b":1}})");
+  bool ok = false;
+  Value out = SetAtKeys(root, {"a", "c"}, Value::Int(5), &ok);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(Write(out), R"({"keep":{"x":1},"a":{"b":1,"c":5}})");
+  EXPECT_TRUE(out.find("keep")->SameNode(*root.find("keep")));
+  SetAtKeys(root, {"keep", "x", "y"}, Value(), &ok);
+  EXPECT_FALSE(ok);
+}
+
+TEST(Parse, ErrorsSayWhere) {
+  auto r = Parse("{\n  \"a\": [1, 2,, 3]\n}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("line 2, column 14"), std::string::npos)
+      << r.status().message();
+  auto u = Parse("\"\xff\"");
+  ASSERT_FALSE(u.ok());
+  EXPECT_NE(u.status().message().find("UTF-8"), std::string::npos) << u.status().message();
+}
+
+TEST(Parse, DeepNestingIsRefused) {
+  std::string deep(10000, '[');
+  deep += std::string(10000, ']');
+  auto r = Parse(deep);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nested deeper"), std::string::npos);
+}
+
+TEST(Write, EscapesAndDoubles) {
+  EXPECT_EQ(Write(Value::String("a\"b\\c\n\x01")), R"("a\"b\\c\n\u0001")");
+  EXPECT_EQ(Write(Value::Double(0.1)), "0.1");
+  EXPECT_EQ(Write(Value::Double(2)), "2.0");
+}
+
+}  // namespace
+}  // namespace stepfn::json

@@ -135,6 +135,14 @@ Result<Timestamp> ParseTimestamp(std::string_view text) {
   return ts;
 }
 
+std::optional<Timestamp> TryParseTimestamp(std::string_view text) {
+  Timestamp ts;
+  if (Parse(text, &ts) != nullptr) {
+    return std::nullopt;
+  }
+  return ts;
+}
+
 bool IsValidTimestamp(std::string_view text) {
   Timestamp ts;
   return Parse(text, &ts) == nullptr;

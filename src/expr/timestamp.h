@@ -20,6 +20,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "common/status.h"
@@ -42,6 +43,9 @@ struct Timestamp {
 // Parses `text` in the form above. InvalidArgument ("String does not match RFC3339 timestamp:
 // <why>") otherwise. Never allocates on success.
 Result<Timestamp> ParseTimestamp(std::string_view text);
+
+// The same, without a reason on failure; never allocates.
+std::optional<Timestamp> TryParseTimestamp(std::string_view text);
 
 // True when ParseTimestamp(text) would succeed; never allocates.
 bool IsValidTimestamp(std::string_view text);

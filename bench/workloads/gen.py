@@ -281,6 +281,21 @@ def build_all():
             "task_results": {name: TASK_RESULT for name in task_states},
         })
 
+    # For timing `stepfn run` as a command (start-up, parse, run, print): three states.
+    files["cli-three-states.asl.json"] = json.dumps({
+        "Comment": "Three states, for timing one `stepfn run`",
+        "StartAt": "Greet",
+        "States": {
+            "Greet": {"Type": "Pass", "Parameters": {"greeting.$": "States.Format('Hello, {}', $.name)"},
+                      "ResultPath": "$.out", "Next": "Check"},
+            "Check": {"Type": "Choice",
+                      "Choices": [{"Variable": "$.out.greeting", "IsPresent": True, "Next": "Done"}],
+                      "Default": "Done"},
+            "Done": {"Type": "Succeed"},
+        },
+    }, indent=1)
+    files["cli-three-states.input.json"] = dump({"name": "stepfn"})
+
     files["workloads.json"] = json.dumps(manifest, indent=1)
     return files
 

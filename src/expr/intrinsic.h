@@ -25,12 +25,23 @@ using IntrinsicPtr = std::shared_ptr<const Intrinsic>;
 // True when the text looks like an intrinsic call ("States.Name(...)").
 bool LooksLikeIntrinsic(std::string_view text);
 
-// Compiles a call. InvalidArgument with AWS's wording where known, saying where it is wrong:
-// unknown function, wrong argument count or literal types, bad syntax.
+// Compiles a call. InvalidArgument saying what is wrong and at which character: bad syntax,
+// an unknown function, a string escape other than \' \{ \} \\, an invalid path argument,
+// nesting deeper than 10 calls. As on AWS, argument counts and argument types are checked when
+// the call runs (AWS accepts `States.Hash()` in a definition and fails the execution), so they
+// are not compile errors.
 Result<IntrinsicPtr> CompileIntrinsic(std::string_view text);
 
-// Evaluates a call. Failures are ASL errors, as AWS reports them (States.IntrinsicFailure
-// or States.Runtime with AWS's cause text).
-Fallible<json::Value> EvaluateIntrinsic(const Intrinsic& call, const Scope& scope);
+// Evaluates a call. Failures are ASL errors as AWS reports them, always States.Runtime:
+//   wrong argument count or types, values out of range ->
+//       "Invalid arguments in States.ArrayPartition"
+//   a path argument that selects nothing ->
+//       "The JSONPath '$.x' specified for the field 'f.$' could not be found in the input '{}'"
+// `field` is the payload-template key holding the call ("f.$"), used in those messages.
+// Causes carry no "An error occurred while executing the state 'S' (entered at the event id
+// #N). " prefix: the interpreter adds it, as it knows the state and event id.
+// Thread safety: a compiled Intrinsic is immutable; evaluate it from any number of threads.
+Fallible<json::Value> EvaluateIntrinsic(const Intrinsic& call, const Scope& scope,
+                                        std::string_view field = {});
 
 }  // namespace stepfn::expr

@@ -1,5 +1,6 @@
 #include "expr/choice_rule.h"
 
+#include <cctype>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -70,6 +71,43 @@ const OpInfo* FindOp(std::string_view key, bool* is_path) {
   return nullptr;
 }
 
+// A compiled path plus, for the common `$.a.b` / `$$.a.b` shape (names of [A-Za-z0-9_] only),
+// the keys to follow directly, which avoids a general JSONPath evaluation per comparison.
+struct RulePath {
+  json::Path path;
+  bool simple = false;
+  std::vector<std::string> keys;
+};
+
+RulePath MakeRulePath(json::Path path) {
+  RulePath out{std::move(path), false, {}};
+  if (out.path.root() == json::PathRoot::Variable) {
+    return out;
+  }
+  std::string_view text = out.path.text();
+  text.remove_prefix(text.substr(0, 2) == "$$" ? 2 : 1);
+  while (!text.empty()) {
+    if (text[0] != '.') {
+      out.keys.clear();
+      return out;
+    }
+    text.remove_prefix(1);
+    size_t length = 0;
+    while (length < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[length])) || text[length] == '_')) {
+      ++length;
+    }
+    if (length == 0) {
+      out.keys.clear();
+      return out;
+    }
+    out.keys.emplace_back(text.substr(0, length));
+    text.remove_prefix(length);
+  }
+  out.simple = true;
+  return out;
+}
+
 // One element of a compiled StringMatches pattern.
 struct PatternChar {
   char c;
@@ -87,11 +125,11 @@ struct ChoiceRule::Node {
   int64_t number_int = 0;
   double number_double = 0;
   Timestamp timestamp;
-  std::string text;                      // String* constant
-  std::vector<PatternChar> pattern;      // StringMatches
-  std::optional<json::Path> variable;    // comparisons
-  std::optional<json::Path> operand;     // *Path forms
-  std::vector<Node> children;            // And/Or/Not
+  std::string text;                  // String* constant
+  std::vector<PatternChar> pattern;  // StringMatches
+  std::optional<RulePath> variable;  // comparisons
+  std::optional<RulePath> operand;   // *Path forms
+  std::vector<Node> children;        // And/Or/Not
 };
 
 std::string_view ChoiceOpName(ChoiceOp op) {
@@ -156,7 +194,7 @@ Status CompileOperand(const OpInfo& info, bool is_path, const json::Value& value
   const std::string field_location = std::string(location) + "/" + std::string(field);
   if (is_path) {
     ASSIGN_OR_RETURN(json::Path path, CompilePath(value, field, location));
-    node->operand = std::move(path);
+    node->operand = MakeRulePath(std::move(path));
     return Status::Ok();
   }
   const std::string prefix = "The value for the field " + Quoted(field) + " must be ";
@@ -215,8 +253,7 @@ Status CompileComposite(const OpInfo& info, const json::Value& value, std::strin
                        nullptr);
   }
   if (!value.is_array()) {
-    return SchemaError("The value for the field " + Quoted(field) + " must be an array",
-                       location);
+    return SchemaError("The value for the field " + Quoted(field) + " must be an array", location);
   }
   if (value.size() == 0) {
     return SchemaError("Value cannot be empty", field_location);
@@ -256,9 +293,11 @@ Status CompileNode(const json::Value& rule, ChoiceRule::Level level, std::string
       continue;
     } else if (const OpInfo* info = FindOp(key, &is_path)) {
       if (op != nullptr) {
-        return SchemaError("A choice rule may have only one comparison operator or And/Or/Not, "
-                           "found " + Quoted(op_member->first) + " and " + Quoted(key),
-                           location);
+        return SchemaError(
+            "A choice rule may have only one comparison operator or And/Or/Not, "
+            "found " +
+                Quoted(op_member->first) + " and " + Quoted(key),
+            location);
       }
       op = info;
       op_member = &member;
@@ -292,22 +331,21 @@ Status CompileNode(const json::Value& rule, ChoiceRule::Level level, std::string
     return SchemaError("The field 'Variable' is required but was missing", location);
   }
   ASSIGN_OR_RETURN(json::Path path, CompilePath(*variable, "Variable", location));
-  node->variable = std::move(path);
+  node->variable = MakeRulePath(std::move(path));
   return CompileOperand(*op, op_is_path, op_member->second, op_member->first, location, node);
 }
 
 // ---- evaluation ----
 
-StatesError InvalidPath(const json::Path& path) {
-  return StatesError{"States.Runtime",
-                     "Invalid path '" + path.text() +
-                         "': The choice state's condition path references an invalid value."};
-}
+// The outcome of evaluating a node; on Error, *failed names the path that selected nothing.
+enum class Outcome : uint8_t { False, True, Error };
 
-// The value at `path`, or nullopt when it selects nothing.
-std::optional<json::Value> Lookup(const json::Path& path, const Scope& scope) {
+Outcome Of(bool b) { return b ? Outcome::True : Outcome::False; }
+
+// The value at `path`, or nullptr when it selects nothing. `hold` keeps a computed value alive.
+const json::Value* Lookup(const RulePath& path, const Scope& scope, json::Value* hold) {
   const json::Value* doc = nullptr;
-  switch (path.root()) {
+  switch (path.path.root()) {
     case json::PathRoot::Input:
       doc = scope.input;
       break;
@@ -315,17 +353,27 @@ std::optional<json::Value> Lookup(const json::Path& path, const Scope& scope) {
       doc = scope.context;
       break;
     case json::PathRoot::Variable:
-      doc = scope.variables != nullptr ? scope.variables->Find(path.variable_name()) : nullptr;
+      doc = scope.variables != nullptr ? scope.variables->Find(path.path.variable_name()) : nullptr;
       break;
   }
   if (doc == nullptr) {
-    return std::nullopt;
+    return nullptr;
   }
-  Result<json::Value> value = path.Evaluate(*doc);
+  if (path.simple) {
+    for (const std::string& key : path.keys) {
+      doc = doc->find(key);
+      if (doc == nullptr) {
+        return nullptr;
+      }
+    }
+    return doc;
+  }
+  Result<json::Value> value = path.path.Evaluate(*doc);
   if (!value.ok()) {
-    return std::nullopt;
+    return nullptr;
   }
-  return std::move(value).value();
+  *hold = std::move(value).value();
+  return hold;
 }
 
 int Sign(int64_t a, int64_t b) { return a < b ? -1 : (a > b ? 1 : 0); }
@@ -493,14 +541,7 @@ std::optional<Timestamp> AsTimestamp(const json::Value& value) {
 }
 
 // The comparison of `value` against the constant or the value at the operand path.
-Fallible<bool> Compare(const Node& node, const json::Value& value, const Scope& scope) {
-  std::optional<json::Value> operand;
-  if (node.operand_is_path) {
-    operand = Lookup(*node.operand, scope);
-    if (!operand.has_value()) {
-      return InvalidPath(*node.operand);
-    }
-  }
+bool Compare(const Node& node, const json::Value& value, const json::Value* operand) {
   switch (node.kind) {
     case OperandKind::None:
       return false;
@@ -508,7 +549,7 @@ Fallible<bool> Compare(const Node& node, const json::Value& value, const Scope& 
       if (!value.is_string()) {
         return false;
       }
-      if (operand.has_value()) {
+      if (operand != nullptr) {
         if (!operand->is_string()) {
           return false;
         }
@@ -522,7 +563,7 @@ Fallible<bool> Compare(const Node& node, const json::Value& value, const Scope& 
       if (!value.is_number()) {
         return false;
       }
-      if (operand.has_value()) {
+      if (operand != nullptr) {
         if (!operand->is_number()) {
           return false;
         }
@@ -534,7 +575,7 @@ Fallible<bool> Compare(const Node& node, const json::Value& value, const Scope& 
       if (!value.is_bool()) {
         return false;
       }
-      if (operand.has_value()) {
+      if (operand != nullptr) {
         return operand->is_bool() && operand->as_bool() == value.as_bool();
       }
       return value.as_bool() == node.flag;
@@ -545,7 +586,7 @@ Fallible<bool> Compare(const Node& node, const json::Value& value, const Scope& 
         return false;
       }
       Timestamp right = node.timestamp;
-      if (operand.has_value()) {
+      if (operand != nullptr) {
         const std::optional<Timestamp> parsed = AsTimestamp(*operand);
         if (!parsed.has_value()) {
           return false;
@@ -559,55 +600,64 @@ Fallible<bool> Compare(const Node& node, const json::Value& value, const Scope& 
   return false;
 }
 
-Fallible<bool> Eval(const Node& node, const Scope& scope) {
+Outcome Eval(const Node& node, const Scope& scope, const json::Path** failed) {
   switch (node.op) {
     case ChoiceOp::And:
       for (const Node& child : node.children) {
-        Fallible<bool> result = Eval(child, scope);
-        if (!result.ok() || !result.value) {
+        const Outcome result = Eval(child, scope, failed);
+        if (result != Outcome::True) {
           return result;
         }
       }
-      return true;
+      return Outcome::True;
     case ChoiceOp::Or:
       for (const Node& child : node.children) {
-        Fallible<bool> result = Eval(child, scope);
-        if (!result.ok() || result.value) {
+        const Outcome result = Eval(child, scope, failed);
+        if (result != Outcome::False) {
           return result;
         }
       }
-      return false;
+      return Outcome::False;
     case ChoiceOp::Not: {
-      Fallible<bool> result = Eval(node.children[0], scope);
-      if (result.ok()) {
-        result.value = !result.value;
-      }
-      return result;
+      const Outcome result = Eval(node.children[0], scope, failed);
+      return result == Outcome::Error ? result : Of(result == Outcome::False);
     }
     default:
       break;
   }
-  std::optional<json::Value> value = Lookup(*node.variable, scope);
+  json::Value hold;
+  const json::Value* value = Lookup(*node.variable, scope, &hold);
   if (node.op == ChoiceOp::IsPresent) {
-    return value.has_value() == node.flag;
+    return Of((value != nullptr) == node.flag);
   }
-  if (!value.has_value()) {
-    return InvalidPath(*node.variable);
+  if (value == nullptr) {
+    *failed = &node.variable->path;
+    return Outcome::Error;
   }
   switch (node.op) {
     case ChoiceOp::IsNull:
-      return value->is_null() == node.flag;
+      return Of(value->is_null() == node.flag);
     case ChoiceOp::IsNumeric:
-      return value->is_number() == node.flag;
+      return Of(value->is_number() == node.flag);
     case ChoiceOp::IsString:
-      return value->is_string() == node.flag;
+      return Of(value->is_string() == node.flag);
     case ChoiceOp::IsBoolean:
-      return value->is_bool() == node.flag;
+      return Of(value->is_bool() == node.flag);
     case ChoiceOp::IsTimestamp:
-      return AsTimestamp(*value).has_value() == node.flag;
+      return Of(AsTimestamp(*value).has_value() == node.flag);
     default:
-      return Compare(node, *value, scope);
+      break;
   }
+  const json::Value* operand = nullptr;
+  json::Value operand_hold;
+  if (node.operand_is_path) {
+    operand = Lookup(*node.operand, scope, &operand_hold);
+    if (operand == nullptr) {
+      *failed = &node.operand->path;
+      return Outcome::Error;
+    }
+  }
+  return Of(Compare(node, *value, operand));
 }
 
 }  // namespace
@@ -620,7 +670,20 @@ Result<ChoiceRule> ChoiceRule::Compile(const json::Value& rule, Level level,
   return ChoiceRule(std::move(root), std::move(next));
 }
 
-Fallible<bool> ChoiceRule::Evaluate(const Scope& scope) const { return Eval(*root_, scope); }
+Fallible<bool> ChoiceRule::Evaluate(const Scope& scope) const {
+  const json::Path* failed = nullptr;
+  switch (Eval(*root_, scope, &failed)) {
+    case Outcome::False:
+      return false;
+    case Outcome::True:
+      return true;
+    case Outcome::Error:
+      break;
+  }
+  return StatesError{"States.Runtime",
+                     "Invalid path '" + failed->text() +
+                         "': The choice state's condition path references an invalid value."};
+}
 
 ChoiceOp ChoiceRule::op() const { return root_->op; }
 

@@ -116,9 +116,9 @@ TEST(ChoiceRuleEval, TypeMismatchIsFalse) {
   EXPECT_EQ(Eval(R"({"Variable":"$.v","NumericEquals":1})", R"({"v":"1"})"), "false");
   EXPECT_EQ(Eval(R"({"Variable":"$.v","StringEquals":"1"})", R"({"v":1})"), "false");
   EXPECT_EQ(Eval(R"({"Variable":"$.v","BooleanEquals":true})", R"({"v":"true"})"), "false");
-  EXPECT_EQ(Eval(R"({"Variable":"$.v","TimestampEquals":"2012-10-09T19:00:55Z"})",
-                 R"({"v":1349809255})"),
-            "false");
+  EXPECT_EQ(
+      Eval(R"({"Variable":"$.v","TimestampEquals":"2012-10-09T19:00:55Z"})", R"({"v":1349809255})"),
+      "false");
   EXPECT_EQ(Eval(R"({"Variable":"$.v","BooleanEqualsPath":"$.w"})", R"({"v":null,"w":true})"),
             "false");
   EXPECT_EQ(Eval(R"({"Variable":"$.v","NumericLessThanPath":"$.w"})", R"({"v":1,"w":"2"})"),
@@ -149,16 +149,15 @@ TEST(ChoiceRuleEval, Numbers) {
   EXPECT_EQ(Eval(R"({"Variable":"$.v","NumericLessThanEquals":0})", R"({"v":-0.0})"), "true");
   EXPECT_EQ(Eval(R"({"Variable":"$.v","NumericGreaterThanEquals":20})", R"({"v":22})"), "true");
   // Exact beyond 2^53: 9007199254740993 is not the double 9007199254740992.0.
-  EXPECT_EQ(Eval(R"({"Variable":"$.v","NumericEquals":9007199254740992.0})",
-                 R"({"v":9007199254740993})"),
-            "false");
+  EXPECT_EQ(
+      Eval(R"({"Variable":"$.v","NumericEquals":9007199254740992.0})", R"({"v":9007199254740993})"),
+      "false");
   EXPECT_EQ(Eval(R"({"Variable":"$.v","NumericGreaterThan":9007199254740992.0})",
                  R"({"v":9007199254740993})"),
             "true");
   EXPECT_EQ(Eval(R"({"Variable":"$.v","NumericLessThan":1e300})", R"({"v":9223372036854775807})"),
             "true");
-  EXPECT_EQ(Eval(R"({"Variable":"$.v","NumericEqualsPath":"$.w"})", R"({"v":3,"w":3.0})"),
-            "true");
+  EXPECT_EQ(Eval(R"({"Variable":"$.v","NumericEqualsPath":"$.w"})", R"({"v":3,"w":3.0})"), "true");
   EXPECT_EQ(Eval(R"({"Variable":"$.v","NumericGreaterThanPath":"$.w"})", R"({"v":3.5,"w":3})"),
             "true");
 }
@@ -174,15 +173,14 @@ TEST(ChoiceRuleEval, Strings) {
   EXPECT_EQ(Eval(R"({"Variable":"$.v","StringLessThan":"\uFF21"})", R"({"v":"\uD83D\uDE00"})"),
             "true");
   EXPECT_EQ(Eval(R"({"Variable":"$.v","StringLessThan":"\u00e9"})", R"({"v":"e"})"), "true");
-  EXPECT_EQ(Eval(R"({"Variable":"$.v","StringEqualsPath":"$.w"})", R"({"v":"x","w":"x"})"),
-            "true");
+  EXPECT_EQ(Eval(R"({"Variable":"$.v","StringEqualsPath":"$.w"})", R"({"v":"x","w":"x"})"), "true");
 }
 
 TEST(ChoiceRuleEval, StringMatches) {
   const auto m = [](std::string_view pattern_json, std::string_view value_json) {
-    return Eval(std::string(R"({"Variable":"$.v","StringMatches":)") + std::string(pattern_json) +
-                    "}",
-                std::string(R"({"v":)") + std::string(value_json) + "}");
+    return Eval(
+        std::string(R"({"Variable":"$.v","StringMatches":)") + std::string(pattern_json) + "}",
+        std::string(R"({"v":)") + std::string(value_json) + "}");
   };
   EXPECT_EQ(m(R"("log-*.txt")", R"("log-2024.txt")"), "true");
   EXPECT_EQ(m(R"("log-*.txt")", R"("log-.txt")"), "true");
@@ -193,11 +191,11 @@ TEST(ChoiceRuleEval, StringMatches) {
   EXPECT_EQ(m(R"("a*b*c")", R"("aXbYbZc")"), "true");
   EXPECT_EQ(m(R"("a*b*c")", R"("aXbYcZ")"), "false");
   EXPECT_EQ(m(R"("**a")", R"("bba")"), "true");
-  EXPECT_EQ(m(R"("a\\*")", R"("a*")"), "true");     // \* is a literal star
+  EXPECT_EQ(m(R"("a\\*")", R"("a*")"), "true");  // \* is a literal star
   EXPECT_EQ(m(R"("a\\*")", R"("ab")"), "false");
   EXPECT_EQ(m(R"("a\\\\*")", R"("a\\bc")"), "true");  // \\ is a literal backslash, then *
   EXPECT_EQ(m(R"("a\\\\*")", R"("abc")"), "false");
-  EXPECT_EQ(m(R"("a\\b")", R"("a\\b")"), "true");     // lone backslash is literal
+  EXPECT_EQ(m(R"("a\\b")", R"("a\\b")"), "true");  // lone backslash is literal
   EXPECT_EQ(m(R"("ABC")", R"("abc")"), "false");
 }
 
@@ -336,8 +334,8 @@ TEST(ChoiceConformance, RecordedCases) {
     const json::Value& choices = *choice.find("Choices");
     json::Value input = *c.find("input");
     // The context object as far as Choice rules read it: $$.Execution.Input.
-    json::Value context = json::Value::Object(
-        {{"Execution", json::Value::Object({{"Input", input}})}});
+    json::Value context =
+        json::Value::Object({{"Execution", json::Value::Object({{"Input", input}})}});
     Scope scope;
     scope.input = &input;
     scope.context = &context;
@@ -389,9 +387,10 @@ TEST(ChoiceConformance, RecordedCases) {
       disagreements.push_back(name + " -> " + outcome + " (input " + json::Write(input) + ")");
     }
   }
-  std::printf("Choice conformance: %d of %d evaluable cases agree (%d considered, %d need the "
-              "interpreter: Choice not at StartAt)\n",
-              agree, considered - not_at_start, considered, not_at_start);
+  std::printf(
+      "Choice conformance: %d of %d evaluable cases agree (%d considered, %d need the "
+      "interpreter: Choice not at StartAt)\n",
+      agree, considered - not_at_start, considered, not_at_start);
   for (const std::string& d : disagreements) {
     ADD_FAILURE() << d;
   }

@@ -17,11 +17,11 @@ int64_t DaysSinceEpoch(int64_t year, int month, int day) {
   // Count from 0000-03-01 so that the leap day falls at the end of a "year".
   const int64_t y = month <= 2 ? year - 1 : year;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t year_of_era = y - era * 400;                                    // [0, 399]
-  const int64_t shifted_month = month > 2 ? month - 3 : month + 9;              // Mar = 0
-  const int64_t day_of_year = (153 * shifted_month + 2) / 5 + day - 1;          // [0, 365]
+  const int64_t year_of_era = y - era * 400;                            // [0, 399]
+  const int64_t shifted_month = month > 2 ? month - 3 : month + 9;      // Mar = 0
+  const int64_t day_of_year = (153 * shifted_month + 2) / 5 + day - 1;  // [0, 365]
   const int64_t day_of_era =
-      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;   // [0, 146096]
+      year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;  // [0, 146096]
   return era * 146097 + day_of_era - 719468;
 }
 

@@ -50,24 +50,24 @@ TEST(Timestamp, OffsetsAreApplied) {
 TEST(Timestamp, Rejects) {
   for (const char* text : {
            "",
-           "2016-12-05T21:29:29",          // no zone (recorded NO_Z)
-           "2016-12-05 21:29:29Z",         // no T (recorded NO_T)
-           "2016-13-05T21:29:29Z",         // month 13 (recorded INVALID_DATE)
-           "2016-12-05T25:29:29Z",         // hour 25 (recorded INVALID_TIME)
-           "05-12-2016T21:29:29Z",         // day first (recorded INVALID_ISO)
-           "2023-02-24 12:15:56.832957",   // Python str(datetime) (recorded case)
-           "2016-02-30T00:00:00Z",         // Feb 30
-           "2015-02-29T00:00:00Z",         // not a leap year
-           "1900-02-29T00:00:00Z",         // century, not a leap year
+           "2016-12-05T21:29:29",         // no zone (recorded NO_Z)
+           "2016-12-05 21:29:29Z",        // no T (recorded NO_T)
+           "2016-13-05T21:29:29Z",        // month 13 (recorded INVALID_DATE)
+           "2016-12-05T25:29:29Z",        // hour 25 (recorded INVALID_TIME)
+           "05-12-2016T21:29:29Z",        // day first (recorded INVALID_ISO)
+           "2023-02-24 12:15:56.832957",  // Python str(datetime) (recorded case)
+           "2016-02-30T00:00:00Z",        // Feb 30
+           "2015-02-29T00:00:00Z",        // not a leap year
+           "1900-02-29T00:00:00Z",        // century, not a leap year
            "2016-04-31T00:00:00Z",
            "2016-00-10T00:00:00Z",
            "2016-01-00T00:00:00Z",
            "2016-01-01T24:00:00Z",
            "2016-01-01T23:60:00Z",
-           "2016-12-31T23:59:60Z",         // leap second
+           "2016-12-31T23:59:60Z",  // leap second
            "2016-01-01t00:00:00Z",
            "2016-01-01T00:00:00z",
-           "2016-01-01T00:00Z",            // seconds omitted
+           "2016-01-01T00:00Z",  // seconds omitted
            "2016-01-01T00:00:00.Z",
            "2016-01-01T00:00:00.1234567890Z",
            "2016-01-01T00:00:00+0100",

@@ -1,0 +1,274 @@
+// The validator's entry points, machine-level checks and the graph checks (transition targets,
+// terminal states, reachability). State-level checks: validate_states.cc; field-level checks:
+// validate_fields.cc.
+#include "asl/validate.h"
+
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "asl/validate_internal.h"
+#include "json/parse.h"
+
+namespace stepfn::asl {
+namespace internal {
+namespace {
+
+constexpr std::string_view kNotAnObject = "Definition must be a valid JSON object";
+
+bool AllowedMachineField(std::string_view key, MachineKind kind) {
+  if (key == "StartAt" || key == "States" || key == "Comment") return true;
+  switch (kind) {
+    case MachineKind::Top:
+      return key == "Version" || key == "TimeoutSeconds" || key == "QueryLanguage";
+    case MachineKind::Branch:
+      return false;
+    case MachineKind::Processor:
+      return key == "ProcessorConfig";
+  }
+  return false;
+}
+
+// Transition targets exist, some state is terminal, every state is reachable from StartAt.
+void CheckGraph(Sink& sink, const json::Value& states, const std::string* start_at,
+                const std::string& location, const std::vector<StateLinks>& links) {
+  const auto& members = states.members();
+  std::unordered_map<std::string_view, size_t> index;
+  index.reserve(members.size());
+  for (size_t k = 0; k < members.size(); ++k) index.emplace(members[k].first, k);
+
+  constexpr std::string_view kMissing = "MISSING_TRANSITION_TARGET";
+  bool start_ok = start_at != nullptr && index.count(*start_at) > 0;
+  if (start_at != nullptr && !start_ok) {
+    sink.Add(kMissing, "Missing 'Next' target: " + *start_at, Join(location, "StartAt"));
+  }
+  bool any_terminal = false;
+  for (const StateLinks& state : links) {
+    any_terminal = any_terminal || state.terminal;
+    for (const Transition& t : state.transitions) {
+      if (index.count(t.target) == 0) {
+        sink.Add(kMissing, "Missing 'Next' target: " + t.target, t.location);
+      }
+    }
+  }
+  if (!any_terminal) {
+    sink.Add("MISSING_END_STATE", "Workflow has no terminal state", "");
+    return;  // AWS does not report unreachable states then
+  }
+  if (!start_ok) return;
+  std::vector<bool> reached(members.size(), false);
+  std::deque<size_t> queue;
+  size_t start = index[*start_at];
+  reached[start] = true;
+  queue.push_back(start);
+  while (!queue.empty()) {
+    size_t current = queue.front();
+    queue.pop_front();
+    for (const Transition& t : links[current].transitions) {
+      auto it = index.find(t.target);
+      if (it != index.end() && !reached[it->second]) {
+        reached[it->second] = true;
+        queue.push_back(it->second);
+      }
+    }
+  }
+  for (size_t k = 0; k < members.size(); ++k) {
+    if (!reached[k]) {
+      sink.Add(kMissing, "State \"" + members[k].first + "\" is not reachable.",
+               Join(Join(location, "States"), members[k].first));
+    }
+  }
+}
+
+}  // namespace
+
+std::string BracketList(std::initializer_list<std::string_view> names) {
+  std::string out = "[";
+  for (std::string_view name : names) {
+    if (out.size() > 1) out += ", ";
+    out += name;
+  }
+  return out + "]";
+}
+
+std::string BracketList(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (const std::string& name : names) {
+    if (out.size() > 1) out += ", ";
+    out += name;
+  }
+  return out + "]";
+}
+
+void ValidateMachine(Sink& sink, const json::Value& machine, const std::string& location,
+                     MachineKind kind, Language inherited) {
+  if (!machine.is_object()) {
+    if (kind == MachineKind::Top) {
+      sink.Schema(std::string(kNotAnObject), "");
+    } else {
+      sink.Schema("The value should be an object", Root(location));
+    }
+    return;
+  }
+  const json::Value* states = machine.find("States");
+  const json::Value* start_at = machine.find("StartAt");
+  std::vector<std::string> missing;
+  if (states == nullptr) missing.push_back("States");
+  if (start_at == nullptr) missing.push_back("StartAt");
+  if (!missing.empty()) {
+    sink.Schema("These fields are required: " + BracketList(missing), Root(location));
+  }
+
+  Language language = inherited;
+  for (const auto& [key, value] : machine.members()) {
+    if (!AllowedMachineField(key, kind)) {
+      sink.Schema("Field '" + key + "' is not supported", Root(location));
+      continue;
+    }
+    std::string field_location = Join(location, key);
+    if (key == "StartAt" || key == "Comment" || key == "Version") {
+      CheckStringField(sink, key, value, field_location);
+      if (key == "StartAt" && value.is_string() && value.as_string().empty()) {
+        sink.Schema("The field 'StartAt' should be a non-empty string", field_location);
+      }
+    } else if (key == "TimeoutSeconds") {
+      CheckIntegerField(sink, key, value, field_location, Language::JsonPath, 0, 99999999);
+    } else if (key == "QueryLanguage") {
+      CheckEnumField(sink, key, value, field_location, {"JSONPath", "JSONata"});
+      if (value.is_string() && value.as_string() == "JSONata") language = Language::Jsonata;
+    } else if (key == "ProcessorConfig") {
+      // Checked by the Map state, which knows the machine type and the field name used.
+    }
+  }
+  if (kind == MachineKind::Top) sink.set_top_language(language);
+
+  if (states == nullptr) return;
+  std::string states_location = Join(location, "States");
+  if (!states->is_object()) {
+    sink.Schema("The field 'States' should be an object", states_location);
+    return;
+  }
+  if (states->size() == 0) {
+    sink.Schema("Value cannot be empty", states_location);
+  }
+  std::vector<StateLinks> links(states->size());
+  size_t k = 0;
+  for (const auto& [name, state] : states->members()) {
+    ValidateState(sink, name, state, Join(states_location, name), language, &links[k]);
+    ++k;
+  }
+  const std::string* start_name =
+      start_at != nullptr && start_at->is_string() ? &start_at->as_string() : nullptr;
+  if (states->size() > 0) CheckGraph(sink, *states, start_name, location, links);
+}
+
+}  // namespace internal
+
+namespace {
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Jackson's "[Source: (String)"..."; line: L, column: C]" for the text, truncated the way
+// Jackson truncates long sources.
+std::string JacksonSource(std::string_view text, size_t line, size_t column) {
+  constexpr size_t kMaxSource = 500;
+  std::string out = "[Source: (String)\"";
+  if (text.size() > kMaxSource) {
+    out.append(text.substr(0, kMaxSource));
+    out += "\"[truncated " + std::to_string(text.size() - kMaxSource) + " chars]";
+  } else {
+    out.append(text);
+    out += "\"";
+  }
+  out += "; line: " + std::to_string(line) + ", column: " + std::to_string(column) + "]";
+  return out;
+}
+
+// The INVALID_JSON_DESCRIPTION diagnostic. For a bare word where a value should start (the
+// common case: "not a definition"), the message is Jackson's; otherwise it is our parser's.
+Diagnostic JsonSyntaxDiagnostic(std::string_view text, const Status& status) {
+  size_t pos = 0;
+  size_t line = 1;
+  size_t line_start = 0;
+  while (pos < text.size() && IsJsonSpace(text[pos])) {
+    if (text[pos] == '\n') {
+      ++line;
+      line_start = pos + 1;
+    }
+    ++pos;
+  }
+  auto is_word_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_';
+  };
+  if (pos < text.size() && ((text[pos] >= 'a' && text[pos] <= 'z') ||
+                            (text[pos] >= 'A' && text[pos] <= 'Z'))) {
+    size_t end = pos;
+    while (end < text.size() && is_word_char(text[end])) ++end;
+    std::string token(text.substr(pos, end - pos));
+    std::string source = JacksonSource(text, line, end - line_start + 1);
+    std::string message = "Unrecognized token '" + token +
+                          "': was expecting (JSON String, Number, Array, Object or token "
+                          "'null', 'true' or 'false')\n at " +
+                          source;
+    return Diagnostic{"INVALID_JSON_DESCRIPTION", std::move(message), std::move(source),
+                      std::string(kSeverityError)};
+  }
+  return Diagnostic{"INVALID_JSON_DESCRIPTION", status.message(), "",
+                    std::string(kSeverityError)};
+}
+
+}  // namespace
+
+std::vector<Diagnostic> Validate(const json::Value& definition, MachineType type) {
+  std::vector<Diagnostic> out;
+  internal::Sink sink(type, &out);
+  internal::ValidateMachine(sink, definition, "", internal::MachineKind::Top,
+                            internal::Language::JsonPath);
+  return out;
+}
+
+std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineType type) {
+  size_t first = 0;
+  while (first < definition_text.size() && IsJsonSpace(definition_text[first])) ++first;
+  if (first == definition_text.size()) {
+    return {Diagnostic{"SCHEMA_VALIDATION_FAILED", std::string(internal::kNotAnObject), "",
+                       std::string(kSeverityError)}};
+  }
+  if (definition_text.size() > kMaxDefinitionBytes) {
+    return {Diagnostic{"SCHEMA_VALIDATION_FAILED",
+                       "Definition exceeds the maximum size of " +
+                           std::to_string(kMaxDefinitionBytes) + " bytes",
+                       "", std::string(kSeverityError)}};
+  }
+  Result<json::Value> parsed = json::Parse(definition_text);
+  if (!parsed.ok()) return {JsonSyntaxDiagnostic(definition_text, parsed.status())};
+  return Validate(*parsed, type);
+}
+
+bool HasErrors(const std::vector<Diagnostic>& diagnostics) {
+  for (const Diagnostic& d : diagnostics) {
+    if (d.severity == kSeverityError) return true;
+  }
+  return false;
+}
+
+std::string InvalidDefinitionMessage(const std::vector<Diagnostic>& diagnostics) {
+  std::string out = "Invalid State Machine Definition: '";
+  bool first = true;
+  for (const Diagnostic& d : diagnostics) {
+    if (d.severity != kSeverityError) continue;
+    if (!first) out += ", ";
+    first = false;
+    out += d.code;
+    out += ": ";
+    out += d.message;
+    out += " at ";
+    out += d.location.empty() ? std::string_view("null") : std::string_view(d.location);
+  }
+  out += "'";
+  return out;
+}
+
+}  // namespace stepfn::asl

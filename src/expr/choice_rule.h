@@ -38,8 +38,10 @@
 // rules are not handled here.
 //
 // Thread safety: a compiled ChoiceRule is immutable; copies share the tree; Evaluate may run
-// from any number of threads at once. Evaluate does not allocate unless it fails (plain
-// comparisons read the path, compare in place and return).
+// from any number of threads at once.
+// Cost: paths, numbers, timestamps and StringMatches patterns are converted at Compile. Evaluate
+// does not allocate unless it fails (or a path is indefinite); `$.a.b`-shaped paths (names of
+// [A-Za-z0-9_]) are followed key by key without a general JSONPath evaluation.
 #pragma once
 
 #include <cstdint>

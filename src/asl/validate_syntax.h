@@ -1,9 +1,9 @@
 // Syntax checks the validator needs from lower layers: JSONPath paths, intrinsic calls and
 // timestamps. Internal to src/asl/validate*.
 //
-// These are the validator's only contact with json::Path, expr::CompileIntrinsic and
-// expr::ParseTimestamp; until those land in json/ and expr/, the checks here are local,
-// syntax-only approximations (no evaluation, no argument-count checks).
+// These are the validator's only contact with json::Path::Compile, expr::CompileIntrinsic and
+// expr::IsValidTimestamp, so that a definition is accepted exactly when the compiler to the
+// executable program can compile it.
 #pragma once
 
 #include <string_view>

@@ -210,7 +210,8 @@ void CheckJsonPathRule(Sink& sink, const json::Value& rule, const std::string& l
   int logical = 0;
   int operators = 0;
   bool has_variable = false;
-  for (const auto& [key, value] : rule.members()) {
+  for (const auto& [name, value] : rule.members()) {
+    const std::string_view key = name;
     std::string key_location = Join(location, key);
     if (key == "Comment") {
       CheckStringField(sink, key, value, key_location);
@@ -235,7 +236,7 @@ void CheckJsonPathRule(Sink& sink, const json::Value& rule, const std::string& l
       ++operators;
       CheckOperand(sink, *op, value, key_location);
     } else {
-      sink.Schema("Field '" + key + "' is not supported", location);
+      sink.Schema("Field '" + name + "' is not supported", location);
     }
   }
   if (top && rule.find("Next") == nullptr) {
@@ -259,7 +260,8 @@ void CheckJsonataRule(Sink& sink, const json::Value& rule, const std::string& lo
     sink.Schema("The value should be an object", location);
     return;
   }
-  for (const auto& [key, value] : rule.members()) {
+  for (const auto& [name, value] : rule.members()) {
+    const std::string_view key = name;
     std::string key_location = Join(location, key);
     if (key == "Comment") {
       CheckStringField(sink, key, value, key_location);
@@ -276,7 +278,7 @@ void CheckJsonataRule(Sink& sink, const json::Value& rule, const std::string& lo
     } else if (key == "Assign" || key == "Output") {
       CheckJsonataValue(sink, key, value, key_location);
     } else {
-      sink.Schema("Field '" + key + "' is not supported", location);
+      sink.Schema("Field '" + name + "' is not supported", location);
     }
   }
   std::vector<std::string> missing;
@@ -394,7 +396,8 @@ void CheckJsonataValue(Sink& sink, std::string_view field, const json::Value& va
 void CheckRetry(Sink& sink, const json::Value& retry, const std::string& location) {
   CheckErrorHandlers(sink, "Retry", retry, location,
                      [&sink](const json::Value& retrier, const std::string& retrier_location) {
-    for (const auto& [key, value] : retrier.members()) {
+    for (const auto& [name, value] : retrier.members()) {
+      const std::string_view key = name;
       std::string key_location = Join(retrier_location, key);
       if (key == "ErrorEquals") {
         // checked by CheckErrorHandlers
@@ -414,7 +417,7 @@ void CheckRetry(Sink& sink, const json::Value& retry, const std::string& locatio
       } else if (key == "JitterStrategy") {
         CheckEnumField(sink, key, value, key_location, {"FULL", "NONE"});
       } else {
-        sink.Schema("Field '" + key + "' is not supported", retrier_location);
+        sink.Schema("Field '" + name + "' is not supported", retrier_location);
       }
     }
   });
@@ -425,7 +428,8 @@ void CheckCatch(Sink& sink, const json::Value& catchers, const std::string& loca
   CheckErrorHandlers(
       sink, "Catch", catchers, location,
       [&](const json::Value& catcher, const std::string& catcher_location) {
-        for (const auto& [key, value] : catcher.members()) {
+        for (const auto& [name, value] : catcher.members()) {
+          const std::string_view key = name;
           std::string key_location = Join(catcher_location, key);
           if (key == "ErrorEquals") {
             // checked by CheckErrorHandlers
@@ -448,7 +452,7 @@ void CheckCatch(Sink& sink, const json::Value& catchers, const std::string& loca
           } else if (key == "Output" && language == Language::Jsonata) {
             CheckJsonataValue(sink, key, value, key_location);
           } else {
-            sink.Schema("Field '" + key + "' is not supported", catcher_location);
+            sink.Schema("Field '" + name + "' is not supported", catcher_location);
           }
         }
         if (catcher.find("Next") == nullptr) {

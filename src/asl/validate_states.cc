@@ -318,8 +318,10 @@ void CheckBranches(Sink& sink, const json::Value& branches, const std::string& l
 }
 
 // Checks one field the table allows.
-void CheckField(Sink& sink, StateType type, const std::string& key, const json::Value& value,
+void CheckField(Sink& sink, const std::string& field, const json::Value& value,
                 const std::string& state_location, Language language, StateLinks* links) {
+  // string_view comparisons check the length first: most of the chain below costs nothing.
+  const std::string_view key = field;
   std::string location = Join(state_location, key);
   const bool path = language == Language::JsonPath;
   if (key == "Comment" || key == "Label") {
@@ -397,7 +399,6 @@ void CheckField(Sink& sink, StateType type, const std::string& key, const json::
   } else if (key == "ToleratedFailurePercentage") {
     CheckNumberField(sink, key, value, location, language, 0, 100);
   }
-  (void)type;
 }
 
 }  // namespace
@@ -457,7 +458,7 @@ void ValidateState(Sink& sink, const std::string& name, const json::Value& state
       sink.Schema("Field '" + key + "' is not supported", location);
       continue;
     }
-    CheckField(sink, *type, key, value, location, language, links);
+    CheckField(sink, key, value, location, language, links);
   }
 
   switch (*type) {

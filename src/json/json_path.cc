@@ -17,6 +17,9 @@ namespace {
 constexpr int kMaxNesting = 32;
 // Indices and slice bounds beyond this are refused, so index arithmetic cannot overflow.
 constexpr int64_t kMaxIndex = int64_t{1} << 53;
+// Node visits one evaluation may make. Nested deep-scan filters cost (nodes)^(nesting); a
+// 256 KiB payload (the AWS limit) needs far fewer visits than this for any sensible path.
+constexpr uint64_t kEvaluationBudget = uint64_t{1} << 24;
 
 enum class SegKind : uint8_t {
   Name,        // .name ['name']
@@ -584,6 +587,9 @@ class Evaluator {
  public:
   explicit Evaluator(const Value& root) : root_(root) {}
 
+  // True when the evaluation stopped early because it ran out of budget.
+  bool exhausted() const { return budget_ == 0; }
+
   // Evaluates a chain from `start`: the node (definite chains) or an array of matches.
   // nullopt when a definite chain finds nothing. `*fail_at`, when given, receives the index of
   // the segment where a definite chain stopped.
@@ -625,8 +631,16 @@ class Evaluator {
   }
 
  private:
+  // Spends one unit of budget; false once it is gone.
+  bool Spend() const {
+    if (budget_ == 0) return false;
+    --budget_;
+    return true;
+  }
+
   void Collect(const Value& node, const Segment* seg, const Segment* end,
                std::vector<Value>* out) const {
+    if (!Spend()) return;
     if (seg == end) {
       out->push_back(node);
       return;
@@ -641,6 +655,7 @@ class Evaluator {
   // Applies `seg` to `node` and to every node below it, in document order (pre-order).
   void Descend(const Value& node, const Segment* seg, const Segment* end,
                std::vector<Value>* out) const {
+    if (!Spend()) return;
     Select(node, seg, end, /*descendant=*/true, out);
     if (node.is_array()) {
       for (const Value& item : node.items()) Descend(item, seg, end, out);
@@ -827,6 +842,7 @@ class Evaluator {
   }
 
   bool Test(const Expr& e, const Value& current) const {
+    if (!Spend()) return false;
     switch (e.kind) {
       case ExprKind::Or: return Test(*e.lhs, current) || Test(*e.rhs, current);
       case ExprKind::And: return Test(*e.lhs, current) && Test(*e.rhs, current);
@@ -838,6 +854,7 @@ class Evaluator {
   }
 
   const Value& root_;
+  mutable uint64_t budget_ = kEvaluationBudget;
 };
 
 }  // namespace
@@ -890,6 +907,10 @@ Result<Value> Path::Evaluate(const Value& doc) const {
   Evaluator eval(doc);
   size_t fail_at = 0;
   std::optional<Value> v = eval.Run(impl_->chain, doc, &fail_at);
+  if (eval.exhausted()) {
+    return OutOfRange("JSONPath '" + impl_->text + "' needs too much work to evaluate (more than " +
+                      std::to_string(kEvaluationBudget) + " node visits)");
+  }
   if (v.has_value()) return std::move(*v);
   const Segment& seg = impl_->chain.segments[fail_at];
   std::string m = "JSONPath '";

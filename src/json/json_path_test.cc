@@ -275,6 +275,18 @@ TEST(JsonPath, DeepNestingIsRefused) {
   EXPECT_NE(CompileError(parens).find("nested too deeply"), std::string::npos);
 }
 
+TEST(JsonPath, ExpensivePathsStopWithOutOfRange) {
+  std::string doc = "[";
+  for (int i = 0; i < 200; ++i) doc += std::string(i ? "," : "") + R"({"a":[1,{"b":2}]})";
+  doc += "]";
+  std::string path = "$";
+  for (int i = 0; i < 6; ++i) path += "..[?($";
+  for (int i = 0; i < 6; ++i) path += ")]";
+  auto r = C(path).Evaluate(P(doc));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::OutOfRange);
+}
+
 TEST(JsonPath, AssignReplacesAlongThePath) {
   Value doc = P(R"({"a":{"b":1,"keep":[1,2]},"other":{"x":1}})");
   auto r = C("$.a.b").Assign(doc, Value::Int(5));

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <charconv>
+#include <optional>
 #include <string>
 
 namespace stepfn::json {
@@ -234,6 +236,56 @@ std::string Describe(simdjson::error_code code) {
   }
 }
 
+// simdjson refuses integers that do not fit 64 bits; AWS (Jackson) and JavaScript read them, as
+// numbers. Returns the text with ".0" appended to each such integer, so that it parses as a
+// double, or nullopt when there is none.
+std::optional<std::string> WidenBigIntegers(std::string_view s) {
+  std::string out;
+  size_t copied = 0;
+  size_t i = 0;
+  auto digit = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
+  while (i < s.size()) {
+    char c = s[i];
+    if (c == '"') {
+      for (++i; i < s.size() && s[i] != '"'; ++i) {
+        if (s[i] == '\\') ++i;
+      }
+      ++i;
+      continue;
+    }
+    if (c != '-' && !digit(i)) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    if (c == '-') ++i;
+    while (digit(i)) ++i;
+    bool integer = !(i < s.size() && (s[i] == '.' || s[i] == 'e' || s[i] == 'E'));
+    while (i < s.size() && (digit(i) || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
+                            s[i] == '+' || s[i] == '-')) {
+      ++i;
+    }
+    if (!integer || i - start < 19) continue;
+    bool fits = false;
+    if (c == '-') {
+      int64_t v = 0;
+      auto r = std::from_chars(s.data() + start, s.data() + i, v);
+      fits = r.ec == std::errc() && r.ptr == s.data() + i;
+    } else {
+      uint64_t v = 0;
+      auto r = std::from_chars(s.data() + start, s.data() + i, v);
+      fits = r.ec == std::errc() && r.ptr == s.data() + i;
+    }
+    if (fits) continue;
+    out.append(s.substr(copied, i - copied));
+    out.append(".0");
+    copied = i;
+  }
+  if (copied == 0) return std::nullopt;
+  out.append(s.substr(copied));
+  return out;
+}
+
 }  // namespace
 
 Result<Value> Parse(std::string_view text, const ParseOptions& options) {
@@ -246,6 +298,17 @@ Result<Value> Parse(std::string_view text, const ParseOptions& options) {
   simdjson::padded_string padded(text);
   simdjson::dom::element root;
   auto err = parser.parse(padded).get(root);
+  std::optional<simdjson::padded_string> widened;
+  if (err == simdjson::NUMBER_ERROR) {
+    if (std::optional<std::string> w = WidenBigIntegers(text)) {
+      widened.emplace(*w);
+      simdjson::dom::element widened_root;
+      if (!parser.parse(*widened).get(widened_root)) {
+        root = widened_root;
+        err = simdjson::SUCCESS;
+      }
+    }
+  }
   if (err) {
     if (err == simdjson::EMPTY) return InvalidArgument("invalid JSON: empty document");
     if (err == simdjson::DEPTH_ERROR) {

@@ -1,0 +1,154 @@
+// The conformance runner: runs the cases recorded against real AWS
+// (../shared/conformance/aws-recorded/{pure,services,teststate,validation}/*.json, format in
+// ../shared/conformance/README.md) through hooks that reach the engine and the validator, and
+// reports every difference.
+//
+// The runner knows the case format, the skip table and the comparison rules; it knows nothing
+// of the engine. `stepfn conformance` (conformance_command.h) wires it to the real engine; the
+// tests wire it to fakes.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "json/value.h"
+
+namespace stepfn::cli {
+
+// What the engine produced for one execution.
+struct ExecutionOutcome {
+  std::string status;  // SUCCEEDED, FAILED, TIMED_OUT, ABORTED
+  json::Value output;  // on SUCCEEDED
+  std::string error;   // otherwise; empty when the execution has none
+  std::string cause;
+  // GetExecutionHistory's event types in order; compared only when has_history.
+  std::vector<std::string> history_event_types;
+  bool has_history = false;
+  // Names of the states entered, in order; compared when present (and the case records them).
+  std::optional<std::vector<std::string>> entered_states;
+};
+
+// A ValidateStateMachineDefinition diagnostic.
+struct Diagnostic {
+  std::string severity;  // ERROR, WARNING
+  std::string code;      // SCHEMA_VALIDATION_FAILED, INVALID_JSON_DESCRIPTION, ...
+  std::string message;
+  std::string location;  // "/States/Pass", may be empty
+};
+
+// What the validator said about one definition.
+struct ValidationRequest {
+  std::string api;              // "CreateStateMachine" or "ValidateStateMachineDefinition"
+  std::string definition_text;  // exactly as sent to AWS (may be invalid JSON)
+  std::string type;             // STANDARD or EXPRESS
+};
+struct ValidationOutcome {
+  // CreateStateMachine: the error code (e.g. "InvalidDefinition") and message, or an empty
+  // error_code when the definition was accepted.
+  std::string error_code;
+  std::string message;
+  // ValidateStateMachineDefinition: "OK" or "FAIL", and the diagnostics in order.
+  std::string result;
+  std::vector<Diagnostic> diagnostics;
+};
+
+struct ConformanceHooks {
+  // Runs `definition` on `input` as a state machine of `type` ("STANDARD"/"EXPRESS") to its end.
+  // A failed Status means the definition was refused (its message is reported). Empty: the
+  // execution cases are skipped.
+  std::function<Result<ExecutionOutcome>(const json::Value& definition, const json::Value& input,
+                                         const std::string& type)>
+      run_execution;
+  // Validates a definition as the named API would. Empty: validation cases are skipped.
+  std::function<ValidationOutcome(const ValidationRequest& request)> run_validation;
+};
+
+struct ConformanceOptions {
+  // Case files, folders of case files, or folders of such folders (aws-recorded/). Empty: the
+  // default aws-recorded folder (see DefaultCasesDir).
+  std::vector<std::string> dirs;
+  std::string filter;    // run only cases whose file name contains this
+  std::string category;  // "", or pure / services / teststate / validation
+  bool verbose = false;  // also list skipped cases and message differences of passed cases
+  bool json = false;     // print one JSON summary instead of lines
+  double min_pass_rate = 1.0;  // passed / (passed + failed) needed for exit code 0
+};
+
+// One loaded case file.
+struct ConformanceCase {
+  std::string path;
+  std::string file_name;  // the case's file name, used in reports and by --filter
+  std::string category;   // the folder: pure, services, teststate, validation
+  json::Value doc;
+};
+
+// Loads the case files under `dirs` (files, folders, or folders of folders; non-.json files are
+// ignored), sorted by category then file name. A file that cannot be read or parsed fails the
+// whole load: the data is shared and a broken file is worth a loud error.
+Result<std::vector<ConformanceCase>> LoadCases(const std::vector<std::string>& dirs);
+
+// The aws-recorded folder: $STEPFN_SHARED/conformance/aws-recorded when STEPFN_SHARED is set,
+// else the first `<ancestor>/shared/conformance/aws-recorded` above the working directory or
+// the running executable (the project lives beside shared/). NotFound when there is none.
+Result<std::string> DefaultCasesDir();
+
+// The skip table. A case is skipped when a rule matches it; the first matching rule gives the
+// reason. Later issues remove lines as the missing pieces arrive.
+struct SkipRule {
+  enum class Kind {
+    kCategory,         // every case of `category`
+    kFeature,          // `features` holds `arg`
+    kApi,              // source.api == `arg`
+    kApiNotIn,         // source.api is none of the comma-separated `arg`
+    kValidationKind,   // validation_kind == `arg`
+    kField,            // the case has a non-null top-level field `arg`
+    kFlag,             // the case's boolean field `arg` is true
+    kServices,         // `services` is not empty
+    kSetupCallsBeyond  // setup_calls call a service not in the comma-separated `arg`
+  };
+  std::string_view category;  // "" = any category
+  Kind kind;
+  std::string_view arg;
+  std::string_view reason;
+};
+const std::vector<SkipRule>& SkipTable();
+
+// The reason to skip `c` with these hooks, or nothing when it runs.
+std::optional<std::string> SkipReason(const ConformanceCase& c, const ConformanceHooks& hooks);
+
+// The verdict on one case.
+struct CaseResult {
+  enum class Verdict { kPassed, kFailed, kSkipped };
+  Verdict verdict = Verdict::kPassed;
+  std::string reason;  // why it failed or was skipped
+  std::string note;    // for a pass: differences that do not count (e.g. a validation message)
+};
+
+// Runs one case (which must not be skipped) and compares the outcome with the record.
+CaseResult RunCase(const ConformanceCase& c, const ConformanceHooks& hooks);
+
+// Compares an execution outcome with a case's `expected`: status, output, error, cause, history
+// event types and entered states. Returns the first difference ("status: expected FAILED, got
+// SUCCEEDED", "output differs at /a: expected 3, got 4", ...), or nothing when they match.
+std::optional<std::string> CompareExecution(const json::Value& case_doc,
+                                            const ExecutionOutcome& outcome);
+
+// Compares a validation outcome with a validation case's `expected`. Error codes (and the
+// ValidateStateMachineDefinition result and diagnostic codes) decide; message and location
+// differences go to *note.
+std::optional<std::string> CompareValidation(const json::Value& case_doc,
+                                             const ValidationOutcome& outcome, std::string* note);
+
+// Runs the selected cases and prints one line per failing case ("<file>: <reason>") and last
+// "N passed, M failed, K skipped" (or, with options.json, one JSON object). Returns the exit
+// code: 0 when passed / (passed + failed) >= min_pass_rate, 1 otherwise, 2 when the cases could
+// not be loaded.
+int RunConformance(const ConformanceOptions& options, const ConformanceHooks& hooks,
+                   std::ostream& out);
+
+}  // namespace stepfn::cli

@@ -1,0 +1,40 @@
+#include "cli/conformance_command.h"
+
+#include <iostream>
+#include <memory>
+#include <utility>
+
+namespace stepfn::cli {
+
+void AddConformanceCommand(CLI::App& app, ConformanceHooks hooks, int* exit_code) {
+  CLI::App* sub = app.add_subcommand(
+      "conformance",
+      "Run the cases recorded against AWS (../shared/conformance/aws-recorded) and report "
+      "every difference");
+  auto options = std::make_shared<ConformanceOptions>();
+  sub->add_option("dirs", options->dirs,
+                  "Case files or folders (default: all of aws-recorded; STEPFN_SHARED points at "
+                  "the shared/ folder)");
+  sub->add_option("--filter", options->filter, "Run only cases whose name contains SUBSTRING")
+      ->type_name("SUBSTRING");
+  sub->add_option("--category", options->category, "Run only one folder of cases")
+      ->check(CLI::IsMember({"pure", "services", "teststate", "validation"}));
+  sub->add_flag("--verbose,-v", options->verbose,
+                "Also list skipped cases with reasons, and differences that do not count");
+  sub->add_flag("--json", options->json, "Print a machine-readable JSON summary");
+  sub->add_option("--min-pass-rate", options->min_pass_rate,
+                  "Exit 0 when passed / (passed + failed) is at least RATE (default 1.0)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->type_name("RATE");
+  sub->callback([options, hooks = std::move(hooks), exit_code]() {
+    int code = RunConformance(*options, hooks, std::cout);
+    std::cout.flush();
+    if (exit_code != nullptr) {
+      *exit_code = code;
+    } else if (code != 0) {
+      throw CLI::RuntimeError(code);  // CLI11's way to set the exit code (see the header)
+    }
+  });
+}
+
+}  // namespace stepfn::cli

@@ -32,6 +32,7 @@ peer_cli="$bench/node_modules/aws-local-stepfunctions/bin/CLI.cjs"
 workloads="$bench/workloads"
 
 "$bench/setup-peer.sh"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 if ! taskset -c "$CPU" true 2>/dev/null; then
   echo "run.sh: cannot pin to CPU $CPU; using CPU 0" >&2
@@ -143,7 +144,7 @@ fi
 {
   echo "Machine: $(uname -m), $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); pinned to CPU $CPU"
   echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); stepfn $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); peer aws-local-stepfunctions $(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$bench/node_modules/aws-local-stepfunctions/package.json" | head -1) on Node $("$node" --version)"
-  echo "Repetitions: $REPS (median reported); executions scale: $SCALE"
+  echo "Repetitions: $REPS (median reported); executions scale: $SCALE; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   python3 "$bench/report.py" "$results"
 } | tee "$out/report.md"

@@ -260,12 +260,13 @@ const std::vector<SkipRule>& SkipTable() {
       {"", K::kFeature, "StatesVariable", kJsonataAndVariables},
       {"", K::kFlag, "needs_substitution",
        "the definition holds fixture tokens (__OPAQUE_n_...__) with no stand-in yet"},
-      {"", K::kServices, "", kServices},
-      {"", K::kFeature, "ItemReader", "ItemReader reads from S3: needs the S3 emulation"},
-      {"", K::kFeature, "ResultWriter", "ResultWriter writes to S3: needs the S3 emulation"},
-      {"", K::kSetupCallsBeyond, "logs",
+      // Executions that reach beyond the engine (validation cases only read definitions).
+      {"pure", K::kServices, "", kServices},
+      {"pure", K::kFeature, "ItemReader", "ItemReader reads from S3: needs the S3 emulation"},
+      {"pure", K::kFeature, "ResultWriter", "ResultWriter writes to S3: needs the S3 emulation"},
+      {"pure", K::kSetupCallsBeyond, "logs",
        "needs data put in services before the run (setup_calls): service emulations"},
-      {"", K::kField, "interactions",
+      {"pure", K::kField, "interactions",
        "needs API calls during the run (e.g. StopExecution): server issue"},
   };
   return kTable;

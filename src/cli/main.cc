@@ -1,6 +1,20 @@
-#include <cstdio>
+// The `stepfn` command: run, validate, conformance.
+#include <CLI/CLI.hpp>
 
-int main() {
-  std::puts("stepfn: under construction");
-  return 0;
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"stepfn: AWS Step Functions state machines, run locally"};
+  app.require_subcommand(1);
+  int exit_code = stepfn::cli::kExitOk;
+  stepfn::cli::AddRunCommand(app, &exit_code);
+  stepfn::cli::AddValidateCommand(app, &exit_code);
+  stepfn::cli::AddLocalConformanceCommand(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : stepfn::cli::kExitUsage;
+  }
+  return exit_code;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "asl/validate.h"
 #include "common/status.h"
 #include "eval/history.h"
 #include "json/value.h"
@@ -21,7 +22,7 @@ namespace stepfn::engine {
 
 class MockConfig;
 
-enum class MachineType { Standard, Express };
+using MachineType = asl::MachineType;
 
 struct RunOptions {
   MachineType type = MachineType::Standard;
@@ -46,7 +47,8 @@ struct RunResult {
 
 // Compiles a definition (validated first; InvalidArgument carries AWS's InvalidDefinition
 // message). The program is immutable and may be run many times, from many threads.
-Result<std::shared_ptr<const asl::Program>> CompileDefinition(const json::Value& definition);
+Result<std::shared_ptr<const asl::Program>> CompileDefinition(
+    const json::Value& definition, MachineType type = MachineType::Standard);
 
 // Runs one execution to its end. Fails (Status) only for unusable options; every ASL outcome,
 // failures included, is a RunResult.

@@ -1,0 +1,319 @@
+#include "asl/program.h"
+
+#include <string>
+
+#include "json/write.h"
+
+namespace stepfn::asl {
+namespace {
+
+std::string Loc(const std::string& where, std::string_view field) {
+  return where + "/" + std::string(field);
+}
+
+Status FieldError(const std::string& where, std::string_view field, std::string_view why) {
+  return InvalidArgument("Invalid State Machine Definition: '" + std::string(why) + " at " +
+                         Loc(where, field) + "'");
+}
+
+Result<std::optional<json::Path>> CompilePathField(const json::Value& state,
+                                                    std::string_view field,
+                                                    const std::string& where) {
+  const json::Value* v = state.find(field);
+  if (v == nullptr) return std::optional<json::Path>();
+  if (!v->is_string()) return FieldError(where, field, "SCHEMA_VALIDATION_FAILED: expected a string");
+  auto p = json::Path::Compile(v->as_string());
+  if (!p.ok()) return FieldError(where, field, "INVALID_JSON_PATH: " + p.status().message());
+  return std::optional<json::Path>(std::move(*p));
+}
+
+Result<OptionalPath> CompileOptionalPath(const json::Value& state, std::string_view field,
+                                         const std::string& where) {
+  OptionalPath out;
+  const json::Value* v = state.find(field);
+  if (v == nullptr) return out;
+  if (v->is_null()) {
+    out.kind = OptionalPath::Kind::Null;
+    return out;
+  }
+  ASSIGN_OR_RETURN(out.path, CompilePathField(state, field, where));
+  out.kind = OptionalPath::Kind::Path;
+  return out;
+}
+
+Result<NumberOrPath> CompileNumberOrPath(const json::Value& state, std::string_view field,
+                                         const std::string& path_field, const std::string& where) {
+  NumberOrPath out;
+  if (const json::Value* v = state.find(field)) {
+    if (!v->is_number()) return FieldError(where, field, "SCHEMA_VALIDATION_FAILED: expected a number");
+    out.literal = v->as_double();
+  }
+  ASSIGN_OR_RETURN(out.path, CompilePathField(state, path_field, where));
+  return out;
+}
+
+Result<std::optional<expr::PayloadTemplate>> CompileTemplate(const json::Value& state,
+                                                              std::string_view field,
+                                                              const std::string& where) {
+  const json::Value* v = state.find(field);
+  if (v == nullptr) return std::optional<expr::PayloadTemplate>();
+  auto t = expr::PayloadTemplate::Compile(*v);
+  if (!t.ok()) return FieldError(where, field, t.status().message());
+  return std::optional<expr::PayloadTemplate>(std::move(*t));
+}
+
+std::optional<std::string> StringField(const json::Value& state, std::string_view field) {
+  const json::Value* v = state.find(field);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return v->as_string();
+}
+
+std::vector<std::string> StringList(const json::Value* v) {
+  std::vector<std::string> out;
+  if (v == nullptr || !v->is_array()) return out;
+  for (const auto& e : v->items()) {
+    if (e.is_string()) out.push_back(e.as_string());
+  }
+  return out;
+}
+
+bool MentionsContext(const json::Value& v) {
+  switch (v.type()) {
+    case json::Type::String: return v.as_string().find("$$") != std::string::npos;
+    case json::Type::Array:
+      for (const auto& e : v.items()) {
+        if (MentionsContext(e)) return true;
+      }
+      return false;
+    case json::Type::Object:
+      for (const auto& m : v.members()) {
+        if (m.first == "Branches" || m.first == "ItemProcessor" || m.first == "Iterator") continue;
+        if (MentionsContext(m.second)) return true;
+      }
+      return false;
+    default: return false;
+  }
+}
+
+Result<std::shared_ptr<const Body>> CompileBody(const json::Value& def, const std::string& where,
+                                                 int depth);
+
+Result<int> Target(const Body& body, const json::Value& state, std::string_view field,
+                   const std::string& where) {
+  auto name = StringField(state, field);
+  if (!name) return FieldError(where, field, "SCHEMA_VALIDATION_FAILED: expected a state name");
+  auto it = body.index.find(*name);
+  if (it == body.index.end()) {
+    return FieldError(where, field, "MISSING_TRANSITION_TARGET: Missing 'Next' target: " + *name);
+  }
+  return it->second;
+}
+
+Status CompileState(const json::Value& s, const std::string& where, int depth, Body* body,
+                    State* st) {
+  auto type = StringField(s, "Type");
+  if (!type) return FieldError(where, "Type", "SCHEMA_VALIDATION_FAILED: missing state Type");
+  static const std::pair<const char*, StateType> kTypes[] = {
+      {"Pass", StateType::Pass},       {"Task", StateType::Task},
+      {"Choice", StateType::Choice},   {"Wait", StateType::Wait},
+      {"Succeed", StateType::Succeed}, {"Fail", StateType::Fail},
+      {"Parallel", StateType::Parallel}, {"Map", StateType::Map}};
+  bool known = false;
+  for (const auto& [n, t] : kTypes) {
+    if (*type == n) {
+      st->type = t;
+      known = true;
+    }
+  }
+  if (!known) return FieldError(where, "Type", "SCHEMA_VALIDATION_FAILED: unknown state type " + *type);
+
+  if (const json::Value* end = s.find("End"); end && end->is_bool()) st->end = end->as_bool();
+  if (s.find("Next")) {
+    ASSIGN_OR_RETURN(st->next, Target(*body, s, "Next", where));
+  }
+  st->uses_context = MentionsContext(s);
+  ASSIGN_OR_RETURN(st->input_path, CompileOptionalPath(s, "InputPath", where));
+  ASSIGN_OR_RETURN(st->output_path, CompileOptionalPath(s, "OutputPath", where));
+  ASSIGN_OR_RETURN(st->result_path, CompileOptionalPath(s, "ResultPath", where));
+  ASSIGN_OR_RETURN(st->result_selector, CompileTemplate(s, "ResultSelector", where));
+  if (st->type == StateType::Map && s.find("ItemSelector")) {
+    ASSIGN_OR_RETURN(st->parameters, CompileTemplate(s, "ItemSelector", where));
+  } else {
+    ASSIGN_OR_RETURN(st->parameters, CompileTemplate(s, "Parameters", where));
+  }
+  if (const json::Value* r = s.find("Result")) st->result = *r;
+
+  if (const json::Value* retry = s.find("Retry"); retry && retry->is_array()) {
+    for (const auto& r : retry->items()) {
+      Retrier rt;
+      rt.error_equals = StringList(r.find("ErrorEquals"));
+      if (const auto* v = r.find("IntervalSeconds"); v && v->is_number()) rt.interval_seconds = v->as_double();
+      if (const auto* v = r.find("MaxAttempts"); v && v->is_number()) rt.max_attempts = static_cast<int>(v->as_double());
+      if (const auto* v = r.find("BackoffRate"); v && v->is_number()) rt.backoff_rate = v->as_double();
+      if (const auto* v = r.find("MaxDelaySeconds"); v && v->is_number()) rt.max_delay_seconds = v->as_double();
+      if (const auto* v = r.find("JitterStrategy"); v && v->is_string()) rt.jitter_full = v->as_string() == "FULL";
+      st->retry.push_back(std::move(rt));
+    }
+  }
+  if (const json::Value* catches = s.find("Catch"); catches && catches->is_array()) {
+    size_t i = 0;
+    for (const auto& c : catches->items()) {
+      std::string cw = where + "/Catch[" + std::to_string(i++) + "]";
+      Catcher ct;
+      ct.error_equals = StringList(c.find("ErrorEquals"));
+      ASSIGN_OR_RETURN(ct.result_path, CompileOptionalPath(c, "ResultPath", cw));
+      ASSIGN_OR_RETURN(ct.next, Target(*body, c, "Next", cw));
+      st->catches.push_back(std::move(ct));
+    }
+  }
+
+  switch (st->type) {
+    case StateType::Task: {
+      st->resource = StringField(s, "Resource").value_or("");
+      ASSIGN_OR_RETURN(st->timeout_seconds,
+                       CompileNumberOrPath(s, "TimeoutSeconds", "TimeoutSecondsPath", where));
+      ASSIGN_OR_RETURN(st->heartbeat_seconds,
+                       CompileNumberOrPath(s, "HeartbeatSeconds", "HeartbeatSecondsPath", where));
+      break;
+    }
+    case StateType::Choice: {
+      const json::Value* choices = s.find("Choices");
+      if (choices == nullptr || !choices->is_array()) {
+        return FieldError(where, "Choices", "SCHEMA_VALIDATION_FAILED: expected an array");
+      }
+      size_t i = 0;
+      for (const auto& c : choices->items()) {
+        std::string cw = where + "/Choices[" + std::to_string(i++) + "]";
+        auto rule = expr::ChoiceRule::Compile(c, expr::ChoiceRule::Level::TopLevel, cw);
+        if (!rule.ok()) {
+          return InvalidArgument("Invalid State Machine Definition: '" + rule.status().message() +
+                                 "'");
+        }
+        ChoiceBranch b{std::move(*rule), -1};
+        ASSIGN_OR_RETURN(b.next, Target(*body, c, "Next", cw));
+        st->choices.push_back(std::move(b));
+      }
+      if (s.find("Default")) {
+        ASSIGN_OR_RETURN(st->default_next, Target(*body, s, "Default", where));
+      }
+      break;
+    }
+    case StateType::Wait: {
+      if (const auto* v = s.find("Seconds"); v && v->is_number()) st->seconds = v->as_double();
+      ASSIGN_OR_RETURN(st->seconds_path, CompilePathField(s, "SecondsPath", where));
+      st->timestamp = StringField(s, "Timestamp");
+      ASSIGN_OR_RETURN(st->timestamp_path, CompilePathField(s, "TimestampPath", where));
+      break;
+    }
+    case StateType::Fail: {
+      st->error = StringField(s, "Error");
+      st->cause = StringField(s, "Cause");
+      ASSIGN_OR_RETURN(st->error_path, CompilePathField(s, "ErrorPath", where));
+      ASSIGN_OR_RETURN(st->cause_path, CompilePathField(s, "CausePath", where));
+      break;
+    }
+    case StateType::Parallel: {
+      const json::Value* branches = s.find("Branches");
+      if (branches == nullptr || !branches->is_array()) {
+        return FieldError(where, "Branches", "SCHEMA_VALIDATION_FAILED: expected an array");
+      }
+      size_t i = 0;
+      for (const auto& b : branches->items()) {
+        ASSIGN_OR_RETURN(auto body_ptr,
+                         CompileBody(b, where + "/Branches[" + std::to_string(i++) + "]", depth + 1));
+        st->branches.push_back(std::move(body_ptr));
+      }
+      break;
+    }
+    case StateType::Map: {
+      const json::Value* proc = s.find("ItemProcessor");
+      std::string pw = where + "/ItemProcessor";
+      if (proc == nullptr) {
+        proc = s.find("Iterator");
+        pw = where + "/Iterator";
+      }
+      if (proc == nullptr) {
+        return FieldError(where, "ItemProcessor", "SCHEMA_VALIDATION_FAILED: missing ItemProcessor");
+      }
+      ASSIGN_OR_RETURN(st->processor, CompileBody(*proc, pw, depth + 1));
+      if (const json::Value* cfg = proc->find("ProcessorConfig")) {
+        if (auto mode = StringField(*cfg, "Mode")) st->distributed = *mode == "DISTRIBUTED";
+      }
+      ASSIGN_OR_RETURN(st->items_path, CompilePathField(s, "ItemsPath", where));
+      if (const json::Value* items = s.find("Items"); items && items->is_array()) st->items_literal = *items;
+      ASSIGN_OR_RETURN(st->max_concurrency,
+                       CompileNumberOrPath(s, "MaxConcurrency", "MaxConcurrencyPath", where));
+      ASSIGN_OR_RETURN(st->tolerated_failure_count,
+                       CompileNumberOrPath(s, "ToleratedFailureCount", "ToleratedFailureCountPath", where));
+      ASSIGN_OR_RETURN(st->tolerated_failure_percentage,
+                       CompileNumberOrPath(s, "ToleratedFailurePercentage",
+                                           "ToleratedFailurePercentagePath", where));
+      st->map_label = StringField(s, "Label").value_or("");
+      break;
+    }
+    case StateType::Pass:
+    case StateType::Succeed: break;
+  }
+  return Status();
+}
+
+Result<std::shared_ptr<const Body>> CompileBody(const json::Value& def, const std::string& where,
+                                                 int depth) {
+  if (depth > 64) return InvalidArgument("Invalid State Machine Definition: nested too deeply at " + where);
+  if (!def.is_object()) {
+    return InvalidArgument("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: expected an object at " + (where.empty() ? std::string("/") : where) + "'");
+  }
+  const json::Value* states = def.find("States");
+  if (states == nullptr || !states->is_object()) {
+    return FieldError(where, "States", "SCHEMA_VALIDATION_FAILED: These fields are required: [States]");
+  }
+  auto body = std::make_shared<Body>();
+  body->states.resize(states->size());
+  int i = 0;
+  for (const auto& [name, s] : states->members()) {
+    body->states[static_cast<size_t>(i)].name = name;
+    body->index[name] = i++;
+  }
+  auto start = StringField(def, "StartAt");
+  if (!start) return FieldError(where, "StartAt", "SCHEMA_VALIDATION_FAILED: These fields are required: [StartAt]");
+  auto it = body->index.find(*start);
+  if (it == body->index.end()) {
+    return FieldError(where, "StartAt", "MISSING_TRANSITION_TARGET: StartAt names no state: " + *start);
+  }
+  body->start = it->second;
+  i = 0;
+  for (const auto& [name, s] : states->members()) {
+    std::string sw = where + "/States/" + name;
+    if (!s.is_object()) return FieldError(sw, "", "SCHEMA_VALIDATION_FAILED: a state must be an object");
+    RETURN_IF_ERROR(CompileState(s, sw, depth, body.get(), &body->states[static_cast<size_t>(i++)]));
+  }
+  return std::shared_ptr<const Body>(std::move(body));
+}
+
+}  // namespace
+
+std::string_view StateTypeName(StateType t) {
+  switch (t) {
+    case StateType::Pass: return "Pass";
+    case StateType::Task: return "Task";
+    case StateType::Choice: return "Choice";
+    case StateType::Wait: return "Wait";
+    case StateType::Succeed: return "Succeed";
+    case StateType::Fail: return "Fail";
+    case StateType::Parallel: return "Parallel";
+    case StateType::Map: return "Map";
+  }
+  return "Unknown";
+}
+
+Result<std::shared_ptr<const Program>> Program::Compile(const json::Value& definition) {
+  std::shared_ptr<Program> p(new Program());
+  ASSIGN_OR_RETURN(p->root_, CompileBody(definition, "", 0));
+  p->definition_ = definition;
+  if (const json::Value* t = definition.find("TimeoutSeconds"); t && t->is_number()) {
+    p->timeout_seconds_ = t->as_double();
+  }
+  return std::shared_ptr<const Program>(std::move(p));
+}
+
+}  // namespace stepfn::asl

@@ -1,0 +1,167 @@
+#include "engine/local_runner.h"
+
+#include <chrono>
+#include <queue>
+#include <thread>
+#include <unordered_set>
+
+#include "asl/program.h"
+#include "engine/mock_config.h"
+#include "eval/step.h"
+
+namespace stepfn::engine {
+namespace {
+
+constexpr const char* kAccount = "123456789012";
+constexpr const char* kRegion = "us-east-1";
+
+std::string GenerateName(uint64_t seed) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string s;
+  uint64_t x = seed ^ 0x5DEECE66DULL;
+  for (int i = 0; i < 32; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    s.push_back(kHex[(x >> 60) & 15]);
+    if (i == 7 || i == 11 || i == 15 || i == 19) s.push_back('-');
+  }
+  return s;
+}
+
+// Virtual time: real elapsed time plus every wait skipped (time_scale 0) or shortened.
+class RunClock {
+ public:
+  explicit RunClock(double scale) : scale_(scale), start_(SystemClock().NowMillis()) {
+    real_start_ = MonotonicNanos();
+  }
+  EpochMillis Now() const { return start_ + (MonotonicNanos() - real_start_) / 1000000 + skipped_; }
+  EpochMillis start() const { return start_; }
+  // Waits until virtual time `at`.
+  void WaitUntil(EpochMillis at) {
+    EpochMillis now = Now();
+    if (at <= now) return;
+    EpochMillis virtual_wait = at - now;
+    if (scale_ <= 0) {
+      skipped_ += virtual_wait;
+      return;
+    }
+    double real_ms = static_cast<double>(virtual_wait) / scale_;
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(real_ms * 1000)));
+    skipped_ += virtual_wait - static_cast<EpochMillis>(real_ms);
+  }
+
+ private:
+  double scale_;
+  EpochMillis start_;
+  int64_t real_start_ = 0;
+  EpochMillis skipped_ = 0;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const asl::Program>> CompileDefinition(const json::Value& definition,
+                                                             MachineType type) {
+  std::vector<asl::Diagnostic> diagnostics = asl::Validate(definition, type);
+  if (asl::HasErrors(diagnostics)) {
+    return InvalidArgument(asl::InvalidDefinitionMessage(diagnostics));
+  }
+  return asl::Program::Compile(definition);
+}
+
+Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input,
+                           const RunOptions& options) {
+  if (options.time_scale < 0) return InvalidArgument("--time-scale must be 0 or more");
+  if (options.mocks && !options.test_case.empty() &&
+      !options.mocks->HasTestCase(options.state_machine_name, options.test_case)) {
+    return InvalidArgument("the mock config has no test case '" + options.test_case +
+                           "' for state machine '" + options.state_machine_name + "'");
+  }
+  RunClock clock(options.time_scale);
+  static std::atomic<uint64_t> counter{0};
+  uint64_t seed = static_cast<uint64_t>(MonotonicNanos()) ^ (++counter * 0x9E3779B97F4A7C15ULL);
+
+  eval::ExecutionInfo info;
+  bool express = options.type == MachineType::Express;
+  std::string kind = express ? "express" : "execution";
+  info.state_machine_name = options.state_machine_name;
+  info.state_machine_arn = std::string("arn:aws:states:") + kRegion + ":" + kAccount +
+                           ":stateMachine:" + options.state_machine_name;
+  info.execution_name = options.execution_name.empty() ? GenerateName(seed) : options.execution_name;
+  info.execution_arn = std::string("arn:aws:states:") + kRegion + ":" + kAccount + ":" + kind +
+                       ":" + options.state_machine_name + ":" + info.execution_name;
+  info.role_arn = std::string("arn:aws:iam::") + kAccount + ":role/stepfn-local";
+  info.start_time = clock.start();
+  info.express = express;
+  info.seed = seed;
+  if (express) {
+    info.max_history_events = 0;
+    info.default_timeout_seconds = 300;
+  }
+
+  auto state = eval::NewExecution(program, info);
+  RunResult result;
+  std::vector<eval::Input> inputs;
+  inputs.push_back({eval::InputKind::Start, 0, input, {}, {}});
+  using Timer = std::pair<EpochMillis, uint64_t>;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
+  std::unordered_set<uint64_t> cancelled;
+  eval::StepOutput out;
+
+  while (true) {
+    out.events.clear();
+    out.commands.clear();
+    out.more = false;
+    eval::Step(program, *state, inputs, clock.Now(), &out);
+    inputs.clear();
+    for (auto& e : out.events) {
+      if (options.on_event) options.on_event(e);
+      if (options.record_history) result.history.push_back(std::move(e));
+    }
+    for (auto& c : out.commands) {
+      switch (c.kind) {
+        case eval::CommandKind::RunTask: {
+          const MockedAnswer* a = nullptr;
+          if (options.mocks) {
+            a = options.mocks->Find(options.state_machine_name, options.test_case, c.state_name,
+                                    c.retry_count);
+          }
+          if (a == nullptr) {
+            inputs.push_back({eval::InputKind::TaskFailed, c.id, {}, "States.TaskFailed",
+                              "No service answers the resource '" + c.resource +
+                                  "' here: give a mocked response for state '" + c.state_name +
+                                  "' (--mock-config, --test-case)."});
+          } else if (a->is_throw) {
+            inputs.push_back({eval::InputKind::TaskFailed, c.id, {}, a->error.error, a->error.cause});
+          } else {
+            inputs.push_back({eval::InputKind::TaskSucceeded, c.id, a->result, {}, {}});
+          }
+          break;
+        }
+        case eval::CommandKind::StartTimer: timers.push({c.fire_at, c.id}); break;
+        case eval::CommandKind::CancelTimer:
+        case eval::CommandKind::CancelTask: cancelled.insert(c.id); break;
+      }
+    }
+    if (eval::Status(*state) != eval::ExecutionStatus::Running) break;
+    if (!inputs.empty() || out.more) continue;
+    // Nothing to do but wait for the next timer.
+    while (!timers.empty() && cancelled.count(timers.top().second)) {
+      cancelled.erase(timers.top().second);
+      timers.pop();
+    }
+    if (timers.empty()) return Internal("execution is blocked with nothing pending");
+    Timer t = timers.top();
+    timers.pop();
+    clock.WaitUntil(t.first);
+    inputs.push_back({eval::InputKind::TimerFired, t.second, {}, {}, {}});
+  }
+  result.status = std::string(eval::ExecutionStatusName(eval::Status(*state)));
+  if (eval::Status(*state) == eval::ExecutionStatus::Succeeded) {
+    result.output = eval::Output(*state);
+  } else {
+    result.error = eval::Failure(*state).error;
+    result.cause = eval::Failure(*state).cause;
+  }
+  return result;
+}
+
+}  // namespace stepfn::engine

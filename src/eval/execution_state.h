@@ -1,0 +1,92 @@
+// ExecutionState: everything about one execution that changes while it runs. The compiled
+// program (asl::Program) is immutable and shared; this is its per-execution counterpart:
+// a tree of frames (one per running thread of control: the main flow, each Parallel branch,
+// each Map iteration in flight), pending tasks and timers, and the counters that make event
+// ids and randomness deterministic.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/states_error.h"
+#include "json/value.h"
+
+namespace stepfn::asl {
+struct Body;
+}
+
+namespace stepfn::eval {
+
+struct ExecutionInfo;
+
+enum class FramePhase : uint8_t {
+  Enter,         // about to enter `state`
+  Execute,       // entered; run (or re-run after a retry) the state's work
+  WaitTask,      // a RunTask command is out
+  WaitTimer,     // a Wait state's timer
+  WaitRetry,     // a retry interval
+  WaitChildren,  // Parallel branches / Map iterations running
+  Done,
+};
+
+// Parallel branches or Map iterations of one state.
+struct Fanout {
+  std::vector<json::Value> items;    // Map: the items; Parallel: empty
+  std::vector<json::Value> results;  // per child, in order
+  std::vector<uint64_t> running;     // child frame ids in flight
+  size_t total = 0;
+  size_t next_start = 0;
+  size_t finished = 0;
+  size_t failed = 0;
+  size_t max_concurrency = 0;  // 0: unlimited
+  double tolerated_count = -1;     // < 0: none given
+  double tolerated_percentage = -1;
+  bool failing = false;
+  StatesError error;
+  json::Value context;  // Map: the state's context object for ItemSelector (or null)
+};
+
+struct Frame {
+  uint64_t id = 0;
+  uint64_t parent = 0;  // 0: the execution's main frame
+  size_t child_index = 0;
+  const asl::Body* body = nullptr;
+  int state = 0;
+  FramePhase phase = FramePhase::Enter;
+  json::Value input;      // the state's raw input
+  json::Value effective;  // after InputPath (and Parameters for Task/Parallel)
+  int64_t entered_event_id = 0;
+  int64_t last_event_id = 0;
+  EpochMillis entered_time = 0;
+  std::vector<uint16_t> retry_counts;  // per retrier of the current state
+  int retry_total = 0;
+  uint64_t pending = 0;  // task or timer id
+  std::unique_ptr<Fanout> fanout;
+};
+
+class ExecutionState {
+ public:
+  uint64_t next_id = 1;        // frames, tasks and timers share one id space
+  int64_t next_event_id = 1;
+  uint64_t rng = 0;
+  EpochMillis now = 0;
+  std::unordered_map<uint64_t, std::unique_ptr<Frame>> frames;
+  std::unordered_map<uint64_t, uint64_t> pending;  // task/timer id -> frame id
+  std::vector<uint64_t> ready;                     // frames to run (a stack)
+  uint64_t timeout_timer = 0;
+  json::Value execution_input;
+  json::Value context_execution;     // the constant part of $$ (Execution, StateMachine)
+  int status = 0;                    // ExecutionStatus
+  json::Value output;
+  StatesError failure;
+  std::unique_ptr<ExecutionInfo> info;
+
+  ExecutionState();
+  ~ExecutionState();
+};
+
+}  // namespace stepfn::eval

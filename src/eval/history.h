@@ -1,0 +1,55 @@
+// History events, as GetExecutionHistory returns them. Events keep their payloads as shared
+// json::Values (no copy, no serialisation while running); ToJson renders AWS's shape.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "json/value.h"
+
+namespace stepfn::eval {
+
+#define STEPFN_HISTORY_EVENT_TYPES(X)                                                         \
+  X(ExecutionStarted) X(ExecutionSucceeded) X(ExecutionFailed) X(ExecutionTimedOut)           \
+  X(ExecutionAborted) X(PassStateEntered) X(PassStateExited) X(TaskStateEntered)              \
+  X(TaskStateExited) X(TaskStateAborted) X(TaskScheduled) X(TaskStarted) X(TaskSubmitted)     \
+  X(TaskSucceeded) X(TaskFailed) X(TaskTimedOut) X(ChoiceStateEntered) X(ChoiceStateExited)   \
+  X(WaitStateEntered) X(WaitStateExited) X(WaitStateAborted) X(SucceedStateEntered)           \
+  X(SucceedStateExited) X(FailStateEntered) X(ParallelStateEntered) X(ParallelStateStarted)   \
+  X(ParallelStateSucceeded) X(ParallelStateFailed) X(ParallelStateAborted)                    \
+  X(ParallelStateExited) X(MapStateEntered) X(MapStateStarted) X(MapStateSucceeded)           \
+  X(MapStateFailed) X(MapStateAborted) X(MapStateExited) X(MapIterationStarted)               \
+  X(MapIterationSucceeded) X(MapIterationFailed) X(MapIterationAborted)                       \
+  X(LambdaFunctionScheduled) X(LambdaFunctionStarted) X(LambdaFunctionSucceeded)              \
+  X(LambdaFunctionFailed) X(LambdaFunctionTimedOut) X(ActivityScheduled) X(ActivityStarted)   \
+  X(ActivitySucceeded) X(ActivityFailed) X(ActivityTimedOut) X(EvaluationFailed)
+
+enum class EventType : uint8_t {
+#define STEPFN_ENUM_ITEM(name) name,
+  STEPFN_HISTORY_EVENT_TYPES(STEPFN_ENUM_ITEM)
+#undef STEPFN_ENUM_ITEM
+};
+
+std::string_view EventTypeName(EventType t);
+
+struct HistoryEvent {
+  int64_t id = 0;
+  int64_t previous_event_id = 0;
+  EpochMillis timestamp = 0;
+  EventType type = EventType::ExecutionStarted;
+  std::string name;        // state name (state events), iteration name (map iterations)
+  json::Value payload;     // input (entered/started), output (exited/succeeded), parameters
+  std::string error;       // failure events
+  std::string cause;
+  int64_t index = -1;      // map iteration index; map length for MapStateStarted
+  std::string resource_type;  // task events: "lambda", "states", ...
+  std::string resource;       // task events: "invoke", ...
+
+  // {"timestamp":..., "type":..., "id":..., "previousEventId":..., "<kind>EventDetails":{...}}
+  // with payloads serialised as strings as AWS does. include_data=false leaves them out.
+  json::Value ToJson(bool include_data = true) const;
+};
+
+}  // namespace stepfn::eval

@@ -1,0 +1,32 @@
+// The JSONPath input/output chain of a state: InputPath, ResultPath, OutputPath, and the
+// payload-size limit. Each returns the new value or a States.Runtime cause (without the
+// "An error occurred while executing the state ..." prefix, which the caller adds).
+#pragma once
+
+#include <string>
+
+#include "asl/program.h"
+#include "common/states_error.h"
+#include "json/value.h"
+
+namespace stepfn::eval {
+
+// InputPath: absent -> the input; null -> {}; a path -> the selected value.
+Fallible<json::Value> ApplyInputPath(const asl::State& s, const json::Value& input);
+// OutputPath: the same rules, on the state's output.
+Fallible<json::Value> ApplyOutputPath(const asl::State& s, const json::Value& output);
+// ResultPath: absent or "$" -> the result; null -> the input; a path -> input with the result
+// placed there (only the objects along the path are copied).
+Fallible<json::Value> ApplyResultPath(const asl::OptionalPath& rp, const json::Value& input,
+                                      json::Value result);
+
+// True when v serialises to at most `limit` bytes (stops counting past the limit).
+bool FitsPayloadLimit(const json::Value& v, size_t limit);
+
+// "arn:aws:states:::lambda:invoke" -> ("lambda", "invoke"); other ARNs by their service.
+void SplitResource(const std::string& arn, std::string* type, std::string* resource);
+
+// "$.a.b[0]" -> "$['a']['b'][0]", the form AWS's error messages use.
+std::string NormalisedPath(const std::string& path);
+
+}  // namespace stepfn::eval

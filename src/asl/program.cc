@@ -1,6 +1,7 @@
 #include "asl/program.h"
 
 #include <string>
+#include <tuple>
 
 #include "json/write.h"
 
@@ -208,8 +209,18 @@ Status CompileState(const json::Value& s, const std::string& where, int depth, B
     case StateType::Fail: {
       st->error = StringField(s, "Error");
       st->cause = StringField(s, "Cause");
-      ASSIGN_OR_RETURN(st->error_path, CompilePathField(s, "ErrorPath", where));
-      ASSIGN_OR_RETURN(st->cause_path, CompilePathField(s, "CausePath", where));
+      for (auto [field, path, call] :
+           {std::tuple{"ErrorPath", &st->error_path, &st->error_call},
+            std::tuple{"CausePath", &st->cause_path, &st->cause_call}}) {
+        auto text = StringField(s, field);
+        if (text && expr::LooksLikeIntrinsic(*text)) {
+          auto c = expr::CompileIntrinsic(*text);
+          if (!c.ok()) return FieldError(where, field, c.status().message());
+          *call = std::move(*c);
+        } else {
+          ASSIGN_OR_RETURN(*path, CompilePathField(s, field, where));
+        }
+      }
       break;
     }
     case StateType::Parallel: {

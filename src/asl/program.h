@@ -14,6 +14,7 @@
 
 #include "common/status.h"
 #include "expr/choice_rule.h"
+#include "expr/intrinsic.h"
 #include "expr/payload_template.h"
 #include "json/json_path.h"
 #include "json/value.h"
@@ -96,6 +97,8 @@ struct State {
   std::optional<std::string> cause;
   std::optional<json::Path> error_path;
   std::optional<json::Path> cause_path;
+  expr::IntrinsicPtr error_call;  // ErrorPath / CausePath given as an intrinsic call
+  expr::IntrinsicPtr cause_call;
 
   // Parallel
   std::vector<std::shared_ptr<const Body>> branches;

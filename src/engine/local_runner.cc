@@ -88,6 +88,8 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
   info.execution_name = options.execution_name.empty() ? GenerateName(seed) : options.execution_name;
   info.execution_arn = std::string("arn:aws:states:") + kRegion + ":" + kAccount + ":" + kind +
                        ":" + options.state_machine_name + ":" + info.execution_name;
+  // Express execution ARNs carry one more part, a run id.
+  if (express) info.execution_arn += ":" + GenerateName(seed * 31 + 7);
   info.role_arn = std::string("arn:aws:iam::") + kAccount + ":role/stepfn-local";
   info.start_time = clock.start();
   info.express = express;

@@ -181,6 +181,15 @@ json::Value HistoryEvent::ToJson(bool include_data) const {
     case EventType::MapStateAborted:
     case EventType::LambdaFunctionStarted:
     case EventType::ActivityStarted:
+    case EventType::MapRunSucceeded:
+    case EventType::MapRunAborted:
+      break;
+    case EventType::MapRunStarted:
+      details = "mapRunStartedEventDetails";
+      break;
+    case EventType::MapRunFailed:
+      details = "mapRunFailedEventDetails";
+      errors();
       break;
   }
   json::ObjectBuilder e;

@@ -24,7 +24,8 @@ namespace stepfn::eval {
   X(MapIterationSucceeded) X(MapIterationFailed) X(MapIterationAborted)                       \
   X(LambdaFunctionScheduled) X(LambdaFunctionStarted) X(LambdaFunctionSucceeded)              \
   X(LambdaFunctionFailed) X(LambdaFunctionTimedOut) X(ActivityScheduled) X(ActivityStarted)   \
-  X(ActivitySucceeded) X(ActivityFailed) X(ActivityTimedOut) X(EvaluationFailed)
+  X(ActivitySucceeded) X(ActivityFailed) X(ActivityTimedOut) X(EvaluationFailed)     \
+  X(MapRunStarted) X(MapRunSucceeded) X(MapRunFailed) X(MapRunAborted)
 
 enum class EventType : uint8_t {
 #define STEPFN_ENUM_ITEM(name) name,

@@ -5,14 +5,16 @@
 namespace stepfn::eval {
 namespace {
 
-Fallible<json::Value> Select(const asl::OptionalPath& p, const json::Value& v) {
+Fallible<json::Value> Select(const asl::OptionalPath& p, const json::Value& v,
+                             const json::Value& context) {
   switch (p.kind) {
     case asl::OptionalPath::Kind::Absent: return v;
     case asl::OptionalPath::Kind::Null: return json::Value::EmptyObject();
     case asl::OptionalPath::Kind::Path: break;
   }
-  if (p.path->is_root_only()) return v;
-  auto r = p.path->Evaluate(v);
+  bool ctx = p.path->root() == json::PathRoot::Context;
+  if (p.path->is_root_only()) return ctx ? context : v;
+  auto r = p.path->Evaluate(ctx ? context : v);
   if (!r.ok()) {
     return StatesError{"States.Runtime", "Invalid path '" + p.path->text() +
                                              "' : No results for path: " +
@@ -50,12 +52,14 @@ size_t CountBytes(const json::Value& v, size_t limit, size_t acc) {
 
 }  // namespace
 
-Fallible<json::Value> ApplyInputPath(const asl::State& s, const json::Value& input) {
-  return Select(s.input_path, input);
+Fallible<json::Value> ApplyInputPath(const asl::State& s, const json::Value& input,
+                                     const json::Value& context) {
+  return Select(s.input_path, input, context);
 }
 
-Fallible<json::Value> ApplyOutputPath(const asl::State& s, const json::Value& output) {
-  return Select(s.output_path, output);
+Fallible<json::Value> ApplyOutputPath(const asl::State& s, const json::Value& output,
+                                      const json::Value& context) {
+  return Select(s.output_path, output, context);
 }
 
 Fallible<json::Value> ApplyResultPath(const asl::OptionalPath& rp, const json::Value& input,

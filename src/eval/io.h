@@ -11,10 +11,13 @@
 
 namespace stepfn::eval {
 
-// InputPath: absent -> the input; null -> {}; a path -> the selected value.
-Fallible<json::Value> ApplyInputPath(const asl::State& s, const json::Value& input);
+// InputPath: absent -> the input; null -> {}; a path -> the selected value ("$$..." paths
+// read `context`).
+Fallible<json::Value> ApplyInputPath(const asl::State& s, const json::Value& input,
+                                     const json::Value& context = json::Value());
 // OutputPath: the same rules, on the state's output.
-Fallible<json::Value> ApplyOutputPath(const asl::State& s, const json::Value& output);
+Fallible<json::Value> ApplyOutputPath(const asl::State& s, const json::Value& output,
+                                      const json::Value& context = json::Value());
 // ResultPath: absent or "$" -> the result; null -> the input; a path -> input with the result
 // placed there (only the objects along the path are copied).
 Fallible<json::Value> ApplyResultPath(const asl::OptionalPath& rp, const json::Value& input,

@@ -7,6 +7,7 @@
 
 #include "asl/program.h"
 #include "eval/io.h"
+#include "expr/intrinsic.h"
 #include "expr/timestamp.h"
 #include "json/write.h"
 
@@ -158,9 +159,14 @@ class Stepper {
   StepOutput* out_;
   int budget_ = kTransitionBudget;
   std::vector<uint64_t> pumping_;  // frames whose Pump is on the stack
+  HistoryEvent scratch_;            // where silent frames' events go
 };
 
 HistoryEvent& Stepper::Emit(Frame* f, EventType type) {
+  if (f != nullptr && f->silent) {
+    scratch_ = HistoryEvent();
+    return scratch_;
+  }
   HistoryEvent& e = out_->events.emplace_back();
   e.id = st_.next_event_id++;
   e.previous_event_id = f ? f->last_event_id : (e.id - 1);
@@ -180,7 +186,10 @@ Frame* Stepper::NewFrame(uint64_t parent, size_t child_index, const asl::Body* b
   f->state = body->start;
   f->input = std::move(input);
   Frame* raw = f.get();
-  if (Frame* p = FindFrame(parent)) raw->last_event_id = p->last_event_id;
+  if (Frame* p = FindFrame(parent)) {
+    raw->last_event_id = p->last_event_id;
+    raw->silent = p->silent || (p->body->states[static_cast<size_t>(p->state)].distributed);
+  }
   st_.frames.emplace(raw->id, std::move(f));
   return raw;
 }
@@ -209,9 +218,9 @@ json::Value Stepper::ContextFor(const Frame& f, const json::Value* map_item, int
   const State& s = StateOf(f);
   json::ObjectBuilder state;
   state.Reserve(3);
-  state.Append("EnteredTime", json::Value::String(FormatIso8601Millis(f.entered_time)));
   state.Append("Name", json::Value::String(s.name));
-  state.Append("RetryCount", json::Value::Int(f.retry_total));
+  state.Append("EnteredTime", json::Value::String(FormatIso8601Millis(f.entered_time)));
+  if (s.type == StateType::Task) state.Append("RetryCount", json::Value::Int(f.retry_total));
   json::ObjectBuilder ctx(st_.context_execution);
   ctx.Append("State", std::move(state).Build());
   if (map_item != nullptr) {
@@ -310,12 +319,13 @@ void Stepper::Deliver(const Input& in) {
         ExitState(f, ApplyOutputPath(s, f->effective).value, s.next);
       } else if (f->phase == FramePhase::WaitRetry) {
         f->phase = FramePhase::Execute;
-        Ready(f);
       }
       break;
     case InputKind::Start:
     case InputKind::Stop: break;
   }
+  f = FindFrame(frame_id);
+  if (f != nullptr && (f->phase == FramePhase::Enter || f->phase == FramePhase::Execute)) Ready(f);
 }
 
 void Stepper::RunReady() {
@@ -382,7 +392,9 @@ void Stepper::EnterState(Frame* f) {
 void Stepper::ExecuteState(Frame* f) {
   const State& s = StateOf(*f);
   // InputPath.
-  auto in = ApplyInputPath(s, f->input);
+  json::Value in_ctx;
+  if (s.uses_context) in_ctx = ContextFor(*f);
+  auto in = ApplyInputPath(s, f->input, in_ctx);
   if (!in.ok()) {
     FailState(f, RuntimeError(*f, in.error.cause));
     return;
@@ -444,7 +456,9 @@ void Stepper::CompleteState(Frame* f, const json::Value& raw_result) {
     FailState(f, RuntimeError(*f, merged.error.cause));
     return;
   }
-  auto out = ApplyOutputPath(s, merged.value);
+  json::Value out_ctx;
+  if (s.uses_context) out_ctx = ContextFor(*f);
+  auto out = ApplyOutputPath(s, merged.value, out_ctx);
   if (!out.ok()) {
     FailState(f, RuntimeError(*f, out.error.cause));
     return;
@@ -665,6 +679,20 @@ void Stepper::ExecuteFail(Frame* f) {
   };
   if (!from_path(s.error_path, "ErrorPath", &err.error)) return;
   if (!from_path(s.cause_path, "CausePath", &err.cause)) return;
+  auto from_call = [&](const expr::IntrinsicPtr& call, std::string* dst) -> bool {
+    if (!call) return true;
+    json::Value ctx;
+    if (s.uses_context) ctx = ContextFor(*f);
+    auto v = expr::EvaluateIntrinsic(*call, ScopeFor(&f->effective, &ctx));
+    if (!v.ok()) {
+      FailFrame(f, Contextualise(*f, v.error));
+      return false;
+    }
+    *dst = v.value.is_string() ? v.value.as_string() : json::Write(v.value);
+    return true;
+  };
+  if (!from_call(s.error_call, &err.error)) return;
+  if (!from_call(s.cause_call, &err.cause)) return;
   FailFrame(f, std::move(err));
 }
 
@@ -714,6 +742,10 @@ void Stepper::ExecuteMap(Frame* f) {
     return;
   }
   auto fan = std::make_unique<Fanout>();
+  if (s.distributed) {
+    HistoryEvent& started = Emit(f, EventType::MapStateStarted);
+    started.index = static_cast<int64_t>(items.size());
+  }
   auto read_number = [&](const asl::NumberOrPath& n, const char* field, bool integer,
                          double* dst) -> bool {
     if (n.literal) {
@@ -757,8 +789,12 @@ void Stepper::ExecuteMap(Frame* f) {
   fan->items = items.items();
   fan->results.resize(fan->total);
   if (s.uses_context) fan->context = ContextFor(*f);
-  HistoryEvent& e = Emit(f, EventType::MapStateStarted);
-  e.index = static_cast<int64_t>(fan->total);
+  if (s.distributed) {
+    Emit(f, EventType::MapRunStarted);
+  } else {
+    HistoryEvent& e = Emit(f, EventType::MapStateStarted);
+    e.index = static_cast<int64_t>(fan->total);
+  }
   f->fanout = std::move(fan);
   f->phase = FramePhase::WaitChildren;
 }
@@ -793,9 +829,11 @@ void Stepper::StartChild(Frame* f) {
     }
     item = std::move(p.value);
   }
-  HistoryEvent& e = Emit(f, EventType::MapIterationStarted);
-  e.name = s.name;
-  e.index = static_cast<int64_t>(i);
+  if (!s.distributed) {
+    HistoryEvent& e = Emit(f, EventType::MapIterationStarted);
+    e.name = s.name;
+    e.index = static_cast<int64_t>(i);
+  }
   Frame* c = NewFrame(f->id, i, s.processor.get(), std::move(item));
   fan.running.push_back(c->id);
   RunFrame(c);
@@ -824,6 +862,7 @@ void Stepper::Pump(Frame* f) {
     StatesError err = std::move(fan.error);
     f->fanout.reset();
     f->phase = FramePhase::Execute;
+    if (s.distributed) Emit(f, EventType::MapRunFailed);
     FailState(f, std::move(err),
               parallel ? EventType::ParallelStateFailed : EventType::MapStateFailed);
     return;
@@ -835,6 +874,7 @@ void Stepper::Pump(Frame* f) {
   if (parallel) {
     // AWS records no ParallelStateSucceeded event; the state exits directly.
   } else {
+    if (s.distributed) Emit(f, EventType::MapRunSucceeded);
     Emit(f, EventType::MapStateSucceeded);
   }
   if (!CheckSize(f, results, "returned")) return;
@@ -854,7 +894,7 @@ void Stepper::ChildDone(Frame* child, bool ok, json::Value output, StatesError e
   ++fan.finished;
   const State& s = StateOf(*parent);
   if (parent->last_event_id < last) parent->last_event_id = last;
-  if (s.type == StateType::Map) {
+  if (s.type == StateType::Map && !s.distributed) {
     HistoryEvent& e = Emit(parent, ok ? EventType::MapIterationSucceeded
                                       : EventType::MapIterationFailed);
     e.name = s.name;

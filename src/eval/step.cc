@@ -995,7 +995,7 @@ std::unique_ptr<ExecutionState> NewExecution(const asl::Program& program, Execut
   exec.Append("Name", json::Value::String(info.execution_name));
   exec.Append("RoleArn", json::Value::String(info.role_arn));
   exec.Append("StartTime", json::Value::String(FormatIso8601Millis(info.start_time)));
-  exec.Append("RedriveCount", json::Value::Int(0));
+  if (!info.express) exec.Append("RedriveCount", json::Value::Int(0));
   json::ObjectBuilder sm;
   sm.Append("Id", json::Value::String(info.state_machine_arn));
   sm.Append("Name", json::Value::String(info.state_machine_name));

@@ -81,8 +81,13 @@ if [[ "${SKIP_EXTRAS:-0}" != 1 ]]; then
     for hist in "" "--no-history"; do
       echo "run.sh: map-memory $MAP_ITEMS items $hist" >&2
       # shellcheck disable=SC2086
-      "${pin[@]}" "$driver" --map-memory "$MAP_ITEMS" $hist >>"$results" 2>>"$out/driver.err" ||
-        fail_line stepfn map-memory "stepfn_bench --map-memory failed" >>"$results"
+      "${pin[@]}" "$driver" --map-memory "$MAP_ITEMS" $hist >"$out/driver.out" \
+        2>>"$out/driver.err" || true
+      if [[ -s "$out/driver.out" ]]; then
+        cat "$out/driver.out" >>"$results"
+      else
+        fail_line stepfn map-memory "stepfn_bench --map-memory crashed" >>"$results"
+      fi
     done
   fi
 

@@ -22,9 +22,6 @@ All workloads stay inside AWS's limits: payloads (inputs, outputs, every state's
 
 Usage: gen.py            write the files (deterministic; committed)
        gen.py --check    fail if the committed files differ from what gen.py would write
-       gen.py --map-items N --out DIR
-                         write only the Map workload with N items to DIR (for the memory
-                         measurement, which goes past the 256 KiB payload limit on purpose)
 """
 
 import argparse
@@ -100,7 +97,13 @@ def choice_loop(limit=10_000):
 
 # (c) An inline Map over the integers 0..n-1: ItemSelector builds {"v": item, "i": index}, one
 # Pass state returns a small object.
-def inline_map(n_items=10_000):
+def inline_map(n_items=10_000, small_results=False):
+    shape = {"Type": "Pass", "Parameters": {"v.$": "$.v", "ok": True}, "End": True}
+    if small_results:
+        # For the memory measurement over 100,000 items: each iteration's result is one digit,
+        # so the Map's result (100,000 of them) stays under the 256 KiB limit.
+        shape["Parameters"] = {"v.$": "$.v", "ok": 1}
+        shape["OutputPath"] = "$.ok"
     definition = {
         "Comment": f"Inline Map over {n_items} integers",
         "StartAt": "Each",
@@ -115,13 +118,7 @@ def inline_map(n_items=10_000):
                 "ItemProcessor": {
                     "ProcessorConfig": {"Mode": "INLINE"},
                     "StartAt": "Shape",
-                    "States": {
-                        "Shape": {
-                            "Type": "Pass",
-                            "Parameters": {"v.$": "$.v", "ok": True},
-                            "End": True,
-                        }
-                    },
+                    "States": {"Shape": shape},
                 },
                 "End": True,
             }
@@ -156,7 +153,7 @@ def parallel(n_branches=10, n_steps=10):
     transitions = 1 + n_branches * n_steps
     # ExecutionStarted, ParallelStateEntered, ParallelStateStarted, per Pass Entered + Exited,
     # ParallelStateSucceeded, ParallelStateExited, ExecutionSucceeded.
-    history = 7 + 2 * n_branches * n_steps
+    history = 6 + 2 * n_branches * n_steps
     return definition, inp, expected, transitions, history
 
 
@@ -296,6 +293,12 @@ def build_all():
     }, indent=1)
     files["cli-three-states.input.json"] = dump({"name": "stepfn"})
 
+    # The Map memory measurement (stepfn_bench --map-memory N): (c) with one-digit results; the
+    # driver builds the input (N integers) itself.
+    d, _, _, _ = inline_map(small_results=True)
+    d["Comment"] = "Inline Map for the memory measurement: (c) with one-digit results"
+    files["c-inline-map-memory.asl.json"] = json.dumps(d, indent=1)
+
     files["workloads.json"] = json.dumps(manifest, indent=1)
     return files
 
@@ -303,18 +306,7 @@ def build_all():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", action="store_true")
-    parser.add_argument("--map-items", type=int)
-    parser.add_argument("--out")
     args = parser.parse_args()
-
-    if args.map_items:
-        out = args.out or "."
-        os.makedirs(out, exist_ok=True)
-        d, i, e, _ = inline_map(args.map_items)
-        for suffix, value in (("asl", d), ("input", i), ("expected", e)):
-            with open(os.path.join(out, f"c-inline-map-{args.map_items}.{suffix}.json"), "w") as f:
-                f.write(dump(value))
-        return
 
     files = build_all()
     stale = []

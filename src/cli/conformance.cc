@@ -209,8 +209,8 @@ std::optional<std::string> CompareOutput(const json::Value& expected_doc, CaseMa
     } else if (matcher->MatchString(expected->as_string(), json::Write(actual))) {
       diff = std::nullopt;
     } else {
-      diff = "at /: expected the text " + BriefText(expected->as_string()) + ", got " +
-             Brief(actual);
+      diff =
+          "at /: expected the text " + BriefText(expected->as_string()) + ", got " + Brief(actual);
     }
   } else {
     diff = matcher->Compare(*expected, actual);
@@ -313,8 +313,8 @@ Result<std::vector<ConformanceCase>> LoadCases(const std::vector<std::string>& d
     fs::path path(arg);
     std::error_code ec;
     if (fs::is_regular_file(path, ec)) {
-      RETURN_IF_ERROR(AddCaseFile(path, CategoryOfDir(fs::absolute(path, ec).parent_path()),
-                                  &cases));
+      RETURN_IF_ERROR(
+          AddCaseFile(path, CategoryOfDir(fs::absolute(path, ec).parent_path()), &cases));
       continue;
     }
     if (!fs::is_directory(path, ec)) return NotFound("no such case file or folder: " + arg);
@@ -418,8 +418,7 @@ std::optional<std::string> CompareValidation(const json::Value& case_doc,
     for (const json::Value& d : diags->items()) want_codes.push_back(StringField(d, "code"));
     for (const Diagnostic& d : outcome.diagnostics) got_codes.push_back(d.code);
     if (want_codes != got_codes) {
-      return "diagnostic codes: expected " + JoinList(want_codes) + ", got " +
-             JoinList(got_codes);
+      return "diagnostic codes: expected " + JoinList(want_codes) + ", got " + JoinList(got_codes);
     }
     for (size_t i = 0; i < want_codes.size(); ++i) {
       const json::Value& d = diags->items()[i];

@@ -72,10 +72,10 @@ struct ConformanceOptions {
   // Case files, folders of case files, or folders of such folders (aws-recorded/). Empty: the
   // default aws-recorded folder (see DefaultCasesDir).
   std::vector<std::string> dirs;
-  std::string filter;    // run only cases whose file name contains this
-  std::string category;  // "", or pure / services / teststate / validation
-  bool verbose = false;  // also list skipped cases and message differences of passed cases
-  bool json = false;     // print one JSON summary instead of lines
+  std::string filter;          // run only cases whose "category/file name" contains this
+  std::string category;        // "", or pure / services / teststate / validation
+  bool verbose = false;        // also list skipped cases and message differences of passed cases
+  bool json = false;           // print one JSON summary instead of lines
   double min_pass_rate = 1.0;  // passed / (passed + failed) needed for exit code 0
 };
 

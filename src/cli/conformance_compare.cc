@@ -60,9 +60,8 @@ bool IsBindingToken(std::string_view token) {
     size_t us = inner.rfind('_');
     if (us != std::string_view::npos && us + 1 < inner.size() - 3) {
       std::string_view digits = inner.substr(us + 1, inner.size() - 3 - us - 1);
-      return std::all_of(digits.begin(), digits.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c)) != 0;
-      });
+      return std::all_of(digits.begin(), digits.end(),
+                         [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
     }
   }
   return false;
@@ -298,9 +297,8 @@ std::optional<std::string> CaseMatcher::CompareAt(const json::Value& expected,
 }
 
 std::vector<std::string> NormaliseParallelEvents(std::vector<std::string> types) {
-  static const std::set<std::string_view> kEnds = {"ParallelStateSucceeded",
-                                                  "ParallelStateAborted", "ParallelStateExited",
-                                                  "ParallelStateFailed"};
+  static const std::set<std::string_view> kEnds = {"ParallelStateSucceeded", "ParallelStateAborted",
+                                                   "ParallelStateExited", "ParallelStateFailed"};
   size_t start = 0;  // Python's events[None:i] starts at 0
   std::vector<std::string> sublist;
   bool in_sublist = false;
@@ -315,8 +313,7 @@ std::vector<std::string> NormaliseParallelEvents(std::vector<std::string> types)
       size_t to = std::max(from, i);
       types.erase(types.begin() + static_cast<std::ptrdiff_t>(from),
                   types.begin() + static_cast<std::ptrdiff_t>(to));
-      types.insert(types.begin() + static_cast<std::ptrdiff_t>(from), sorted.begin(),
-                   sorted.end());
+      types.insert(types.begin() + static_cast<std::ptrdiff_t>(from), sorted.begin(), sorted.end());
       in_sublist = false;
     } else if (type == "ParallelStateStarted") {
       in_sublist = true;

@@ -59,8 +59,8 @@ class CaseMatcher {
     bool binds = false;
   };
   std::vector<Piece> BuildPattern(std::string_view expected) const;
-  bool MatchPieces(const std::vector<Piece>& pieces, size_t i, std::string_view actual,
-                   size_t pos, std::map<std::string, std::string>* bound);
+  bool MatchPieces(const std::vector<Piece>& pieces, size_t i, std::string_view actual, size_t pos,
+                   std::map<std::string, std::string>* bound);
   bool MatchWholeToken(std::string_view token, const json::Value& actual);
   std::optional<std::string> CompareAt(const json::Value& expected, const json::Value& actual,
                                        std::string* path);

@@ -1,17 +1,16 @@
 #include "cli/conformance.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
-#include <functional>
 #include <sstream>
-
-#include <unistd.h>
 
 #include "cli/conformance_command.h"
 #include "cli/conformance_compare.h"
@@ -32,14 +31,13 @@ json::Value J(std::string_view text) {
 
 TEST(CaseMatcherTest, ObjectsIgnoreKeyOrderNumbersCompareByValue) {
   CaseMatcher m;
-  EXPECT_FALSE(m.Compare(J(R"({"a":1,"b":[1,2.0,{"c":true}]})"),
-                         J(R"({"b":[1.0,2,{"c":true}],"a":1.0})")));
+  EXPECT_FALSE(
+      m.Compare(J(R"({"a":1,"b":[1,2.0,{"c":true}]})"), J(R"({"b":[1.0,2,{"c":true}],"a":1.0})")));
 }
 
 TEST(CaseMatcherTest, ReportsThePathOfTheFirstDifference) {
   CaseMatcher m;
-  EXPECT_EQ(m.Compare(J(R"({"a":{"b":3}})"), J(R"({"a":{"b":4}})")),
-            "at /a/b: expected 3, got 4");
+  EXPECT_EQ(m.Compare(J(R"({"a":{"b":3}})"), J(R"({"a":{"b":4}})")), "at /a/b: expected 3, got 4");
   EXPECT_EQ(m.Compare(J(R"([1,{"x/y":"s"}])"), J(R"([1,{"x/y":"t"}])")),
             "at /1/x~1y: expected \"s\", got \"t\"");
   EXPECT_EQ(m.Compare(J("3"), J("\"3\"")), "at /: expected 3, got \"3\"");
@@ -59,22 +57,24 @@ TEST(CaseMatcherTest, WholeTokenMatchesAnyValue) {
 }
 
 TEST(CaseMatcherTest, TokensInsideStringsMatchArnParts) {
-  CaseMatcher m({"<partition>", "<region>", "111111111111", "<ArnPart_0idx>",
-                 "<ExecArnPart_0idx>"});
+  CaseMatcher m(
+      {"<partition>", "<region>", "111111111111", "<ArnPart_0idx>", "<ExecArnPart_0idx>"});
   std::string pattern =
       "arn:<partition>:states:<region>:111111111111:execution:<ArnPart_0idx>:<ExecArnPart_0idx>";
-  EXPECT_TRUE(m.MatchString(pattern,
-                            "arn:aws:states:us-east-1:123456789012:execution:Machine:run-1"));
+  EXPECT_TRUE(
+      m.MatchString(pattern, "arn:aws:states:us-east-1:123456789012:execution:Machine:run-1"));
   EXPECT_FALSE(m.MatchString(pattern, "arn:aws:lambda:us-east-1:123456789012:function:f"));
   // The state machine name is now bound: the same token must match the same name.
   EXPECT_TRUE(m.MatchString("<ArnPart_0idx>", "Machine"));
   EXPECT_FALSE(m.MatchString("<ArnPart_0idx>", "Other"));
-  EXPECT_TRUE(m.MatchString("arn:<partition>:states:<region>:111111111111:stateMachine:"
-                            "<ArnPart_0idx>",
-                            "arn:aws-cn:states:cn-north-1:000000000000:stateMachine:Machine"));
-  EXPECT_FALSE(m.MatchString("arn:<partition>:states:<region>:111111111111:stateMachine:"
-                             "<ArnPart_0idx>",
-                             "arn:aws:states:us-east-1:000000000000:stateMachine:Other"));
+  EXPECT_TRUE(
+      m.MatchString("arn:<partition>:states:<region>:111111111111:stateMachine:"
+                    "<ArnPart_0idx>",
+                    "arn:aws-cn:states:cn-north-1:000000000000:stateMachine:Machine"));
+  EXPECT_FALSE(
+      m.MatchString("arn:<partition>:states:<region>:111111111111:stateMachine:"
+                    "<ArnPart_0idx>",
+                    "arn:aws:states:us-east-1:000000000000:stateMachine:Other"));
   // A wildcard inside a string stands for at least one character.
   EXPECT_FALSE(m.MatchString("a:<region>:b", "a::b"));
 }
@@ -197,8 +197,7 @@ TEST(CompareExecutionTest, StatusErrorCauseAndOutput) {
             0u);
   o.error = "States.Runtime";
   o.cause = "other";
-  EXPECT_EQ(CompareExecution(doc, o),
-            "cause: expected bad input '<json-input:1>' here, got other");
+  EXPECT_EQ(CompareExecution(doc, o), "cause: expected bad input '<json-input:1>' here, got other");
 
   json::Value ok = J(R"({"expected": {"status": "SUCCEEDED", "output": {"a": [1, 2]}}})");
   ExecutionOutcome s{"SUCCEEDED", J(R"({"a": [1, 3]})"), "", "", {}, false, {}};
@@ -240,8 +239,8 @@ TEST(CompareExecutionTest, CauseParsedBySnapshot) {
   EXPECT_FALSE(CompareExecution(
       doc, {"FAILED", {}, "E", R"({"requestId":"r-1","errorMessage":"boom"})", {}, false, {}}));
   EXPECT_EQ(
-      CompareExecution(doc, {"FAILED", {}, "E", R"({"errorMessage":"bang","requestId":"r"})",
-                             {}, false, {}}),
+      CompareExecution(
+          doc, {"FAILED", {}, "E", R"({"errorMessage":"bang","requestId":"r"})", {}, false, {}}),
       "cause differs at /errorMessage: expected \"boom\", got \"bang\"");
   EXPECT_EQ(CompareExecution(doc, {"FAILED", {}, "E", "plain", {}, false, {}}),
             "cause: expected JSON {\"errorMessage\":\"boom\",\"requestId\":\"<uuid:1>\"}, got the "
@@ -256,15 +255,17 @@ TEST(CompareExecutionTest, HistoryAndEnteredStates) {
   ExecutionOutcome o{"SUCCEEDED", J("{}"), "", "", {}, false, {}};
   EXPECT_FALSE(CompareExecution(doc, o));  // no history given: not compared
   o.has_history = true;
-  o.history_event_types = Split("ExecutionStarted PassStateEntered PassStateExited "
-                                "ExecutionSucceeded");
+  o.history_event_types = Split(
+      "ExecutionStarted PassStateEntered PassStateExited "
+      "ExecutionSucceeded");
   o.entered_states = std::vector<std::string>{"A"};
   EXPECT_FALSE(CompareExecution(doc, o));
   o.history_event_types[2] = "TaskStateExited";
   EXPECT_EQ(CompareExecution(doc, o),
             "history differs at event 2: expected PassStateExited, got TaskStateExited");
-  o.history_event_types = Split("ExecutionStarted PassStateEntered PassStateExited "
-                                "ExecutionSucceeded ExecutionFailed");
+  o.history_event_types = Split(
+      "ExecutionStarted PassStateEntered PassStateExited "
+      "ExecutionSucceeded ExecutionFailed");
   EXPECT_EQ(CompareExecution(doc, o),
             "history: expected 4 events, got 5 (first extra: ExecutionFailed)");
   o.history_event_types.pop_back();
@@ -294,9 +295,8 @@ TEST(CompareValidationTest, ErrorCodeDecidesMessageIsANote) {
   json::Value doc = J(R"({"expected": {"error_code": "InvalidDefinition",
       "message": "Invalid State Machine Definition: 'X'"}})");
   std::string note;
-  EXPECT_FALSE(CompareValidation(doc, {"InvalidDefinition", "Invalid State Machine Definition: 'X'",
-                                       "", {}},
-                                 &note));
+  EXPECT_FALSE(CompareValidation(
+      doc, {"InvalidDefinition", "Invalid State Machine Definition: 'X'", "", {}}, &note));
   EXPECT_EQ(note, "");
   EXPECT_FALSE(CompareValidation(doc, {"InvalidDefinition", "other", "", {}}, &note));
   EXPECT_EQ(note, "message differs: expected Invalid State Machine Definition: 'X', got other");
@@ -308,7 +308,8 @@ TEST(CompareValidationTest, ErrorCodeDecidesMessageIsANote) {
 
 TEST(CompareValidationTest, Diagnostics) {
   json::Value doc = J(R"({"expected": {"result": "FAIL", "diagnostics": [
-      {"code": "SCHEMA_VALIDATION_FAILED", "location": "/", "message": "m", "severity": "ERROR"}]}})");
+      {"code": "SCHEMA_VALIDATION_FAILED", "location": "/", "message": "m",
+       "severity": "ERROR"}]}})");
   std::string note;
   ValidationOutcome o;
   o.result = "FAIL";
@@ -319,8 +320,9 @@ TEST(CompareValidationTest, Diagnostics) {
   EXPECT_FALSE(CompareValidation(doc, o, &note));
   EXPECT_EQ(note, "diagnostic 0 location: expected /, got /States");
   o.diagnostics[0].code = "INVALID_JSON_DESCRIPTION";
-  EXPECT_EQ(CompareValidation(doc, o, &note),
-            "diagnostic codes: expected [SCHEMA_VALIDATION_FAILED], got [INVALID_JSON_DESCRIPTION]");
+  EXPECT_EQ(
+      CompareValidation(doc, o, &note),
+      "diagnostic codes: expected [SCHEMA_VALIDATION_FAILED], got [INVALID_JSON_DESCRIPTION]");
   o.result = "OK";
   EXPECT_EQ(CompareValidation(doc, o, &note), "result: expected FAIL, got OK");
 }
@@ -342,7 +344,7 @@ const std::vector<ConformanceCase>& AllCases() {
   return *cases;
 }
 
-#define REQUIRE_CASES()                                                 \
+#define REQUIRE_CASES() \
   if (AllCases().empty()) GTEST_SKIP() << "no shared conformance cases"
 
 std::vector<std::string> Strings(const json::Value* v) {
@@ -629,7 +631,9 @@ TEST(RecordedCasesTest, ValidationCasesPassWithTheirRecordedCodes) {
     by_definition[c.doc.find("definition_raw")->as_string()] = o;
   }
   ConformanceHooks hooks;
-  hooks.run_validation = [&](const ValidationRequest& r) { return by_definition[r.definition_text]; };
+  hooks.run_validation = [&](const ValidationRequest& r) {
+    return by_definition[r.definition_text];
+  };
   ConformanceOptions options = AllOptions();
   options.category = "validation";
   options.verbose = true;

@@ -86,16 +86,16 @@ def main():
     mem = [r for r in rows if r["workload"] == "map-memory"]
     if mem:
         print()
-        print("| Map memory (workload (c) scaled up) | items | history events | peak RSS growth "
-              "| bytes per item in flight |")
-        print("|---|---:|---:|---:|---:|")
+        print("| Map memory (workload (c)'s Map, one-digit results) | engine | items "
+              "| peak RSS growth | bytes per item in flight |")
+        print("|---|---|---:|---:|---:|")
         for r in mem:
             if not r.get("ok"):
-                print(f'| failed: {r.get("error", "")[:120]} | | | | |')
+                print(f'| failed: {r.get("error", "")[:120]} | {r["engine"]} | | | |')
                 continue
             growth = r["peak_rss_after_mb"] - r["rss_before_mb"]
             label = "with history" if r["record_history"] else "without history"
-            print(f'| {label} | {r["items"]:,} | {r["history_events"]:,} | {growth:.1f} MB '
+            print(f'| {label} | {r["engine"]} | {r["items"]:,} | {growth:.1f} MB '
                   f'| {r["bytes_per_item"]:,.0f} |')
 
     cli = [r for r in rows if r["workload"].startswith("cli-")]

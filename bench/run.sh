@@ -76,7 +76,10 @@ for w in $names; do
 done
 
 if [[ "${SKIP_EXTRAS:-0}" != 1 ]]; then
-  # Memory per Map item in flight: workload (c) over MAP_ITEMS items, with and without history.
+  # Memory per Map item in flight: workload (c)'s Map over MAP_ITEMS items, on the peer, then on
+  # stepfn with and without history.
+  echo "run.sh: map-memory $MAP_ITEMS items: aws-local-stepfunctions" >&2
+  "${pin[@]}" "$node" "$bench/peer/run-peer.mjs" --map-memory "$MAP_ITEMS" >>"$results" || true
   if ((have_driver)); then
     for hist in "" "--no-history"; do
       echo "run.sh: map-memory $MAP_ITEMS items $hist" >&2

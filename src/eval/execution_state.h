@@ -65,6 +65,7 @@ struct Frame {
   std::vector<uint16_t> retry_counts;  // per retrier of the current state
   int retry_total = 0;
   uint64_t pending = 0;  // task or timer id
+  uint64_t timeout_timer = 0;  // a Task's TimeoutSeconds timer
   // Runs inside a Distributed Map's child execution: its events belong to that execution's
   // own history, not this one's.
   bool silent = false;

@@ -198,6 +198,7 @@ void Stepper::FreeFrame(uint64_t id) {
   Frame* f = FindFrame(id);
   if (f == nullptr) return;
   AbortChildren(f);
+  if (f->timeout_timer != 0) st_.pending.erase(f->timeout_timer);
   if (f->pending != 0) {
     Command& c = out_->commands.emplace_back();
     c.kind = f->phase == FramePhase::WaitTask ? CommandKind::CancelTask : CommandKind::CancelTimer;
@@ -295,8 +296,34 @@ void Stepper::Deliver(const Input& in) {
   }
   Frame* f = FindFrame(frame_id);
   if (f == nullptr) return;
-  f->pending = 0;
   const State& s = StateOf(*f);
+  if (in.kind == InputKind::TimerFired && in.id == f->timeout_timer) {
+    // The task ran past TimeoutSeconds: it fails with States.Timeout; its result, should it
+    // still come, is ignored.
+    f->timeout_timer = 0;
+    Command& cancel = out_->commands.emplace_back();
+    cancel.kind = CommandKind::CancelTask;
+    cancel.id = f->pending;
+    st_.pending.erase(f->pending);
+    f->pending = 0;
+    HistoryEvent& e = Emit(f, EventType::TaskTimedOut);
+    e.error = "States.Timeout";
+    SplitResource(s.resource, &e.resource_type, &e.resource);
+    FailState(f, {"States.Timeout", ""});
+    f = FindFrame(frame_id);
+    if (f != nullptr && (f->phase == FramePhase::Enter || f->phase == FramePhase::Execute)) {
+      Ready(f);
+    }
+    return;
+  }
+  f->pending = 0;
+  if (f->timeout_timer != 0) {
+    Command& cancel = out_->commands.emplace_back();
+    cancel.kind = CommandKind::CancelTimer;
+    cancel.id = f->timeout_timer;
+    st_.pending.erase(f->timeout_timer);
+    f->timeout_timer = 0;
+  }
   switch (in.kind) {
     case InputKind::TaskSucceeded: {
       HistoryEvent& e = Emit(f, EventType::TaskSucceeded);
@@ -372,7 +399,9 @@ void Stepper::RunFrame(Frame* f) {
 
 void Stepper::EnterState(Frame* f) {
   const State& s = StateOf(*f);
-  if (st_.info->max_history_events > 0 && st_.next_event_id > st_.info->max_history_events) {
+  // Leave room for this state's two events and the execution's last one.
+  if (st_.info->max_history_events > 0 &&
+      st_.next_event_id + 2 > st_.info->max_history_events) {
     FinishExecution(ExecutionStatus::Failed, json::Value(),
                     {"States.Runtime",
                      "The execution reached the maximum number of history events (" +
@@ -574,6 +603,15 @@ void Stepper::ExecuteTask(Frame* f) {
   c.parameters = std::move(params);
   c.retry_count = f->retry_total;
   c.timeout_seconds = timeout;
+  if (timeout > 0) {
+    uint64_t t = NewId();
+    st_.pending[t] = f->id;
+    f->timeout_timer = t;
+    Command& timer = out_->commands.emplace_back();
+    timer.kind = CommandKind::StartTimer;
+    timer.id = t;
+    timer.fire_at = st_.now + static_cast<EpochMillis>(timeout * 1000);
+  }
 }
 
 void Stepper::ExecuteChoice(Frame* f) {

@@ -1,0 +1,211 @@
+#include "eval/step.h"
+
+#include <gtest/gtest.h>
+
+#include "asl/program.h"
+#include "json/parse.h"
+#include "json/write.h"
+
+namespace stepfn::eval {
+namespace {
+
+json::Value J(std::string_view s) {
+  auto r = json::Parse(s);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : json::Value();
+}
+
+// Drives one execution by hand: the test plays the outside world.
+class Driver {
+ public:
+  explicit Driver(std::string_view definition, ExecutionInfo info = {}) {
+    auto p = asl::Program::Compile(J(definition));
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    program_ = *p;
+    state_ = NewExecution(*program_, std::move(info));
+  }
+  StepOutput Step(std::vector<Input> inputs) {
+    StepOutput out;
+    eval::Step(*program_, *state_, inputs, now, &out);
+    while (out.more) {
+      StepOutput more;
+      eval::Step(*program_, *state_, {}, now, &more);
+      for (auto& e : more.events) out.events.push_back(std::move(e));
+      for (auto& c : more.commands) out.commands.push_back(std::move(c));
+      out.more = more.more;
+    }
+    for (const auto& e : out.events) history.push_back(e);
+    return out;
+  }
+  StepOutput Start(std::string_view input) {
+    return Step({{InputKind::Start, 0, J(input), {}, {}}});
+  }
+  std::vector<std::string> Types() const {
+    std::vector<std::string> t;
+    for (const auto& e : history) t.emplace_back(EventTypeName(e.type));
+    return t;
+  }
+  ExecutionState& state() { return *state_; }
+
+  EpochMillis now = 1700000000000;
+  std::vector<HistoryEvent> history;
+
+ private:
+  std::shared_ptr<const asl::Program> program_;
+  std::unique_ptr<ExecutionState> state_;
+};
+
+const Command* Find(const StepOutput& out, CommandKind kind) {
+  for (const auto& c : out.commands) {
+    if (c.kind == kind) return &c;
+  }
+  return nullptr;
+}
+
+TEST(Step, PassChainWithParametersAndHistoryIds) {
+  Driver d(R"({"StartAt":"A","States":{
+      "A":{"Type":"Pass","Parameters":{"a.$":"$.x","n":1},"ResultPath":"$.r","Next":"B"},
+      "B":{"Type":"Pass","OutputPath":"$.r","End":true}}})");
+  d.Start(R"({"x":7})");
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Succeeded);
+  EXPECT_EQ(json::Write(Output(d.state())), R"({"a":7,"n":1})");
+  EXPECT_EQ(d.Types(), (std::vector<std::string>{"ExecutionStarted", "PassStateEntered",
+                                                 "PassStateExited", "PassStateEntered",
+                                                 "PassStateExited", "ExecutionSucceeded"}));
+  for (size_t i = 0; i < d.history.size(); ++i) {
+    EXPECT_EQ(d.history[i].id, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(d.history[i].previous_event_id, static_cast<int64_t>(i));
+  }
+  json::Value entered = d.history[1].ToJson();
+  EXPECT_EQ(json::Write(*entered.find("stateEnteredEventDetails")),
+            R"({"name":"A","input":"{\"x\":7}","inputDetails":{"truncated":false}})");
+}
+
+TEST(Step, TaskRetriesWithBackoffThenCatches) {
+  Driver d(R"({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+           "Retry":[{"ErrorEquals":["Boom"],"IntervalSeconds":2,"BackoffRate":3,"MaxAttempts":2}],
+           "Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.err","Next":"Caught"}],
+           "End":true},
+      "Caught":{"Type":"Pass","End":true}}})");
+  StepOutput out = d.Start(R"({"k":1})");
+  std::vector<EpochMillis> delays;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const Command* task = Find(out, CommandKind::RunTask);
+    ASSERT_NE(task, nullptr) << "attempt " << attempt;
+    EXPECT_EQ(task->retry_count, attempt);
+    EXPECT_EQ(json::Write(task->parameters), R"({"k":1})");
+    out = d.Step({{InputKind::TaskFailed, task->id, {}, "Boom", "bad"}});
+    if (attempt < 2) {
+      const Command* timer = Find(out, CommandKind::StartTimer);
+      ASSERT_NE(timer, nullptr);
+      delays.push_back(timer->fire_at - d.now);
+      d.now = timer->fire_at;
+      out = d.Step({{InputKind::TimerFired, timer->id, {}, {}, {}}});
+    }
+  }
+  EXPECT_EQ(delays, (std::vector<EpochMillis>{2000, 6000}));
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Succeeded);
+  EXPECT_EQ(json::Write(Output(d.state())), R"({"k":1,"err":{"Error":"Boom","Cause":"bad"}})");
+}
+
+TEST(Step, TaskTimeoutFailsWithStatesTimeout) {
+  Driver d(R"({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":5,
+           "End":true}}})");
+  StepOutput out = d.Start("{}");
+  const Command* task = Find(out, CommandKind::RunTask);
+  const Command* timer = Find(out, CommandKind::StartTimer);
+  ASSERT_NE(task, nullptr);
+  ASSERT_NE(timer, nullptr);
+  EXPECT_EQ(timer->fire_at - d.now, 5000);
+  uint64_t task_id = task->id;
+  d.now += 5000;
+  d.Step({{InputKind::TimerFired, timer->id, {}, {}, {}}});
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Failed);
+  EXPECT_EQ(Failure(d.state()).error, "States.Timeout");
+  // A late result is ignored.
+  d.Step({{InputKind::TaskSucceeded, task_id, J("{}"), {}, {}}});
+  EXPECT_EQ(Status(d.state()), ExecutionStatus::Failed);
+  EXPECT_EQ(d.Types().back(), "ExecutionFailed");
+}
+
+TEST(Step, MapHonoursMaxConcurrency) {
+  Driver d(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":2,
+      "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task",
+        "Resource":"arn:aws:states:::lambda:invoke","End":true}}},"End":true}}})");
+  StepOutput out = d.Start("[1,2,3,4,5]");
+  std::vector<std::pair<uint64_t, json::Value>> in_flight;
+  int answered = 0;
+  while (Status(d.state()) == ExecutionStatus::Running) {
+    for (const auto& c : out.commands) {
+      if (c.kind == CommandKind::RunTask) in_flight.emplace_back(c.id, c.parameters);
+    }
+    ASSERT_LE(in_flight.size(), 2u);
+    ASSERT_FALSE(in_flight.empty());
+    auto [id, params] = in_flight.front();
+    in_flight.erase(in_flight.begin());
+    json::Value result = json::Value::Int(params.as_int() * 10);
+    out = d.Step({{InputKind::TaskSucceeded, id, result, {}, {}}});
+    ++answered;
+  }
+  EXPECT_EQ(answered, 5);
+  EXPECT_EQ(json::Write(Output(d.state())), "[10,20,30,40,50]");
+}
+
+TEST(Step, WaitStartsATimer) {
+  Driver d(R"({"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","Next":"P"},
+      "P":{"Type":"Pass","End":true}}})");
+  StepOutput out = d.Start(R"({"s":30})");
+  const Command* timer = Find(out, CommandKind::StartTimer);
+  ASSERT_NE(timer, nullptr);
+  EXPECT_EQ(timer->fire_at - d.now, 30000);
+  EXPECT_EQ(Status(d.state()), ExecutionStatus::Running);
+  d.now = timer->fire_at;
+  d.Step({{InputKind::TimerFired, timer->id, {}, {}, {}}});
+  EXPECT_EQ(Status(d.state()), ExecutionStatus::Succeeded);
+}
+
+TEST(Step, PayloadLimitGivesDataLimitExceeded) {
+  ExecutionInfo info;
+  info.max_payload_bytes = 1000;
+  Driver d(R"({"StartAt":"P","States":{"P":{"Type":"Pass",
+      "Parameters":{"a.$":"$.s","b.$":"$.s","c.$":"$.s"},"End":true}}})", info);
+  d.Start(R"({"s":")" + std::string(400, 'x') + R"("})");
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Failed);
+  EXPECT_EQ(Failure(d.state()).error, "States.DataLimitExceeded");
+}
+
+TEST(Step, EndlessLoopStopsAtTheHistoryLimit) {
+  ExecutionInfo info;
+  info.max_history_events = 25000;
+  Driver d(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
+      "B":{"Type":"Pass","Next":"A"}}})", info);
+  d.Start("{}");
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Failed);
+  EXPECT_EQ(Failure(d.state()).error, "States.Runtime");
+  EXPECT_LE(EventCount(d.state()), 25000);
+}
+
+TEST(Step, ParallelBranchFailureFailsTheState) {
+  Driver d(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+      {"StartAt":"ok","States":{"ok":{"Type":"Pass","End":true}}},
+      {"StartAt":"bad","States":{"bad":{"Type":"Fail","Error":"E","Cause":"C"}}}]}}})");
+  d.Start("{}");
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Failed);
+  EXPECT_EQ(Failure(d.state()).error, "E");
+  EXPECT_EQ(Failure(d.state()).cause, "C");
+  auto types = d.Types();
+  EXPECT_NE(std::find(types.begin(), types.end(), "ParallelStateFailed"), types.end());
+}
+
+TEST(Step, StopAbortsTheExecution) {
+  Driver d(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}})");
+  d.Start("{}");
+  d.Step({{InputKind::Stop, 0, {}, "Stopped", "by a test"}});
+  EXPECT_EQ(Status(d.state()), ExecutionStatus::Aborted);
+  EXPECT_EQ(d.Types().back(), "ExecutionAborted");
+}
+
+}  // namespace
+}  // namespace stepfn::eval

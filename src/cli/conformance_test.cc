@@ -807,20 +807,5 @@ TEST_F(SyntheticCasesTest, Subcommand) {
   EXPECT_EQ(code, 1);
 }
 
-TEST_F(SyntheticCasesTest, SubcommandWithoutExitCodePointerUsesCli11Protocol) {
-  CLI::App app("stepfn");
-  AddConformanceCommand(app, EchoHooks());
-  std::ostringstream captured;
-  std::streambuf* old = std::cout.rdbuf(captured.rdbuf());
-  int code = 0;
-  try {
-    app.parse("conformance " + dir_.string(), false);
-  } catch (const CLI::ParseError& e) {
-    code = app.exit(e);
-  }
-  std::cout.rdbuf(old);
-  EXPECT_EQ(code, 1);
-}
-
 }  // namespace
 }  // namespace stepfn::cli

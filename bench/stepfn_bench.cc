@@ -11,11 +11,12 @@
 // Outputs are kept and checked after each repetition's clock stops. The figure reported is the
 // median repetition.
 //
-// --map-memory N runs the inline Map of workload (c) once over N items (c-inline-map-memory.asl.json:
-// the same Map with one-digit results, so that 100,000 results stay under the 256 KiB limit; the
-// input, N integers built here, is past that limit from 43,000 items) and reports the growth of
-// the peak RSS over the RSS before the run, divided by N: the memory each Map item costs while
-// in flight (its frame, its result and, unless --no-history, its history events).
+// --map-memory N runs the inline Map of workload (c) once over N items
+// (c-inline-map-memory.asl.json: the same Map with one-digit results, so that 100,000 results stay
+// under the 256 KiB limit; the input, N integers built here, is past that limit from 43,000 items)
+// and reports the growth of the peak RSS over the RSS before the run, divided by N: the memory each
+// Map item costs while in flight (its frame, its result and, unless --no-history, its history
+// events).
 //
 // Output lines share the peer's keys (bench/peer/run-peer.mjs), so bench/run.sh can pair them.
 
@@ -23,8 +24,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -275,8 +276,8 @@ Result<std::string> BenchWorkload(const Workload& w, int reps) {
     walls.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
     for (int64_t i = 0; i < w.executions; ++i) {
       if (!outputs[static_cast<size_t>(i)].Equals(w.expected)) {
-        return Internal("execution " + std::to_string(i) + " of repetition " +
-                        std::to_string(rep) + ": unexpected output");
+        return Internal("execution " + std::to_string(i) + " of repetition " + std::to_string(rep) +
+                        ": unexpected output");
       }
       outputs[static_cast<size_t>(i)] = json::Value();
     }
@@ -335,9 +336,8 @@ Result<std::string> MapMemory(const Args& args) {
                 ",\"record_history\":%s,\"history_events\":%zu,\"wall_s\":%.6f,"
                 "\"rss_before_mb\":%.1f,\"peak_rss_before_mb\":%.1f,\"peak_rss_after_mb\":%.1f,"
                 "\"bytes_per_item\":%.0f,\"ok\":true}",
-                n, args.map_memory_history ? "true" : "false", r.history.size(), wall,
-                rss_before, peak_before, peak_after,
-                growth_mb * 1024.0 * 1024.0 / static_cast<double>(n));
+                n, args.map_memory_history ? "true" : "false", r.history.size(), wall, rss_before,
+                peak_before, peak_after, growth_mb * 1024.0 * 1024.0 / static_cast<double>(n));
   return std::string(buf);
 }
 
@@ -346,9 +346,9 @@ int Main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &args)) return 2;
   Result<json::Value> manifest = ReadJson(args.workloads_dir + "/workloads.json");
   if (!manifest.ok() || !manifest->is_array()) {
-    std::fprintf(stderr, "stepfn_bench: %s\n",
-                 manifest.ok() ? "workloads.json is not an array"
-                               : manifest.status().ToString().c_str());
+    std::fprintf(
+        stderr, "stepfn_bench: %s\n",
+        manifest.ok() ? "workloads.json is not an array" : manifest.status().ToString().c_str());
     return 2;
   }
 

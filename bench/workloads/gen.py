@@ -152,8 +152,8 @@ def parallel(n_branches=10, n_steps=10):
     expected = [{"x": 7, "at": {"b": b, "s": n_steps - 1}} for b in range(n_branches)]
     transitions = 1 + n_branches * n_steps
     # ExecutionStarted, ParallelStateEntered, ParallelStateStarted, per Pass Entered + Exited,
-    # ParallelStateSucceeded, ParallelStateExited, ExecutionSucceeded.
-    history = 6 + 2 * n_branches * n_steps
+    # ParallelStateExited, ExecutionSucceeded (AWS records no ParallelStateSucceeded).
+    history = 5 + 2 * n_branches * n_steps
     return definition, inp, expected, transitions, history
 
 
@@ -210,8 +210,8 @@ def tasks():
     }
     transitions = 1 + 1 + 3 + 2  # Prepare, FanOut, 3 branch tasks, Combine, Finish
     # ExecutionStarted; per Task Entered, Scheduled, Started, Succeeded, Exited (5);
-    # Parallel Entered, Started, Succeeded, Exited; ExecutionSucceeded.
-    history = 2 + 5 * len(task_states) + 4
+    # Parallel Entered, Started, Exited; ExecutionSucceeded.
+    history = 2 + 5 * len(task_states) + 3
     return definition, inp, expected, mock_config, transitions, history, task_states
 
 

@@ -33,7 +33,14 @@ class RunClock {
   explicit RunClock(double scale) : scale_(scale), start_(SystemClock().NowMillis()) {
     real_start_ = MonotonicNanos();
   }
-  EpochMillis Now() const { return start_ + (MonotonicNanos() - real_start_) / 1000000 + skipped_; }
+  // Real time runs `scale` times faster in the execution (at least 1: with scale 0 only waits
+  // are skipped), so execution timeouts honour --time-scale too.
+  EpochMillis Now() const {
+    double speed = scale_ > 1 ? scale_ : 1;
+    return start_ + static_cast<EpochMillis>(static_cast<double>(MonotonicNanos() - real_start_) /
+                                             1e6 * speed) +
+           skipped_;
+  }
   EpochMillis start() const { return start_; }
   // Waits until virtual time `at`.
   void WaitUntil(EpochMillis at) {
@@ -44,9 +51,12 @@ class RunClock {
       skipped_ += virtual_wait;
       return;
     }
+    double speed = scale_ > 1 ? scale_ : 1;
     double real_ms = static_cast<double>(virtual_wait) / scale_;
     std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(real_ms * 1000)));
-    skipped_ += virtual_wait - static_cast<EpochMillis>(real_ms);
+    // The sleep advanced Now() by real_ms * speed; make up the rest.
+    skipped_ += virtual_wait - static_cast<EpochMillis>(real_ms * speed);
+    if (skipped_ < 0) skipped_ = 0;
   }
 
  private:
@@ -144,6 +154,14 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
       }
     }
     if (eval::Status(*state) != eval::ExecutionStatus::Running) break;
+    // Timers already due (an execution timeout during a long run of transitions).
+    EpochMillis now = clock.Now();
+    while (!timers.empty() && timers.top().first <= now) {
+      if (!cancelled.erase(timers.top().second)) {
+        inputs.push_back({eval::InputKind::TimerFired, timers.top().second, {}, {}, {}});
+      }
+      timers.pop();
+    }
     if (!inputs.empty() || out.more) continue;
     // Nothing to do but wait for the next timer.
     while (!timers.empty() && cancelled.count(timers.top().second)) {

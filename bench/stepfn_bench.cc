@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/memory.h"
 #include "common/status.h"
 #include "engine/local_runner.h"
 #include "eval/history.h"
@@ -374,4 +375,7 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace stepfn::bench
 
-int main(int argc, char** argv) { return stepfn::bench::Main(argc, argv); }
+int main(int argc, char** argv) {
+  stepfn::TuneAllocator();
+  return stepfn::bench::Main(argc, argv);
+}

@@ -2,8 +2,10 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "common/memory.h"
 
 int main(int argc, char** argv) {
+  stepfn::TuneAllocator();
   CLI::App app{"stepfn: AWS Step Functions state machines, run locally"};
   app.require_subcommand(1);
   int exit_code = stepfn::cli::kExitOk;

@@ -118,16 +118,19 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
   std::unordered_set<uint64_t> cancelled;
   eval::StepOutput out;
 
+  // Step appends events to out.events; with record_history they stay there (no copy) and
+  // become the result's history.
+  size_t seen = 0;
   while (true) {
-    out.events.clear();
+    if (!options.record_history) out.events.clear(), seen = 0;
     out.commands.clear();
     out.more = false;
     eval::Step(program, *state, inputs, clock.Now(), &out);
     inputs.clear();
-    for (auto& e : out.events) {
-      if (options.on_event) options.on_event(e);
-      if (options.record_history) result.history.push_back(std::move(e));
+    if (options.on_event) {
+      for (size_t i = seen; i < out.events.size(); ++i) options.on_event(out.events[i]);
     }
+    seen = out.events.size();
     for (auto& c : out.commands) {
       switch (c.kind) {
         case eval::CommandKind::RunTask: {
@@ -174,6 +177,7 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
     clock.WaitUntil(t.first);
     inputs.push_back({eval::InputKind::TimerFired, t.second, {}, {}, {}});
   }
+  if (options.record_history) result.history = std::move(out.events);
   result.status = std::string(eval::ExecutionStatusName(eval::Status(*state)));
   if (eval::Status(*state) == eval::ExecutionStatus::Succeeded) {
     result.output = eval::Output(*state);

@@ -171,6 +171,10 @@ Status CompileState(const json::Value& s, const std::string& where, int depth, B
   switch (st->type) {
     case StateType::Task: {
       st->resource = StringField(s, "Resource").value_or("");
+      std::string rtype, rname;
+      SplitResourceArn(st->resource, &rtype, &rname);
+      st->resource_type_value = json::Value::String(std::move(rtype));
+      st->resource_value = json::Value::String(std::move(rname));
       ASSIGN_OR_RETURN(st->timeout_seconds,
                        CompileNumberOrPath(s, "TimeoutSeconds", "TimeoutSecondsPath", where));
       ASSIGN_OR_RETURN(st->heartbeat_seconds,
@@ -283,6 +287,7 @@ Result<std::shared_ptr<const Body>> CompileBody(const json::Value& def, const st
   int i = 0;
   for (const auto& [name, s] : states->members()) {
     body->states[static_cast<size_t>(i)].name = name;
+    body->states[static_cast<size_t>(i)].name_value = json::Value::String(name);
     body->index[name] = i++;
   }
   auto start = StringField(def, "StartAt");
@@ -315,6 +320,41 @@ std::string_view StateTypeName(StateType t) {
     case StateType::Map: return "Map";
   }
   return "Unknown";
+}
+
+void SplitResourceArn(const std::string& arn, std::string* type, std::string* resource) {
+  // arn:aws:states:::service:action[.suffix]
+  const std::string prefix = "arn:aws:states:::";
+  if (arn.rfind(prefix, 0) == 0) {
+    std::string rest = arn.substr(prefix.size());
+    size_t colon = rest.find(':');
+    if (colon == std::string::npos) {
+      *type = rest;
+      resource->clear();
+      return;
+    }
+    *type = rest.substr(0, colon);
+    *resource = rest.substr(colon + 1);
+    if (*type == "aws-sdk") {
+      size_t c2 = resource->find(':');
+      if (c2 != std::string::npos) {
+        *type = *resource;
+        type->resize(c2);
+        *resource = resource->substr(c2 + 1);
+      }
+    }
+    return;
+  }
+  // arn:aws:<service>:...
+  size_t p1 = arn.find(':');
+  size_t p2 = p1 == std::string::npos ? p1 : arn.find(':', p1 + 1);
+  size_t p3 = p2 == std::string::npos ? p2 : arn.find(':', p2 + 1);
+  if (p3 != std::string::npos) {
+    *type = arn.substr(p2 + 1, p3 - p2 - 1);
+  } else {
+    *type = "unknown";
+  }
+  *resource = arn;
 }
 
 Result<std::shared_ptr<const Program>> Program::Compile(const json::Value& definition) {

@@ -60,8 +60,13 @@ struct ChoiceBranch {
 
 struct Body;
 
+// "arn:aws:states:::lambda:invoke" -> ("lambda", "invoke"); "arn:aws:states:::aws-sdk:s3:getObject"
+// -> ("s3", "getObject"); other ARNs -> (their service, the whole ARN).
+void SplitResourceArn(const std::string& arn, std::string* type, std::string* resource);
+
 struct State {
   std::string name;
+  json::Value name_value;  // the name as a shared string, for history events
   StateType type = StateType::Pass;
   int next = -1;  // index in the enclosing Body; -1 with end == true ends the body
   bool end = false;
@@ -79,6 +84,8 @@ struct State {
 
   // Task
   std::string resource;
+  json::Value resource_type_value;  // SplitResourceArn(resource), shared with history events
+  json::Value resource_value;
   NumberOrPath timeout_seconds;
   NumberOrPath heartbeat_seconds;
 

@@ -29,7 +29,7 @@ Result<ExecutionOutcome> RunExecution(const json::Value& definition, const json:
   for (const auto& e : r.history) {
     std::string_view name = eval::EventTypeName(e.type);
     o.history_event_types.emplace_back(name);
-    if (name.ends_with("StateEntered")) entered.push_back(e.name);
+    if (name.ends_with("StateEntered")) entered.emplace_back(eval::HistoryEvent::Text(e.name));
   }
   o.entered_states = std::move(entered);
   return o;

@@ -112,10 +112,13 @@ int Run(const RunArgs& a) {
     options.on_event = [](const eval::HistoryEvent& e) {
       std::string_view t = eval::EventTypeName(e.type);
       if (t.ends_with("StateEntered")) {
-        std::fprintf(stderr, "  \033[36m▶\033[0m %s \033[2m(%.*s)\033[0m\n", e.name.c_str(),
-                     static_cast<int>(t.size() - 12), t.data());
+        std::string_view name = eval::HistoryEvent::Text(e.name);
+        std::fprintf(stderr, "  \033[36m▶\033[0m %.*s \033[2m(%.*s)\033[0m\n",
+                     static_cast<int>(name.size()), name.data(), static_cast<int>(t.size() - 12),
+                     t.data());
       } else if (t == "TaskFailed" || t == "MapIterationFailed") {
-        std::fprintf(stderr, "    \033[31m✗ %s: %s\033[0m\n", e.error.c_str(), e.cause.c_str());
+        std::string err(eval::HistoryEvent::Text(e.error)), cause(eval::HistoryEvent::Text(e.cause));
+        std::fprintf(stderr, "    \033[31m✗ %s: %s\033[0m\n", err.c_str(), cause.c_str());
       }
     };
   }

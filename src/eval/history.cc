@@ -34,12 +34,13 @@ json::Value HistoryEvent::ToJson(bool include_data) const {
     d.Append(details_key, NotTruncated());
   };
   auto errors = [&] {
-    if (!error.empty()) d.Append("error", json::Value::String(error));
-    if (!cause.empty()) d.Append("cause", json::Value::String(cause));
+    if (!Text(error).empty()) d.Append("error", error);
+    if (!Text(cause).empty()) d.Append("cause", cause);
   };
+  auto str = [](const json::Value& v) { return v.is_string() ? v : json::Value::String(""); };
   auto task = [&] {
-    d.Append("resourceType", json::Value::String(resource_type));
-    d.Append("resource", json::Value::String(resource));
+    d.Append("resourceType", str(resource_type));
+    d.Append("resource", str(resource));
   };
   std::string details;
   switch (type) {
@@ -72,7 +73,7 @@ json::Value HistoryEvent::ToJson(bool include_data) const {
     case EventType::ParallelStateEntered:
     case EventType::MapStateEntered:
       details = "stateEnteredEventDetails";
-      d.Append("name", json::Value::String(name));
+      d.Append("name", str(name));
       data("input", "inputDetails", true);
       break;
     case EventType::PassStateExited:
@@ -83,7 +84,7 @@ json::Value HistoryEvent::ToJson(bool include_data) const {
     case EventType::ParallelStateExited:
     case EventType::MapStateExited:
       details = "stateExitedEventDetails";
-      d.Append("name", json::Value::String(name));
+      d.Append("name", str(name));
       data("output", "outputDetails", true);
       break;
     case EventType::TaskScheduled:
@@ -128,12 +129,12 @@ json::Value HistoryEvent::ToJson(bool include_data) const {
                 : type == EventType::MapIterationSucceeded ? "mapIterationSucceededEventDetails"
                 : type == EventType::MapIterationFailed    ? "mapIterationFailedEventDetails"
                                                            : "mapIterationAbortedEventDetails";
-      d.Append("name", json::Value::String(name));
+      d.Append("name", str(name));
       d.Append("index", json::Value::Int(index));
       break;
     case EventType::LambdaFunctionScheduled:
       details = "lambdaFunctionScheduledEventDetails";
-      d.Append("resource", json::Value::String(resource));
+      d.Append("resource", str(resource));
       data("input", "inputDetails", true);
       break;
     case EventType::LambdaFunctionSucceeded:
@@ -150,7 +151,7 @@ json::Value HistoryEvent::ToJson(bool include_data) const {
       break;
     case EventType::ActivityScheduled:
       details = "activityScheduledEventDetails";
-      d.Append("resource", json::Value::String(resource));
+      d.Append("resource", str(resource));
       data("input", "inputDetails", true);
       break;
     case EventType::ActivitySucceeded:
@@ -168,7 +169,7 @@ json::Value HistoryEvent::ToJson(bool include_data) const {
     case EventType::EvaluationFailed:
       details = "evaluationFailedEventDetails";
       errors();
-      d.Append("state", json::Value::String(name));
+      d.Append("state", str(name));
       break;
     case EventType::TaskStateAborted:
     case EventType::WaitStateAborted:

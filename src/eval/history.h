@@ -39,14 +39,21 @@ struct HistoryEvent {
   int64_t id = 0;
   int64_t previous_event_id = 0;
   EpochMillis timestamp = 0;
-  EventType type = EventType::ExecutionStarted;
-  std::string name;        // state name (state events), iteration name (map iterations)
-  json::Value payload;     // input (entered/started), output (exited/succeeded), parameters
-  std::string error;       // failure events
-  std::string cause;
   int64_t index = -1;      // map iteration index; map length for MapStateStarted
-  std::string resource_type;  // task events: "lambda", "states", ...
-  std::string resource;       // task events: "invoke", ...
+  EventType type = EventType::ExecutionStarted;
+  // Strings are json::Value handles so that names and resources are shared with the compiled
+  // program rather than copied into every event; null when the event has none.
+  json::Value name;           // state name (state events), iteration name (map iterations)
+  json::Value payload;        // input (entered/started), output (exited/succeeded), parameters
+  json::Value error;          // failure events
+  json::Value cause;
+  json::Value resource_type;  // task events: "lambda", "states", ...
+  json::Value resource;       // task events: "invoke", ...
+
+  // The string held by one of the fields above, or "" when it is null.
+  static std::string_view Text(const json::Value& v) {
+    return v.is_string() ? std::string_view(v.as_string()) : std::string_view();
+  }
 
   // {"timestamp":..., "type":..., "id":..., "previousEventId":..., "<kind>EventDetails":{...}}
   // with payloads serialised as strings as AWS does. include_data=false leaves them out.

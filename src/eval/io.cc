@@ -86,41 +86,6 @@ bool FitsPayloadLimit(const json::Value& v, size_t limit) {
   return json::Write(v).size() <= limit;  // exact when close to the limit
 }
 
-void SplitResource(const std::string& arn, std::string* type, std::string* resource) {
-  // arn:aws:states:::service:action[.suffix]
-  const std::string prefix = "arn:aws:states:::";
-  if (arn.rfind(prefix, 0) == 0) {
-    std::string rest = arn.substr(prefix.size());
-    size_t colon = rest.find(':');
-    if (colon == std::string::npos) {
-      *type = rest;
-      resource->clear();
-      return;
-    }
-    *type = rest.substr(0, colon);
-    *resource = rest.substr(colon + 1);
-    if (*type == "aws-sdk") {
-      size_t c2 = resource->find(':');
-      if (c2 != std::string::npos) {
-        *type = *resource;
-        type->resize(c2);
-        *resource = resource->substr(c2 + 1);
-      }
-    }
-    return;
-  }
-  // arn:aws:<service>:...
-  size_t p1 = arn.find(':');
-  size_t p2 = p1 == std::string::npos ? p1 : arn.find(':', p1 + 1);
-  size_t p3 = p2 == std::string::npos ? p2 : arn.find(':', p2 + 1);
-  if (p3 != std::string::npos) {
-    *type = arn.substr(p2 + 1, p3 - p2 - 1);
-  } else {
-    *type = "unknown";
-  }
-  *resource = arn;
-}
-
 std::string NormalisedPath(const std::string& path) {
   std::string out;
   size_t i = 0;

@@ -26,9 +26,6 @@ Fallible<json::Value> ApplyResultPath(const asl::OptionalPath& rp, const json::V
 // True when v serialises to at most `limit` bytes (stops counting past the limit).
 bool FitsPayloadLimit(const json::Value& v, size_t limit);
 
-// "arn:aws:states:::lambda:invoke" -> ("lambda", "invoke"); other ARNs by their service.
-void SplitResource(const std::string& arn, std::string* type, std::string* resource);
-
 // "$.a.b[0]" -> "$['a']['b'][0]", the form AWS's error messages use.
 std::string NormalisedPath(const std::string& path);
 

@@ -71,6 +71,11 @@ uint64_t NextRandom(uint64_t* s) {
   return z ^ (z >> 31);
 }
 
+void SetResource(const State& s, HistoryEvent* e) {
+  e->resource_type = s.resource_type_value;
+  e->resource = s.resource_value;
+}
+
 bool ErrorMatches(const std::vector<std::string>& names, const std::string& error) {
   for (const auto& n : names) {
     if (n == error) return true;
@@ -307,8 +312,8 @@ void Stepper::Deliver(const Input& in) {
     st_.pending.erase(f->pending);
     f->pending = 0;
     HistoryEvent& e = Emit(f, EventType::TaskTimedOut);
-    e.error = "States.Timeout";
-    SplitResource(s.resource, &e.resource_type, &e.resource);
+    e.error = json::Value::String("States.Timeout");
+    SetResource(s, &e);
     FailState(f, {"States.Timeout", ""});
     f = FindFrame(frame_id);
     if (f != nullptr && (f->phase == FramePhase::Enter || f->phase == FramePhase::Execute)) {
@@ -328,16 +333,16 @@ void Stepper::Deliver(const Input& in) {
     case InputKind::TaskSucceeded: {
       HistoryEvent& e = Emit(f, EventType::TaskSucceeded);
       e.payload = in.value;
-      SplitResource(s.resource, &e.resource_type, &e.resource);
+      SetResource(s, &e);
       if (!CheckSize(f, in.value, "returned")) break;
       CompleteState(f, in.value);
       break;
     }
     case InputKind::TaskFailed: {
       HistoryEvent& e = Emit(f, EventType::TaskFailed);
-      e.error = in.error;
-      e.cause = in.cause;
-      SplitResource(s.resource, &e.resource_type, &e.resource);
+      e.error = json::Value::String(in.error);
+      e.cause = json::Value::String(in.cause);
+      SetResource(s, &e);
       FailState(f, {in.error, in.cause});
       break;
     }
@@ -412,7 +417,7 @@ void Stepper::EnterState(Frame* f) {
   f->retry_total = 0;
   f->retry_counts.assign(s.retry.size(), 0);
   HistoryEvent& e = Emit(f, EnteredType(s.type));
-  e.name = s.name;
+  e.name = s.name_value;
   e.payload = f->input;
   f->entered_event_id = e.id;
   f->phase = FramePhase::Execute;
@@ -499,7 +504,7 @@ void Stepper::CompleteState(Frame* f, const json::Value& raw_result) {
 void Stepper::ExitState(Frame* f, json::Value output, int next) {
   const State& s = StateOf(*f);
   HistoryEvent& e = Emit(f, ExitedType(s.type));
-  e.name = s.name;
+  e.name = s.name_value;
   e.payload = output;
   if (next < 0 || s.end || s.type == StateType::Succeed) {
     if (next < 0) {
@@ -587,10 +592,10 @@ void Stepper::ExecuteTask(Frame* f) {
     timeout = v->as_double();
   }
   HistoryEvent& sched = Emit(f, EventType::TaskScheduled);
-  SplitResource(s.resource, &sched.resource_type, &sched.resource);
+  SetResource(s, &sched);
   sched.payload = params;
   HistoryEvent& started = Emit(f, EventType::TaskStarted);
-  SplitResource(s.resource, &started.resource_type, &started.resource);
+  SetResource(s, &started);
   uint64_t id = NewId();
   st_.pending[id] = f->id;
   f->pending = id;
@@ -869,7 +874,7 @@ void Stepper::StartChild(Frame* f) {
   }
   if (!s.distributed) {
     HistoryEvent& e = Emit(f, EventType::MapIterationStarted);
-    e.name = s.name;
+    e.name = s.name_value;
     e.index = static_cast<int64_t>(i);
   }
   Frame* c = NewFrame(f->id, i, s.processor.get(), std::move(item));
@@ -935,9 +940,12 @@ void Stepper::ChildDone(Frame* child, bool ok, json::Value output, StatesError e
   if (s.type == StateType::Map && !s.distributed) {
     HistoryEvent& e = Emit(parent, ok ? EventType::MapIterationSucceeded
                                       : EventType::MapIterationFailed);
-    e.name = s.name;
+    e.name = s.name_value;
     e.index = static_cast<int64_t>(index);
-    if (!ok) e.error = err.error, e.cause = err.cause;
+    if (!ok) {
+      e.error = json::Value::String(err.error);
+      e.cause = json::Value::String(err.cause);
+    }
   }
   if (ok) {
     fan.results[index] = std::move(output);
@@ -1007,8 +1015,8 @@ void Stepper::FinishExecution(ExecutionStatus s, json::Value output, StatesError
     case ExecutionStatus::Running: return;
   }
   if (s != ExecutionStatus::Succeeded) {
-    e->error = err.error;
-    e->cause = err.cause;
+    e->error = json::Value::String(err.error);
+    e->cause = json::Value::String(err.cause);
     st_.failure = std::move(err);
   }
   // Cancel everything still out.

@@ -78,18 +78,22 @@ std::vector<std::string> StringList(const json::Value* v) {
   return out;
 }
 
-bool MentionsContext(const json::Value& v) {
+// Whether "$$" appears in v; `into_children` also looks inside Branches and item processors.
+bool MentionsContext(const json::Value& v, bool into_children = false) {
   switch (v.type()) {
     case json::Type::String: return v.as_string().find("$$") != std::string::npos;
     case json::Type::Array:
       for (const auto& e : v.items()) {
-        if (MentionsContext(e)) return true;
+        if (MentionsContext(e, into_children)) return true;
       }
       return false;
     case json::Type::Object:
       for (const auto& m : v.members()) {
-        if (m.first == "Branches" || m.first == "ItemProcessor" || m.first == "Iterator") continue;
-        if (MentionsContext(m.second)) return true;
+        if (!into_children &&
+            (m.first == "Branches" || m.first == "ItemProcessor" || m.first == "Iterator")) {
+          continue;
+        }
+        if (MentionsContext(m.second, into_children)) return true;
       }
       return false;
     default: return false;
@@ -361,6 +365,7 @@ Result<std::shared_ptr<const Program>> Program::Compile(const json::Value& defin
   std::shared_ptr<Program> p(new Program());
   ASSIGN_OR_RETURN(p->root_, CompileBody(definition, "", 0));
   p->definition_ = definition;
+  p->uses_context_ = MentionsContext(definition, /*into_children=*/true);
   if (const json::Value* t = definition.find("TimeoutSeconds"); t && t->is_number()) {
     p->timeout_seconds_ = t->as_double();
   }

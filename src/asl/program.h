@@ -136,12 +136,16 @@ class Program {
   const Body& root() const { return *root_; }
   const json::Value& definition() const { return definition_; }
   std::optional<double> timeout_seconds() const { return timeout_seconds_; }
+  // True when some state reads the context object ($$): only then do executions need their
+  // names and ARNs spelled out.
+  bool uses_context() const { return uses_context_; }
 
  private:
   Program() = default;
   std::shared_ptr<const Body> root_;
   json::Value definition_;
   std::optional<double> timeout_seconds_;
+  bool uses_context_ = false;
 };
 
 }  // namespace stepfn::asl

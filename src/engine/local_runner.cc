@@ -1,6 +1,8 @@
 #include "engine/local_runner.h"
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <queue>
 #include <thread>
 #include <unordered_set>
@@ -91,16 +93,6 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
 
   eval::ExecutionInfo info;
   bool express = options.type == MachineType::Express;
-  std::string kind = express ? "express" : "execution";
-  info.state_machine_name = options.state_machine_name;
-  info.state_machine_arn = std::string("arn:aws:states:") + kRegion + ":" + kAccount +
-                           ":stateMachine:" + options.state_machine_name;
-  info.execution_name = options.execution_name.empty() ? GenerateName(seed) : options.execution_name;
-  info.execution_arn = std::string("arn:aws:states:") + kRegion + ":" + kAccount + ":" + kind +
-                       ":" + options.state_machine_name + ":" + info.execution_name;
-  // Express execution ARNs carry one more part, a run id.
-  if (express) info.execution_arn += ":" + GenerateName(seed * 31 + 7);
-  info.role_arn = std::string("arn:aws:iam::") + kAccount + ":role/stepfn-local";
   info.start_time = clock.start();
   info.express = express;
   info.seed = seed;
@@ -108,7 +100,24 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
     info.max_history_events = 0;
     info.default_timeout_seconds = 300;
   }
+  // Names and ARNs are seen only through the context object ($$): spell them out only for
+  // programs that read it.
+  if (program.uses_context() || !options.execution_name.empty()) {
+    std::string kind = express ? "express" : "execution";
+    info.state_machine_name = options.state_machine_name;
+    info.state_machine_arn = std::string("arn:aws:states:") + kRegion + ":" + kAccount +
+                             ":stateMachine:" + options.state_machine_name;
+    info.execution_name =
+        options.execution_name.empty() ? GenerateName(seed) : options.execution_name;
+    info.execution_arn = std::string("arn:aws:states:") + kRegion + ":" + kAccount + ":" + kind +
+                         ":" + options.state_machine_name + ":" + info.execution_name;
+    // Express execution ARNs carry one more part, a run id.
+    if (express) info.execution_arn += ":" + GenerateName(seed * 31 + 7);
+    info.role_arn = std::string("arn:aws:iam::") + kAccount + ":role/stepfn-local";
+  }
 
+  std::optional<MockConfig::TestCase> test_case;
+  if (options.mocks) test_case = options.mocks->FindTestCase(options.state_machine_name, options.test_case);
   auto state = eval::NewExecution(program, info);
   RunResult result;
   std::vector<eval::Input> inputs;
@@ -121,6 +130,8 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
   // Step appends events to out.events; with record_history they stay there (no copy) and
   // become the result's history.
   size_t seen = 0;
+  thread_local size_t history_hint = 64;
+  if (options.record_history) out.events.reserve(history_hint);
   while (true) {
     if (!options.record_history) out.events.clear(), seen = 0;
     out.commands.clear();
@@ -134,15 +145,12 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
     for (auto& c : out.commands) {
       switch (c.kind) {
         case eval::CommandKind::RunTask: {
-          const MockedAnswer* a = nullptr;
-          if (options.mocks) {
-            a = options.mocks->Find(options.state_machine_name, options.test_case, c.state_name,
-                                    c.retry_count);
-          }
+          const MockedAnswer* a = test_case ? test_case->Find(c.state->name, c.retry_count)
+                                            : nullptr;
           if (a == nullptr) {
             inputs.push_back({eval::InputKind::TaskFailed, c.id, {}, "States.TaskFailed",
-                              "No service answers the resource '" + c.resource +
-                                  "' here: give a mocked response for state '" + c.state_name +
+                              "No service answers the resource '" + c.state->resource +
+                                  "' here: give a mocked response for state '" + c.state->name +
                                   "' (--mock-config, --test-case)."});
           } else if (a->is_throw) {
             inputs.push_back({eval::InputKind::TaskFailed, c.id, {}, a->error.error, a->error.cause});
@@ -177,7 +185,10 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
     clock.WaitUntil(t.first);
     inputs.push_back({eval::InputKind::TimerFired, t.second, {}, {}, {}});
   }
-  if (options.record_history) result.history = std::move(out.events);
+  if (options.record_history) {
+    history_hint = std::clamp<size_t>(out.events.size(), 16, 1 << 20);
+    result.history = std::move(out.events);
+  }
   result.status = std::string(eval::ExecutionStatusName(eval::Status(*state)));
   if (eval::Status(*state) == eval::ExecutionStatus::Succeeded) {
     result.output = eval::Output(*state);

@@ -117,21 +117,34 @@ std::string MockConfig::SoleMachine() const {
   return machines_.size() == 1 ? machines_.begin()->first : std::string();
 }
 
-const MockedAnswer* MockConfig::Find(std::string_view machine, std::string_view test_case,
-                                     std::string_view state, int attempt) const {
+std::optional<MockConfig::TestCase> MockConfig::FindTestCase(std::string_view machine,
+                                                              std::string_view test_case) const {
   auto m = machines_.find(machine);
-  if (m == machines_.end()) return nullptr;
+  if (m == machines_.end()) return std::nullopt;
   auto c = m->second.find(test_case);
-  if (c == m->second.end()) return nullptr;
-  auto s = c->second.find(state);
-  if (s == c->second.end()) return nullptr;
-  auto r = responses_.find(s->second);
-  if (r == responses_.end() || r->second.by_first.empty()) return nullptr;
+  if (c == m->second.end()) return std::nullopt;
+  TestCase tc;
+  tc.config_ = this;
+  tc.states_ = &c->second;
+  return tc;
+}
+
+const MockedAnswer* MockConfig::TestCase::Find(std::string_view state, int attempt) const {
+  auto s = states_->find(state);
+  if (s == states_->end()) return nullptr;
+  auto r = config_->responses_.find(s->second);
+  if (r == config_->responses_.end() || r->second.by_first.empty()) return nullptr;
   const auto& by_first = r->second.by_first;
   auto it = by_first.upper_bound(attempt);
   if (it == by_first.begin()) return &by_first.begin()->second.second;
   --it;
   return &it->second.second;  // covers attempt, or the last one before it
+}
+
+const MockedAnswer* MockConfig::Find(std::string_view machine, std::string_view test_case,
+                                     std::string_view state, int attempt) const {
+  auto tc = FindTestCase(machine, test_case);
+  return tc ? tc->Find(state, attempt) : nullptr;
 }
 
 }  // namespace stepfn::engine

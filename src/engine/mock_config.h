@@ -9,6 +9,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,19 @@ class MockConfig {
   // state.
   const MockedAnswer* Find(std::string_view machine, std::string_view test_case,
                            std::string_view state, int attempt) const;
+
+  // A test case resolved once, for runs that look up many answers.
+  class TestCase {
+   public:
+    const MockedAnswer* Find(std::string_view state, int attempt) const;
+
+   private:
+    friend class MockConfig;
+    const MockConfig* config_ = nullptr;
+    const std::map<std::string, std::string, std::less<>>* states_ = nullptr;
+  };
+  // nullptr when the file has no such machine or test case.
+  std::optional<TestCase> FindTestCase(std::string_view machine, std::string_view test_case) const;
 
  private:
   struct Response {

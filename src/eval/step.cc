@@ -135,6 +135,7 @@ class Stepper {
 
   void FinishExecution(ExecutionStatus s, json::Value output, StatesError err);
 
+  void BuildExecutionContext();
   json::Value ContextFor(const Frame& f, const json::Value* map_item = nullptr, int64_t index = -1);
   expr::Scope ScopeFor(const json::Value* input, const json::Value* context);
   StatesError RuntimeError(const Frame& f, const std::string& why) const {
@@ -220,6 +221,25 @@ void Stepper::AbortChildren(Frame* f) {
   for (uint64_t c : running) FreeFrame(c);
 }
 
+// The constant part of $$ (Execution, StateMachine), built the first time a state needs it.
+void Stepper::BuildExecutionContext() {
+  const ExecutionInfo& info = *st_.info;
+  json::ObjectBuilder exec;
+  exec.Append("Id", json::Value::String(info.execution_arn));
+  exec.Append("Input", st_.execution_input);
+  exec.Append("StartTime", json::Value::String(FormatIso8601Millis(info.start_time)));
+  exec.Append("Name", json::Value::String(info.execution_name));
+  exec.Append("RoleArn", json::Value::String(info.role_arn));
+  if (!info.express) exec.Append("RedriveCount", json::Value::Int(0));
+  json::ObjectBuilder sm;
+  sm.Append("Id", json::Value::String(info.state_machine_arn));
+  sm.Append("Name", json::Value::String(info.state_machine_name));
+  json::ObjectBuilder ctx;
+  ctx.Append("Execution", std::move(exec).Build());
+  ctx.Append("StateMachine", std::move(sm).Build());
+  st_.context_execution = std::move(ctx).Build();
+}
+
 json::Value Stepper::ContextFor(const Frame& f, const json::Value* map_item, int64_t index) {
   const State& s = StateOf(f);
   json::ObjectBuilder state;
@@ -227,6 +247,7 @@ json::Value Stepper::ContextFor(const Frame& f, const json::Value* map_item, int
   state.Append("Name", json::Value::String(s.name));
   state.Append("EnteredTime", json::Value::String(FormatIso8601Millis(f.entered_time)));
   if (s.type == StateType::Task) state.Append("RetryCount", json::Value::Int(f.retry_total));
+  if (st_.context_execution.is_null()) BuildExecutionContext();
   json::ObjectBuilder ctx(st_.context_execution);
   ctx.Append("State", std::move(state).Build());
   if (map_item != nullptr) {
@@ -258,13 +279,6 @@ bool Stepper::CheckSize(Frame* f, const json::Value& v, const char* what) {
 void Stepper::Start(const json::Value& input) {
   const asl::Body& root = program_.root();
   st_.execution_input = input;
-  {
-    json::ObjectBuilder ctx(st_.context_execution);
-    json::ObjectBuilder exec(*st_.context_execution.find("Execution"));
-    exec.Set("Input", input);
-    ctx.Set("Execution", std::move(exec).Build());
-    st_.context_execution = std::move(ctx).Build();
-  }
   HistoryEvent& e = Emit(nullptr, EventType::ExecutionStarted);
   e.previous_event_id = 0;
   e.payload = input;
@@ -603,8 +617,7 @@ void Stepper::ExecuteTask(Frame* f) {
   Command& c = out_->commands.emplace_back();
   c.kind = CommandKind::RunTask;
   c.id = id;
-  c.state_name = s.name;
-  c.resource = s.resource;
+  c.state = &s;
   c.parameters = std::move(params);
   c.retry_count = f->retry_total;
   c.timeout_seconds = timeout;
@@ -1036,19 +1049,6 @@ std::unique_ptr<ExecutionState> NewExecution(const asl::Program& program, Execut
   (void)program;
   auto st = std::make_unique<ExecutionState>();
   st->rng = info.seed;
-  json::ObjectBuilder exec;
-  exec.Append("Id", json::Value::String(info.execution_arn));
-  exec.Append("Name", json::Value::String(info.execution_name));
-  exec.Append("RoleArn", json::Value::String(info.role_arn));
-  exec.Append("StartTime", json::Value::String(FormatIso8601Millis(info.start_time)));
-  if (!info.express) exec.Append("RedriveCount", json::Value::Int(0));
-  json::ObjectBuilder sm;
-  sm.Append("Id", json::Value::String(info.state_machine_arn));
-  sm.Append("Name", json::Value::String(info.state_machine_name));
-  json::ObjectBuilder ctx;
-  ctx.Append("Execution", std::move(exec).Build());
-  ctx.Append("StateMachine", std::move(sm).Build());
-  st->context_execution = std::move(ctx).Build();
   st->info = std::make_unique<ExecutionInfo>(std::move(info));
   return st;
 }

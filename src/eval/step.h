@@ -28,6 +28,7 @@
 
 namespace stepfn::asl {
 class Program;
+struct State;
 }
 
 namespace stepfn::eval {
@@ -64,9 +65,8 @@ enum class CommandKind : uint8_t { RunTask, StartTimer, CancelTask, CancelTimer 
 struct Command {
   CommandKind kind = CommandKind::RunTask;
   uint64_t id = 0;
-  // RunTask
-  std::string state_name;
-  std::string resource;
+  // RunTask: the Task state (its name, Resource, ...; owned by the program) and its payload.
+  const asl::State* state = nullptr;
   json::Value parameters;
   int retry_count = 0;
   double timeout_seconds = 0;  // 0: none

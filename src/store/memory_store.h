@@ -1,0 +1,104 @@
+// MemoryStore: the Store in memory. For EXPRESS executions (kept for inspection, never
+// persisted) and tests. Nothing survives the object.
+//
+// Thread safety: all methods are safe to call concurrently; one mutex guards everything, so
+// calls are serialised (each is short: no I/O). Asynchronous writes complete inline, calling
+// `done` on the caller's thread before returning.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "store/store.h"
+
+namespace stepfn::store {
+
+class MemoryStore final : public Store {
+ public:
+  MemoryStore() = default;
+  ~MemoryStore() override = default;
+
+  void CreateExecutionAsync(ExecutionRecord execution, Transition initial,
+                            WriteCallback done) override;
+  void CommitTransitionAsync(Transition transition, WriteCallback done) override;
+  Result<ExecutionRecord> GetExecution(const std::string& arn) override;
+  Result<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
+                                               const PageRequest& page) override;
+  Result<Page<ExecutionRecord>> ListRunningExecutions(std::optional<EpochMillis> unleased_at,
+                                                      const PageRequest& page) override;
+  Result<std::vector<HistoryEventRecord>> GetHistory(const std::string& execution_arn,
+                                                     int64_t from_id, int limit,
+                                                     bool reverse) override;
+
+  Result<Lease> AcquireLease(const std::string& execution_arn, const std::string& owner,
+                             EpochMillis now, int64_t ttl_millis) override;
+  Result<Lease> RenewLease(const std::string& execution_arn, const Lease& lease, EpochMillis now,
+                           int64_t ttl_millis) override;
+  Status ReleaseLease(const std::string& execution_arn, const Lease& lease) override;
+
+  Result<std::vector<TimerRecord>> DueTimers(EpochMillis now, int limit) override;
+
+  Result<TaskTokenRecord> GetTaskToken(const std::string& token) override;
+  Result<std::optional<TaskTokenRecord>> ClaimActivityTask(const std::string& activity_arn,
+                                                           const std::string& worker_name,
+                                                           EpochMillis now) override;
+
+  Status CreateStateMachine(const StateMachineRecord& record) override;
+  Result<StateMachineRecord> GetStateMachine(const std::string& arn) override;
+  Status UpdateStateMachine(const StateMachineRecord& record,
+                            std::optional<std::string> expected_revision_id) override;
+  Status DeleteStateMachine(const std::string& arn) override;
+  Result<StateMachineRecord> PublishVersion(const std::string& parent_arn,
+                                            StateMachineRecord version) override;
+  Result<Page<StateMachineRecord>> ListStateMachines(const StateMachineFilter& filter,
+                                                     const PageRequest& page) override;
+
+  Status CreateActivity(const ActivityRecord& record) override;
+  Result<ActivityRecord> GetActivity(const std::string& arn) override;
+  Status DeleteActivity(const std::string& arn) override;
+  Result<Page<ActivityRecord>> ListActivities(const PageRequest& page) override;
+
+  Status TagResource(const std::string& arn,
+                     const std::map<std::string, std::string>& tags) override;
+  Status UntagResource(const std::string& arn, const std::vector<std::string>& keys) override;
+  Result<std::map<std::string, std::string>> ListTags(const std::string& arn) override;
+
+ private:
+  struct Execution {
+    ExecutionRecord record;
+    std::vector<HistoryEventRecord> history;
+    std::set<int64_t> timer_ids;
+    std::set<std::string> tokens;
+  };
+  // (start_date, arn), ascending; lists walk it backwards.
+  using StartIndex = std::set<std::pair<int64_t, std::string>>;
+  using TimerKey = std::tuple<int64_t, std::string, int64_t>;  // fire_at, arn, id
+
+  // Checks everything first, then applies (so a failure applies nothing).
+  Status ApplyTransition(Execution& execution, Transition& transition);
+  void DeleteTimer(Execution& execution, int64_t timer_id);
+  void DeleteToken(Execution& execution, const std::string& token);
+  void DeleteTags(const std::string& arn);
+
+  std::mutex mu_;
+  std::map<std::string, Execution> executions_;
+  std::map<std::string, StartIndex> by_machine_;
+  std::map<std::string, StartIndex> by_map_run_;
+  std::map<std::pair<std::string, int64_t>, TimerRecord> timers_;
+  std::set<TimerKey> timers_by_time_;
+  std::map<std::string, TaskTokenRecord> tokens_;
+  // Unclaimed activity tasks: activity ARN -> (created, token).
+  std::map<std::string, std::set<std::pair<int64_t, std::string>>> queued_;
+  std::map<std::string, StateMachineRecord> state_machines_;
+  std::map<std::string, ActivityRecord> activities_;
+  std::map<std::string, std::map<std::string, std::string>> tags_;
+};
+
+}  // namespace stepfn::store

@@ -23,33 +23,6 @@ Fallible<json::Value> Select(const asl::OptionalPath& p, const json::Value& v,
   return std::move(*r);
 }
 
-// Counts serialised bytes, giving up once past `limit`.
-size_t CountBytes(const json::Value& v, size_t limit, size_t acc) {
-  if (acc > limit) return acc;
-  switch (v.type()) {
-    case json::Type::Null: return acc + 4;
-    case json::Type::Bool: return acc + (v.as_bool() ? 4 : 5);
-    case json::Type::Int:
-    case json::Type::Double: return acc + 8;  // an estimate; numbers are small
-    case json::Type::String: return acc + v.as_string().size() + 2;
-    case json::Type::Array:
-      acc += 2;
-      for (const auto& e : v.items()) {
-        acc = CountBytes(e, limit, acc + 1);
-        if (acc > limit) return acc;
-      }
-      return acc;
-    case json::Type::Object:
-      acc += 2;
-      for (const auto& m : v.members()) {
-        acc = CountBytes(m.second, limit, acc + m.first.size() + 4);
-        if (acc > limit) return acc;
-      }
-      return acc;
-  }
-  return acc;
-}
-
 }  // namespace
 
 Fallible<json::Value> ApplyInputPath(const asl::State& s, const json::Value& input,
@@ -79,11 +52,10 @@ Fallible<json::Value> ApplyResultPath(const asl::OptionalPath& rp, const json::V
 }
 
 bool FitsPayloadLimit(const json::Value& v, size_t limit) {
-  if (v.type() < json::Type::String) return true;
-  size_t n = CountBytes(v, limit, 0);
-  if (n <= limit) return true;
-  if (n > limit * 2) return false;
-  return json::Write(v).size() <= limit;  // exact when close to the limit
+  size_t bound = v.SerializedSizeBound();  // O(1), exact but for doubles
+  if (bound <= limit) return true;
+  if (bound > limit * 3) return false;  // doubles alone cannot make up the difference
+  return json::Write(v).size() <= limit;
 }
 
 std::string NormalisedPath(const std::string& path) {

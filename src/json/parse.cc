@@ -2,7 +2,10 @@
 
 #include <simdjson.h>
 
+#include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <optional>
 #include <string>
 
@@ -68,7 +71,17 @@ struct Location {
   size_t line = 1;
   size_t column = 1;
   size_t offset = 0;
+  bool number_too_large = false;  // a well-formed number beyond the range of a double
 };
+
+// True when the number text (well formed) overflows a double, e.g. 1e400. Numbers too small to
+// represent read as 0, as simdjson and Jackson read them.
+bool OverflowsDouble(std::string_view number) {
+  std::string copy(number);
+  errno = 0;
+  double d = std::strtod(copy.c_str(), nullptr);
+  return errno == ERANGE && std::isinf(d);
+}
 
 // Finds where a document stops being valid JSON, for error messages. A small iterative
 // scanner: not fast, only run after simdjson has rejected the text.
@@ -78,6 +91,7 @@ Location LocateError(std::string_view s) {
     while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
   };
   std::string stack;  // '[' or '{'
+  bool too_large = false;
   enum class Expect { Value, ValueOrEnd, Key, KeyOrEnd, Colon, CommaOrEnd } expect = Expect::Value;
   bool done = false;
   while (!done) {
@@ -177,6 +191,7 @@ Location LocateError(std::string_view s) {
       i += word.size();
       expect = Expect::CommaOrEnd;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t number_start = i;
       if (c == '-') ++i;
       if (i >= s.size() || !isdigit(static_cast<unsigned char>(s[i]))) goto fail;
       if (s[i] == '0') {
@@ -195,6 +210,11 @@ Location LocateError(std::string_view s) {
         if (i >= s.size() || !isdigit(static_cast<unsigned char>(s[i]))) goto fail;
         while (i < s.size() && isdigit(static_cast<unsigned char>(s[i]))) ++i;
       }
+      if (OverflowsDouble(s.substr(number_start, i - number_start))) {
+        i = number_start;
+        too_large = true;
+        goto fail;
+      }
       expect = Expect::CommaOrEnd;
     } else {
       goto fail;
@@ -207,6 +227,7 @@ Location LocateError(std::string_view s) {
   }
 fail:
   Location loc;
+  loc.number_too_large = too_large;
   loc.offset = i < s.size() ? i : s.size();
   for (size_t k = 0; k < loc.offset; ++k) {
     if (s[k] == '\n') {
@@ -318,7 +339,9 @@ Result<Value> Parse(std::string_view text, const ParseOptions& options) {
     Location loc = LocateError(text);
     return InvalidArgument("invalid JSON at line " + std::to_string(loc.line) + ", column " +
                            std::to_string(loc.column) + " (byte " + std::to_string(loc.offset) +
-                           "): " + Describe(err));
+                           "): " +
+                           (loc.number_too_large ? "number out of range (beyond 1.8e308)"
+                                                 : Describe(err)));
   }
   Value v = Convert(root);
   // Release large internal buffers after unusually large documents.

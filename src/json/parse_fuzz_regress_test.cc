@@ -1,6 +1,8 @@
 // Regressions found by fuzz/json_parse_fuzz.cc.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "json/parse.h"
 #include "json/write.h"
 
@@ -34,6 +36,27 @@ TEST(ParseFuzzRegress, BadNumbersStillFailWithALocation) {
   EXPECT_NE(v.status().message().find("line 1"), std::string::npos) << v.status().message();
   EXPECT_FALSE(Parse("[1234567890123456789012-]").ok());
   EXPECT_FALSE(Parse("{\"a\": 99999999999999999999999").ok());
+}
+
+// Found by the bad-input tests of the command line (tests/cli_bad_input_test.sh): a number
+// beyond the range of a double was reported as "invalid number" at the end of the document.
+// It is reported where it starts, saying why; numbers too small to represent read as 0.
+TEST(ParseFuzzRegress, NumbersBeyondDoubleRangeAreLocated) {
+  auto v = Parse("{\"a\": [1, 2],\n \"b\": 1e400, \"c\": 3}");
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().message(),
+            "invalid JSON at line 2, column 7 (byte 21): number out of range (beyond 1.8e308)");
+  auto big = Parse("[-" + std::string(400, '9') + "]");
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.status().message().find("byte 1): number out of range"), std::string::npos)
+      << big.status().message();
+  auto tiny = Parse("[1e-400, 1.7976931348623157e308]");
+  ASSERT_TRUE(tiny.ok()) << tiny.status().ToString();
+  EXPECT_EQ(tiny->at(0)->as_double(), 0.0);
+  // Other bad numbers keep their wording.
+  auto bad = Parse("[1.e5]");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message().find("out of range"), std::string::npos);
 }
 
 }  // namespace

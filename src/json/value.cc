@@ -8,13 +8,30 @@
 namespace stepfn::json {
 namespace detail {
 
+// Bytes Write needs for s as a JSON string literal, quotes included.
+size_t QuotedSize(std::string_view s) {
+  size_t n = s.size() + 2;
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    n += (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f')
+             ? 1
+             : 5;
+  }
+  return n;
+}
+
 struct StringNode : Node {
-  explicit StringNode(std::string s) : str(std::move(s)) {}
+  explicit StringNode(std::string s) : str(std::move(s)) { serialized_size = QuotedSize(str); }
   std::string str;
 };
 
 struct ArrayNode : Node {
-  explicit ArrayNode(std::vector<Value> v) : items(std::move(v)) {}
+  explicit ArrayNode(std::vector<Value> v) : items(std::move(v)) {
+    size_t n = 2 + (items.empty() ? 0 : items.size() - 1);
+    for (const auto& e : items) n += e.SerializedSizeBound();
+    serialized_size = n;
+  }
   std::vector<Value> items;
 };
 
@@ -23,6 +40,9 @@ constexpr size_t kIndexThreshold = 12;
 
 struct ObjectNode : Node {
   explicit ObjectNode(std::vector<Member> m) : members(std::move(m)) {
+    size_t n = 2 + (members.empty() ? 0 : members.size() - 1);
+    for (const auto& [k, v] : members) n += QuotedSize(k) + 1 + v.SerializedSizeBound();
+    serialized_size = n;
     if (members.size() > kIndexThreshold) {
       index = std::make_unique<std::unordered_map<std::string_view, uint32_t>>();
       index->reserve(members.size());
@@ -144,6 +164,27 @@ void Value::Destroy(Type t, detail::Node* n) {
     case Type::Object: delete static_cast<ObjectNode*>(n); return;
     default: return;
   }
+}
+
+size_t Value::SerializedSizeBound() const {
+  switch (type_) {
+    case Type::Null: return 4;
+    case Type::Bool: return u_.b ? 4 : 5;
+    case Type::Int: {
+      uint64_t v = u_.i < 0 ? 0 - static_cast<uint64_t>(u_.i) : static_cast<uint64_t>(u_.i);
+      size_t digits = 1;
+      while (v >= 10) {
+        v /= 10;
+        ++digits;
+      }
+      return digits + (u_.i < 0 ? 1 : 0);
+    }
+    case Type::Double: return 24;
+    case Type::String:
+    case Type::Array:
+    case Type::Object: return u_.node->serialized_size;
+  }
+  return 0;
 }
 
 bool Value::as_bool() const {

@@ -32,6 +32,7 @@ using Member = std::pair<std::string, Value>;
 namespace detail {
 struct Node {
   std::atomic<uint32_t> refs{1};
+  size_t serialized_size = 0;  // see Value::SerializedSizeBound
 };
 struct StringNode;
 struct ArrayNode;
@@ -93,6 +94,10 @@ class Value {
   // key order.
   bool Equals(const Value& other) const;
   friend bool operator==(const Value& a, const Value& b) { return a.Equals(b); }
+
+  // An upper bound on the length of Write(*this), exact except that doubles count as 24
+  // bytes. O(1): containers and strings compute it once, when they are built.
+  size_t SerializedSizeBound() const;
 
   // True when both handles share the same node (or hold the same scalar bits).
   bool SameNode(const Value& other) const { return type_ == other.type_ && u_.i == other.u_.i; }

@@ -82,6 +82,16 @@ TEST(Parse, DeepNestingIsRefused) {
   EXPECT_NE(r.status().message().find("nested deeper"), std::string::npos);
 }
 
+TEST(Value, SerializedSizeBoundIsExactWithoutDoubles) {
+  for (const char* text : {R"({"a":[1,-22,333,true,false,null],"b\n":"x\"y\u0001"})", "[]", "{}",
+                           R"([[],{},"",0,-9223372036854775808])"}) {
+    Value v = P(text);
+    EXPECT_EQ(v.SerializedSizeBound(), Write(v).size()) << text;
+  }
+  Value d = P("[0.1, 1e300]");
+  EXPECT_GE(d.SerializedSizeBound(), Write(d).size());
+}
+
 TEST(Write, EscapesAndDoubles) {
   EXPECT_EQ(Write(Value::String("a\"b\\c\n\x01")), R"("a\"b\\c\n\u0001")");
   EXPECT_EQ(Write(Value::Double(0.1)), "0.1");

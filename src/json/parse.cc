@@ -47,9 +47,9 @@ Value Convert(simdjson::dom::element e) {
         b.Reserve(members.size());
         if (members.size() >= 64) {
           // Large objects: detect repeats through the index Value::Object builds.
-          Value probe = Value::Object(members);
+          Value probe = Value::Object(std::move(members));
           bool repeats = false;
-          for (const auto& m : members) {
+          for (const auto& m : probe.members()) {
             if (probe.find(m.first) != &m.second) {
               // find() returns the indexed (last) entry; a mismatch means a repeat.
               repeats = true;
@@ -57,6 +57,7 @@ Value Convert(simdjson::dom::element e) {
             }
           }
           if (!repeats) return probe;
+          members = probe.members();
         }
         for (auto& m : members) b.Set(std::move(m.first), std::move(m.second));
         return std::move(b).Build();

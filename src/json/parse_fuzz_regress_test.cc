@@ -45,7 +45,7 @@ TEST(ParseFuzzRegress, NumbersBeyondDoubleRangeAreLocated) {
   auto v = Parse("{\"a\": [1, 2],\n \"b\": 1e400, \"c\": 3}");
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.status().message(),
-            "invalid JSON at line 2, column 7 (byte 21): number out of range (beyond 1.8e308)");
+            "invalid JSON at line 2, column 7 (byte 20): number out of range (beyond 1.8e308)");
   auto big = Parse("[-" + std::string(400, '9') + "]");
   ASSERT_FALSE(big.ok());
   EXPECT_NE(big.status().message().find("byte 1): number out of range"), std::string::npos)

@@ -81,6 +81,34 @@ void CheckGraph(Sink& sink, const json::Value& states, const std::string* start_
   }
 }
 
+// State names are unique within the whole machine, Parallel branches and Map processors
+// included (the ASL specification; AWS refuses such definitions). Reports every repeat at the
+// place it occurs again. Nested machines of the wrong shape are left to ValidateMachine.
+void CollectStateNames(const json::Value& machine, const std::string& location,
+                       std::unordered_map<std::string, std::string>* first_seen, Sink& sink) {
+  const json::Value* states = machine.is_object() ? machine.find("States") : nullptr;
+  if (states == nullptr || !states->is_object()) return;
+  std::string states_location = Join(location, "States");
+  for (const auto& [name, state] : states->members()) {
+    std::string state_location = Join(states_location, name);
+    if (!first_seen->emplace(name, state_location).second) {
+      sink.Add("DUPLICATE_STATE_NAME", "Duplicate State name: " + name, state_location);
+    }
+    if (!state.is_object()) continue;
+    if (const json::Value* branches = state.find("Branches"); branches && branches->is_array()) {
+      for (size_t i = 0; i < branches->size(); ++i) {
+        CollectStateNames(*branches->at(i), Indexed(state_location, "Branches", i), first_seen,
+                          sink);
+      }
+    }
+    for (std::string_view field : {"ItemProcessor", "Iterator"}) {
+      if (const json::Value* processor = state.find(field)) {
+        CollectStateNames(*processor, Join(state_location, field), first_seen, sink);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::string BracketList(std::initializer_list<std::string_view> names) {
@@ -226,6 +254,8 @@ std::vector<Diagnostic> Validate(const json::Value& definition, MachineType type
   internal::Sink sink(type, &out);
   internal::ValidateMachine(sink, definition, "", internal::MachineKind::Top,
                             internal::Language::JsonPath);
+  std::unordered_map<std::string, std::string> first_seen;
+  internal::CollectStateNames(definition, "", &first_seen, sink);
   return out;
 }
 

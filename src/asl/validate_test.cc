@@ -223,6 +223,23 @@ TEST(Validate, WarningsAreNotInTheCreateMessage) {
 
 // A 1,000-state chain with Choice, Retry and templates: the validator is linear, so this is
 // cheap; no timing is asserted here.
+// State names are unique in the whole machine (ASL); found by tests/cli_bad_input_test.sh,
+// where a repeat in another branch ran both states. The code and wording are ours: no recorded
+// AWS case has a repeated name.
+TEST(Validate, DuplicateStateNames) {
+  EXPECT_EQ(One(R"j({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+      {"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},
+      {"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}]}}})j"),
+            "DUPLICATE_STATE_NAME: Duplicate State name: A @ /States/P/Branches[1]/States/A");
+  EXPECT_EQ(One(R"j({"StartAt":"M","States":{"M":{"Type":"Map","Next":"X","ItemProcessor":{
+      "StartAt":"X","States":{"X":{"Type":"Pass","End":true}}}},"X":{"Type":"Succeed"}}})j"),
+            "DUPLICATE_STATE_NAME: Duplicate State name: X @ /States/X");
+  EXPECT_EQ(Dump(V(R"j({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+      {"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},
+      {"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}]}}})j")),
+            "");
+}
+
 TEST(Validate, LargeDefinition) {
   std::string text = R"j({"StartAt":"S0","States":{)j";
   constexpr int kStates = 1000;

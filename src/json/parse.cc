@@ -8,9 +8,29 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace stepfn::json {
 namespace {
+
+// Repeated keys keep their first position and their last value. Linear time.
+std::vector<Member> KeepLastOfRepeatedKeys(std::vector<Member> members) {
+  std::unordered_map<std::string_view, size_t> first;
+  first.reserve(members.size());
+  std::vector<Member> out;
+  out.reserve(members.size());
+  for (auto& m : members) {
+    auto it = first.find(m.first);
+    if (it == first.end()) {
+      out.push_back(std::move(m));
+      // `out` never reallocates (reserved), so the key's view stays valid.
+      first.emplace(out.back().first, out.size() - 1);
+    } else {
+      out[it->second].second = std::move(m.second);
+    }
+  }
+  return out;
+}
 
 // Converts a simdjson DOM element. Depth is bounded by the parser's max depth.
 Value Convert(simdjson::dom::element e) {
@@ -36,32 +56,25 @@ Value Convert(simdjson::dom::element e) {
       members.reserve(o.size());
       bool duplicate = false;
       for (simdjson::dom::key_value_pair kv : o) {
-        for (const auto& m : members) {
-          if (members.size() < 64 && m.first == kv.key) duplicate = true;
+        if (!duplicate && members.size() < 16) {
+          for (const auto& m : members) duplicate |= m.first == kv.key;
         }
         members.emplace_back(std::string(kv.key), Convert(kv.value));
       }
-      if (duplicate || members.size() >= 64) {
-        // Keep the last value of a repeated key, at its first position.
-        ObjectBuilder b;
-        b.Reserve(members.size());
-        if (members.size() >= 64) {
-          // Large objects: detect repeats through the index Value::Object builds.
-          Value probe = Value::Object(std::move(members));
-          bool repeats = false;
-          for (const auto& m : probe.members()) {
-            if (probe.find(m.first) != &m.second) {
-              // find() returns the indexed (last) entry; a mismatch means a repeat.
-              repeats = true;
-              break;
-            }
+      if (members.size() >= 16) {
+        // Larger objects: Value::Object indexes its keys; find() returns the last of repeated
+        // keys, so any member it does not return is a repeat.
+        Value probe = Value::Object(std::move(members));
+        for (const auto& m : probe.members()) {
+          if (probe.find(m.first) != &m.second) {
+            duplicate = true;
+            break;
           }
-          if (!repeats) return probe;
-          members = probe.members();
         }
-        for (auto& m : members) b.Set(std::move(m.first), std::move(m.second));
-        return std::move(b).Build();
+        if (!duplicate) return probe;
+        members = probe.members();
       }
+      if (duplicate) return Value::Object(KeepLastOfRepeatedKeys(std::move(members)));
       return Value::Object(std::move(members));
     }
   }

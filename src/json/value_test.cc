@@ -37,6 +37,18 @@ TEST(Value, RepeatedKeysKeepTheLast) {
   EXPECT_EQ(Write(v), R"({"a":3,"b":2})");
 }
 
+TEST(Value, RepeatedKeysInLargeObjectsKeepTheLast) {
+  std::string text = "{";
+  for (int i = 0; i < 40; ++i) text += "\"key_number_" + std::to_string(i % 30) + "\":" + std::to_string(i) + ",";
+  text.back() = '}';
+  Value v = P(text);
+  ASSERT_EQ(v.size(), 30u);
+  EXPECT_EQ(v.find("key_number_5")->as_int(), 35);
+  EXPECT_EQ(v.find("key_number_29")->as_int(), 29);
+  EXPECT_EQ(v.members()[0].first, "key_number_0");
+  EXPECT_EQ(v.members()[0].second.as_int(), 30);
+}
+
 TEST(Value, LargeObjectsAreIndexed) {
   std::string text = "{";
   for (int i = 0; i < 100; ++i) text += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);

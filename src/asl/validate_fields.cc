@@ -38,6 +38,14 @@ void CheckTemplateNode(Sink& sink, const json::Value& node, const std::string& l
                         " must be a valid JSONPath or a valid intrinsic function call",
                     location);
       }
+      // "a" and "a.$" would both give the field "a" (the template compiler refuses this too).
+      std::string_view plain(key.data(), key.size() - 2);
+      bool plain_is_dynamic = plain.size() > 2 && plain.substr(plain.size() - 2) == ".$";
+      if (!plain_is_dynamic && node.find(plain) != nullptr) {
+        sink.Schema("The field " + Quoted(plain) + " is given more than once (as " +
+                        Quoted(plain) + " and " + Quoted(key) + ")",
+                    location);
+      }
     } else {
       CheckTemplateNode(sink, value, location, depth + 1);
     }

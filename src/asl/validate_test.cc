@@ -240,6 +240,18 @@ TEST(Validate, DuplicateStateNames) {
             "");
 }
 
+// Found by fuzz/definition_fuzz.cc: the validator accepted what the template compiler refuses.
+TEST(Validate, TemplateFieldGivenTwice) {
+  EXPECT_EQ(One(R"j({"StartAt":"A","States":{"A":{"Type":"Pass","End":true,
+      "Parameters":{"n":{"a":1,"a.$":"$.x"}}}}})j"),
+            "SCHEMA_VALIDATION_FAILED: The field 'a' is given more than once (as 'a' and 'a.$') "
+            "@ /States/A/Parameters");
+  // "a.$.$" gives the field "a.$", which "a.$" (the field "a") does not clash with.
+  EXPECT_EQ(Dump(V(R"j({"StartAt":"A","States":{"A":{"Type":"Pass","End":true,
+      "Parameters":{"a.$":"$.x","a.$.$":"$.y"}}}})j")),
+            "");
+}
+
 TEST(Validate, LargeDefinition) {
   std::string text = R"j({"StartAt":"S0","States":{)j";
   constexpr int kStates = 1000;

@@ -39,9 +39,9 @@ using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 // A complete request as it arrived.
 struct HttpRequest {
-  std::string method;  // "POST"
-  std::string target;  // request target as sent, e.g. "/" or "/path?query" (still encoded)
-  int version = 11;    // 10 or 11
+  std::string method;   // "POST"
+  std::string target;   // request target as sent, e.g. "/" or "/path?query" (still encoded)
+  int version = 11;     // 10 or 11
   HttpHeaders headers;  // in arrival order, names as sent
   std::string body;
   std::string remote_address;  // "127.0.0.1:53412"

@@ -1,0 +1,705 @@
+#include "api/http_server.h"
+
+#include <sys/resource.h>
+
+#include <array>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cerrno>
+#include <condition_variable>
+#include <ctime>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+namespace stepfn::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using ErrorCode = boost::system::error_code;
+
+namespace {
+
+// After a final response we stop sending and discard what the client still sends for this long
+// (or this many bytes), so that it reads our response instead of a connection reset.
+constexpr std::chrono::milliseconds kLingerTime{1000};
+constexpr std::chrono::milliseconds kStopLingerTime{100};
+constexpr size_t kLingerMaxBytes = 16 * 1024 * 1024;
+// Connections beyond max_connections that may be waiting for their rejection to be written at
+// once; more than that are closed without a response.
+constexpr size_t kRejectSlack = 1024;
+// How long to pause accepting when the process is out of descriptors.
+constexpr std::chrono::milliseconds kAcceptBackoff{50};
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string HttpDate() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+int RejectStatus(RejectReason reason) {
+  switch (reason) {
+    case RejectReason::BadRequest:
+      return 400;
+    case RejectReason::HeaderTooLarge:
+      return 431;
+    case RejectReason::BodyTooLarge:
+      return 413;
+    case RejectReason::TruncatedBody:
+      return 400;
+    case RejectReason::RequestTimeout:
+      return 408;
+    case RejectReason::TooManyConnections:
+      return 503;
+    case RejectReason::InternalError:
+      return 500;
+  }
+  return 500;
+}
+
+}  // namespace
+
+std::string_view RejectReasonName(RejectReason reason) {
+  switch (reason) {
+    case RejectReason::BadRequest:
+      return "BadRequest";
+    case RejectReason::HeaderTooLarge:
+      return "HeaderTooLarge";
+    case RejectReason::BodyTooLarge:
+      return "BodyTooLarge";
+    case RejectReason::TruncatedBody:
+      return "TruncatedBody";
+    case RejectReason::RequestTimeout:
+      return "RequestTimeout";
+    case RejectReason::TooManyConnections:
+      return "TooManyConnections";
+    case RejectReason::InternalError:
+      return "InternalError";
+  }
+  return "Unknown";
+}
+
+const std::string* HttpRequest::FindHeader(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (EqualsIgnoreCase(key, name)) return &value;
+  }
+  return nullptr;
+}
+
+HttpResponse Handler::Reject(RejectReason reason, std::string_view detail) {
+  HttpResponse response;
+  response.status = RejectStatus(reason);
+  response.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  response.body = std::string(RejectReasonName(reason)) + ": " + std::string(detail) + "\n";
+  return response;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared state
+
+class Connection;
+
+// What connections and responders share with the server. `alive` turns false (under `mu`) before
+// the event loops are torn down; a responder posts to a loop only while it is true.
+struct ServerShared {
+  std::mutex mu;
+  bool alive = true;  // guarded by mu
+};
+
+// One event loop and the connections that live on it.
+struct Loop {
+  asio::io_context ioc{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::thread thread;
+  // Touched only on this loop's thread (and after the thread joined).
+  std::unordered_map<Connection*, std::shared_ptr<Connection>> connections;
+};
+
+class HttpServer::Impl {
+ public:
+  Impl(const HttpServerOptions& options, Handler* handler)
+      : options_(options), handler_(handler), shared_(std::make_shared<ServerShared>()) {}
+  ~Impl() { Stop(); }
+
+  Status Listen();
+  void Run();
+  void Stop();
+  uint16_t port() const { return port_; }
+  size_t open() const { return open_.load(); }
+
+  // Called by a connection (on its loop) when it closes.
+  void ConnectionClosed(bool rejecting) {
+    if (rejecting) rejecting_.fetch_sub(1);
+    if (open_.fetch_sub(1) == 1) {
+      std::lock_guard<std::mutex> lock(drain_mu_);
+      drain_cv_.notify_all();
+    }
+  }
+
+  const HttpServerOptions& options() const { return options_; }
+  Handler* handler() const { return handler_; }
+  const std::shared_ptr<ServerShared>& shared() const { return shared_; }
+  bool stopping() const { return stopping_.load(); }
+
+ private:
+  void DoAccept();
+
+  const HttpServerOptions options_;
+  Handler* const handler_;
+  std::shared_ptr<ServerShared> shared_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::optional<tcp::acceptor> acceptor_;  // lives on loops_[0]
+  std::optional<asio::steady_timer> accept_backoff_;
+  size_t next_loop_ = 0;  // touched only by the accept loop
+  uint16_t port_ = 0;
+  std::atomic<size_t> open_{0};
+  std::atomic<size_t> rejecting_{0};
+  std::atomic<bool> stopping_{false};
+  bool stopped_ = false;
+  std::mutex drain_mu_;
+  std::condition_variable drain_cv_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Connection
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  enum class Phase { Idle, Reading, Handling, Writing, Closing, Closed };
+
+  Connection(tcp::socket socket, Loop* loop, HttpServer::Impl* server, bool rejecting)
+      : socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        loop_(loop),
+        server_(server),
+        rejecting_(rejecting) {}
+
+  // On the loop's thread.
+  void Start() {
+    loop_->connections.emplace(this, shared_from_this());
+    ErrorCode ec;
+    tcp::endpoint remote = socket_.remote_endpoint(ec);
+    if (!ec) remote_ = remote.address().to_string(ec) + ":" + std::to_string(remote.port());
+    if (rejecting_) {
+      WriteFinal(server_->handler()->Reject(RejectReason::TooManyConnections,
+                                            "the server has too many open connections"));
+      return;
+    }
+    if (server_->stopping()) {
+      Close();
+      return;
+    }
+    ReadIdle();
+  }
+
+  // On the loop's thread: the server is stopping. Idle or half-read connections close now;
+  // one whose request is being answered closes after its response is written.
+  void OnServerStop() {
+    close_after_write_ = true;
+    if (phase_ == Phase::Idle || phase_ == Phase::Reading) Close();
+  }
+
+  // On the loop's thread: the answer to the request handed out in Handling.
+  void Deliver(uint64_t request_id, HttpResponse response) {
+    if (phase_ != Phase::Handling || request_id != request_id_) return;
+    WriteResponse(std::move(response), close_after_write_ || !keep_alive_);
+  }
+
+  uint64_t request_id() const { return request_id_; }
+
+ private:
+  // Waits for the first byte of the next request (keep-alive idle time).
+  void ReadIdle() {
+    if (buffer_.size() > 0) {
+      ReadHeader();
+      return;
+    }
+    phase_ = Phase::Idle;
+    Arm(server_->options().idle_timeout);
+    socket_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](const ErrorCode& ec, size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec || self->timed_out_) {
+                                // Idle timeout, peer closed, or stop: no request to answer.
+                                self->Close();
+                                return;
+                              }
+                              self->ReadHeader();
+                            });
+  }
+
+  void ReadHeader() {
+    phase_ = Phase::Reading;
+    const HttpServerOptions& options = server_->options();
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(
+        std::min<size_t>(options.max_header_bytes, std::numeric_limits<uint32_t>::max())));
+    parser_->body_limit(options.max_body_bytes);
+    Arm(options.request_timeout);
+    http::async_read_header(socket_, buffer_, *parser_,
+                            [self = shared_from_this()](const ErrorCode& ec, size_t) {
+                              if (ec || self->timed_out_) {
+                                self->OnReadError(ec);
+                                return;
+                              }
+                              self->OnHeader();
+                            });
+  }
+
+  void OnHeader() {
+    const auto& header = parser_->get();
+    auto expect = header.find(http::field::expect);
+    if (expect != header.end() && EqualsIgnoreCase(expect->value(), "100-continue") &&
+        !parser_->is_done()) {
+      asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                        [self = shared_from_this()](const ErrorCode& ec, size_t) {
+                          if (ec || self->timed_out_) {
+                            self->OnReadError(ec);
+                            return;
+                          }
+                          self->ReadBody();
+                        });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(socket_, buffer_, *parser_,
+                     [self = shared_from_this()](const ErrorCode& ec, size_t) {
+                       if (ec || self->timed_out_) {
+                         self->OnReadError(ec);
+                         return;
+                       }
+                       self->OnRequest();
+                     });
+  }
+
+  void OnReadError(const ErrorCode& ec) {
+    if (phase_ == Phase::Closed) return;
+    if (server_->stopping() && !timed_out_) {
+      Close();
+      return;
+    }
+    Handler* handler = server_->handler();
+    if (timed_out_) {
+      WriteFinal(handler->Reject(RejectReason::RequestTimeout,
+                                 "the request was not complete within the read timeout"));
+    } else if (ec == http::error::end_of_stream) {
+      Close();  // closed before sending anything
+    } else if (ec == http::error::header_limit) {
+      WriteFinal(handler->Reject(RejectReason::HeaderTooLarge,
+                                 "request headers exceed " +
+                                     std::to_string(server_->options().max_header_bytes) +
+                                     " bytes"));
+    } else if (ec == http::error::body_limit) {
+      WriteFinal(handler->Reject(
+          RejectReason::BodyTooLarge,
+          "request body exceeds " + std::to_string(server_->options().max_body_bytes) + " bytes"));
+    } else if (ec == http::error::partial_message) {
+      if (parser_ && parser_->is_header_done()) {
+        WriteFinal(handler->Reject(RejectReason::TruncatedBody,
+                                   "the connection ended before the request body was complete"));
+      } else {
+        WriteFinal(handler->Reject(RejectReason::BadRequest,
+                                   "the connection ended in the middle of the request headers"));
+      }
+    } else if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
+      WriteFinal(handler->Reject(RejectReason::BadRequest, "malformed HTTP: " + ec.message()));
+    } else {
+      Close();  // a socket error: nobody to answer
+    }
+  }
+
+  void OnRequest() {
+    http::request<http::string_body> message = parser_->release();
+    parser_.reset();
+    keep_alive_ = message.keep_alive();
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    request.version = static_cast<int>(message.version());
+    request.headers.reserve(16);
+    for (const auto& field : message) {
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.body = std::move(message.body());
+    request.remote_address = remote_;
+    phase_ = Phase::Handling;
+    Disarm();
+    ++request_id_;
+    server_->handler()->Handle(std::move(request), MakeResponder());
+  }
+
+  Responder MakeResponder();
+
+  // Writes a response and then closes (an error the connection cannot continue after).
+  void WriteFinal(HttpResponse response) { WriteResponse(std::move(response), true); }
+
+  void WriteResponse(HttpResponse response, bool close) {
+    phase_ = Phase::Writing;
+    close_after_write_ = close_after_write_ || close;
+    response_.emplace();
+    response_->version(11);
+    response_->result(static_cast<unsigned>(response.status));
+    for (auto& [name, value] : response.headers) {
+      if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Connection") ||
+          EqualsIgnoreCase(name, "Transfer-Encoding")) {
+        continue;
+      }
+      response_->insert(name, value);
+    }
+    if (response_->find(http::field::date) == response_->end()) {
+      response_->set(http::field::date, HttpDate());
+    }
+    response_->set(http::field::server, "stepfn");
+    response_->keep_alive(!close_after_write_);
+    response_->body() = std::move(response.body);
+    response_->prepare_payload();
+    Arm(server_->options().write_timeout);
+    http::async_write(socket_, *response_,
+                      [self = shared_from_this()](const ErrorCode& ec, size_t) {
+                        self->response_.reset();
+                        if (ec || self->timed_out_) {
+                          self->Close();
+                          return;
+                        }
+                        if (self->close_after_write_) {
+                          self->Linger();
+                          return;
+                        }
+                        self->ReadIdle();
+                      });
+  }
+
+  // Stops sending, discards what the peer still sends for a short while, then closes.
+  void Linger() {
+    phase_ = Phase::Closing;
+    ErrorCode ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    buffer_.clear();
+    Arm(server_->stopping() ? kStopLingerTime : kLingerTime);
+    DiscardSome();
+  }
+
+  void DiscardSome() {
+    if (!discard_) discard_ = std::make_unique<std::array<char, 4096>>();
+    socket_.async_read_some(asio::buffer(*discard_),
+                            [self = shared_from_this()](const ErrorCode& ec, size_t n) {
+                              self->discarded_ += n;
+                              if (ec || self->timed_out_ || self->discarded_ > kLingerMaxBytes) {
+                                self->Close();
+                                return;
+                              }
+                              self->DiscardSome();
+                            });
+  }
+
+  void Close() {
+    if (phase_ == Phase::Closed) return;
+    phase_ = Phase::Closed;
+    ++timer_generation_;
+    timer_.cancel();
+    ErrorCode ignored;
+    socket_.close(ignored);
+    server_->ConnectionClosed(rejecting_);
+    // Last: may drop the registry's reference (callers hold their own).
+    loop_->connections.erase(this);
+  }
+
+  // Starts the deadline for the next operation(s); on expiry the pending socket operation is
+  // cancelled and timed_out_ set.
+  void Arm(std::chrono::milliseconds timeout) {
+    uint64_t generation = ++timer_generation_;
+    timed_out_ = false;
+    timer_.expires_after(timeout);
+    timer_.async_wait([self = shared_from_this(), generation](const ErrorCode& ec) {
+      if (ec || generation != self->timer_generation_ || self->phase_ == Phase::Closed) return;
+      self->timed_out_ = true;
+      ErrorCode ignored;
+      self->socket_.cancel(ignored);
+    });
+  }
+
+  void Disarm() {
+    ++timer_generation_;
+    timer_.cancel();
+  }
+
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  Loop* const loop_;
+  HttpServer::Impl* const server_;
+  const bool rejecting_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  std::unique_ptr<std::array<char, 4096>> discard_;
+  size_t discarded_ = 0;
+  Phase phase_ = Phase::Idle;
+  bool keep_alive_ = true;
+  bool close_after_write_ = false;
+  bool timed_out_ = false;
+  uint64_t timer_generation_ = 0;
+  uint64_t request_id_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Responder
+
+class ResponderState {
+ public:
+  ResponderState(std::weak_ptr<Connection> connection, uint64_t request_id,
+                 asio::any_io_executor executor, std::shared_ptr<ServerShared> shared,
+                 Handler* handler)
+      : connection_(std::move(connection)),
+        request_id_(request_id),
+        executor_(std::move(executor)),
+        shared_(std::move(shared)),
+        handler_(handler) {}
+
+  // From any thread. `reject`: answer with the handler's InternalError response instead.
+  void Deliver(std::optional<HttpResponse> response) {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    if (!shared_->alive) return;
+    std::shared_ptr<Connection> connection = connection_.lock();
+    if (!connection) return;
+    if (!response) {
+      response =
+          handler_->Reject(RejectReason::InternalError, "the request handler returned no response");
+    }
+    asio::post(executor_, [connection, id = request_id_, r = std::move(*response)]() mutable {
+      connection->Deliver(id, std::move(r));
+    });
+  }
+
+ private:
+  std::weak_ptr<Connection> connection_;
+  uint64_t request_id_;
+  asio::any_io_executor executor_;
+  std::shared_ptr<ServerShared> shared_;
+  Handler* handler_;
+};
+
+Responder Connection::MakeResponder() {
+  return Responder(std::make_shared<ResponderState>(weak_from_this(), request_id_,
+                                                    socket_.get_executor(), server_->shared(),
+                                                    server_->handler()));
+}
+
+Responder& Responder::operator=(Responder&& other) noexcept {
+  if (this != &other) {
+    if (state_) state_->Deliver(std::nullopt);
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+Responder::~Responder() {
+  if (state_) state_->Deliver(std::nullopt);
+}
+
+void Responder::Send(HttpResponse response) {
+  if (!state_) return;
+  std::shared_ptr<ResponderState> state = std::move(state_);
+  state_.reset();
+  state->Deliver(std::move(response));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+Status HttpServer::Impl::Listen() {
+  if (options_.max_body_bytes == 0 || options_.max_header_bytes == 0) {
+    return InvalidArgument("max_body_bytes and max_header_bytes must be positive");
+  }
+  int threads = options_.threads;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < threads; ++i) loops_.push_back(std::make_unique<Loop>());
+
+  ErrorCode ec;
+  asio::ip::address address = asio::ip::make_address(options_.host, ec);
+  if (ec) return InvalidArgument("not an IP address: '" + options_.host + "'");
+  tcp::endpoint endpoint(address, options_.port);
+  acceptor_.emplace(loops_[0]->ioc);
+  accept_backoff_.emplace(loops_[0]->ioc);
+  if (acceptor_->open(endpoint.protocol(), ec); ec) {
+    return Unavailable("cannot open a socket: " + ec.message());
+  }
+  if (acceptor_->set_option(asio::socket_base::reuse_address(true), ec); ec) {
+    return Unavailable("cannot set SO_REUSEADDR: " + ec.message());
+  }
+  if (acceptor_->bind(endpoint, ec); ec) {
+    return Unavailable("cannot bind " + options_.host + ":" + std::to_string(options_.port) + ": " +
+                       ec.message());
+  }
+  if (acceptor_->listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return Unavailable("cannot listen: " + ec.message());
+  }
+  tcp::endpoint local = acceptor_->local_endpoint(ec);
+  if (ec) return Unavailable("cannot read the bound address: " + ec.message());
+  port_ = local.port();
+  return Status::Ok();
+}
+
+void HttpServer::Impl::Run() {
+  DoAccept();
+  for (auto& loop : loops_) {
+    loop->work.emplace(loop->ioc.get_executor());
+    Loop* raw = loop.get();
+    loop->thread = std::thread([raw] {
+      // Handlers never throw (our code does not); Asio only rethrows what handlers throw.
+      ErrorCode ignored;
+      raw->ioc.run(ignored);
+    });
+  }
+}
+
+void HttpServer::Impl::DoAccept() {
+  Loop* loop = loops_[next_loop_].get();
+  next_loop_ = (next_loop_ + 1) % loops_.size();
+  acceptor_->async_accept(loop->ioc, [this, loop](const ErrorCode& ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || stopping_.load() || !acceptor_->is_open()) {
+      return;
+    }
+    if (ec) {
+      // Out of descriptors or memory: pause instead of spinning; other errors (a connection
+      // reset before accept) concern one client only.
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+          ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
+        accept_backoff_->expires_after(kAcceptBackoff);
+        accept_backoff_->async_wait([this](const ErrorCode& wait_ec) {
+          if (!wait_ec && !stopping_.load()) DoAccept();
+        });
+        return;
+      }
+      DoAccept();
+      return;
+    }
+    size_t before = open_.fetch_add(1);
+    bool rejecting = false;
+    if (before >= options_.max_connections) {
+      if (rejecting_.load() >= kRejectSlack) {
+        ErrorCode ignored;
+        socket.close(ignored);
+        open_.fetch_sub(1);
+        DoAccept();
+        return;
+      }
+      rejecting_.fetch_add(1);
+      rejecting = true;
+    }
+    ErrorCode ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto connection = std::make_shared<Connection>(std::move(socket), loop, this, rejecting);
+    asio::post(loop->ioc, [connection] { connection->Start(); });
+    DoAccept();
+  });
+}
+
+void HttpServer::Impl::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (loops_.empty()) return;
+  stopping_.store(true);
+  if (loops_[0]->thread.joinable()) {
+    asio::post(loops_[0]->ioc, [this] {
+      ErrorCode ignored;
+      if (acceptor_) acceptor_->close(ignored);
+      if (accept_backoff_) accept_backoff_->cancel();
+    });
+    for (auto& loop : loops_) {
+      Loop* raw = loop.get();
+      asio::post(raw->ioc, [raw] {
+        std::vector<std::shared_ptr<Connection>> connections;
+        connections.reserve(raw->connections.size());
+        for (auto& [ptr, connection] : raw->connections) connections.push_back(connection);
+        for (auto& connection : connections) connection->OnServerStop();
+      });
+    }
+    {
+      std::unique_lock<std::mutex> lock(drain_mu_);
+      drain_cv_.wait_for(lock, options_.drain_timeout, [this] { return open_.load() == 0; });
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    shared_->alive = false;
+  }
+  for (auto& loop : loops_) {
+    loop->work.reset();
+    loop->ioc.stop();
+  }
+  for (auto& loop : loops_) {
+    if (loop->thread.joinable()) loop->thread.join();
+  }
+  // The loops are stopped: destroy what they held while the io_contexts still exist.
+  for (auto& loop : loops_) loop->connections.clear();
+  acceptor_.reset();
+  accept_backoff_.reset();
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                      Handler* handler) {
+  if (handler == nullptr) return InvalidArgument("HttpServer needs a handler");
+  auto impl = std::make_unique<Impl>(options, handler);
+  RETURN_IF_ERROR(impl->Listen());
+  impl->Run();
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+uint16_t HttpServer::port() const { return impl_->port(); }
+
+void HttpServer::Stop() { impl_->Stop(); }
+
+size_t HttpServer::ConnectionCountForTest() const { return impl_->open(); }
+
+Result<uint64_t> RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return Unavailable("getrlimit(RLIMIT_NOFILE) failed: errno " + std::to_string(errno));
+  }
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      return Unavailable("setrlimit(RLIMIT_NOFILE) failed: errno " + std::to_string(errno));
+    }
+  }
+  return static_cast<uint64_t>(limit.rlim_cur);
+}
+
+}  // namespace stepfn::api

@@ -279,7 +279,10 @@ bool Value::Equals(const Value& other) const {
 }
 
 ObjectBuilder::ObjectBuilder(const Value& start) {
-  if (start.is_object()) members_ = start.members();
+  if (start.is_object()) {
+    members_.reserve(start.size() + 1);  // room for one Set of a new key
+    members_.insert(members_.end(), start.members().begin(), start.members().end());
+  }
 }
 
 void ObjectBuilder::Set(std::string key, Value value) {

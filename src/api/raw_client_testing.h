@@ -7,9 +7,11 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -140,6 +142,31 @@ inline std::string RawRequest(std::string_view method, std::string_view target,
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   out += body;
   return out;
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout (stderr too when the command redirects it)
+};
+
+// Runs `command` with /bin/sh and collects its stdout.
+inline CommandResult RunCommand(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char chunk[4096];
+  size_t n;
+  while ((n = std::fread(chunk, 1, sizeof(chunk), pipe)) > 0) result.output.append(chunk, n);
+  int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+// True when python3 can import every module named (space-separated).
+inline bool PythonHas(const std::string& modules) {
+  std::string imports;
+  for (char c : modules) imports.push_back(c == ' ' ? ',' : c);
+  return RunCommand("python3 -c 'import " + imports + "' >/dev/null 2>&1").exit_code == 0;
 }
 
 }  // namespace stepfn::api::testing

@@ -35,7 +35,7 @@ enum class FramePhase : uint8_t {
 
 // Parallel branches or Map iterations of one state.
 struct Fanout {
-  std::vector<json::Value> items;    // Map: the items; Parallel: empty
+  json::Value items;                 // Map: the items array (shared); Parallel: the branch input
   std::vector<json::Value> results;  // per child, in order
   std::vector<uint64_t> running;     // child frame ids in flight
   size_t total = 0;

@@ -769,7 +769,7 @@ void Stepper::ExecuteParallel(Frame* f) {
   auto fan = std::make_unique<Fanout>();
   fan->total = s.branches.size();
   fan->results.resize(fan->total);
-  fan->items.assign(1, branch_input);
+  fan->items = branch_input;
   f->fanout = std::move(fan);
   f->phase = FramePhase::WaitChildren;
 }
@@ -842,7 +842,7 @@ void Stepper::ExecuteMap(Frame* f) {
   }
   fan->max_concurrency = max_conc > 0 ? static_cast<size_t>(max_conc) : 0;
   fan->total = items.size();
-  fan->items = items.items();
+  fan->items = items;
   fan->results.resize(fan->total);
   if (s.uses_context) fan->context = ContextFor(*f);
   if (s.distributed) {
@@ -860,12 +860,12 @@ void Stepper::StartChild(Frame* f) {
   Fanout& fan = *f->fanout;
   size_t i = fan.next_start++;
   if (s.type == StateType::Parallel) {
-    Frame* c = NewFrame(f->id, i, s.branches[i].get(), fan.items[0]);
+    Frame* c = NewFrame(f->id, i, s.branches[i].get(), fan.items);
     fan.running.push_back(c->id);
     RunFrame(c);
     return;
   }
-  json::Value item = fan.items[i];
+  json::Value item = fan.items.items()[i];
   if (s.parameters) {
     json::Value ctx;
     if (s.uses_context) {

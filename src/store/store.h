@@ -145,8 +145,10 @@ struct TaskTokenRecord {
   std::string activity_arn;  // "" for a plain callback token
   std::string input;         // the activity task's input (JSON text)
   EpochMillis created = 0;
-  std::string worker_name;   // set by ClaimActivityTask
-  EpochMillis claimed_at = 0;  // 0 while unclaimed
+  // Set by ClaimActivityTask.
+  bool claimed = false;
+  std::string worker_name;
+  EpochMillis claimed_at = 0;
 };
 
 struct ActivityRecord {
@@ -321,8 +323,8 @@ class Store {
 
   // --- Timers -------------------------------------------------------------------------------
 
-  // Timers with fire_at <= now, earliest first (ties by execution ARN, then timer id), at most
-  // `limit`. Timers are not removed by this: the transition that delivers a timer deletes it
+  // Timers with fire_at <= now, earliest first (ties in an order fixed by the implementation),
+  // at most `limit` (capped at kMaxPageSize). Timers are not removed by this: the transition that delivers a timer deletes it
   // (timers_to_delete), so a crash in between delivers it again after recovery.
   virtual Result<std::vector<TimerRecord>> DueTimers(EpochMillis now, int limit) = 0;
 
@@ -331,8 +333,8 @@ class Store {
   // NotFound when the token does not exist (never issued, or its task finished).
   virtual Result<TaskTokenRecord> GetTaskToken(const std::string& token) = 0;
 
-  // Claims the oldest unclaimed task of an activity for a worker (sets worker_name and
-  // claimed_at). std::nullopt when none is queued. The token stays until a transition deletes
+  // Claims the oldest unclaimed task of an activity (by created, then token) for a worker
+  // (sets claimed, worker_name and claimed_at). std::nullopt when none is queued. The token stays until a transition deletes
   // it (SendTaskSuccess/Failure, a timeout, the execution's end).
   virtual Result<std::optional<TaskTokenRecord>> ClaimActivityTask(const std::string& activity_arn,
                                                                    const std::string& worker_name,

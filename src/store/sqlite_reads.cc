@@ -1,0 +1,349 @@
+// SqliteStore's reads, each on a pooled read connection.
+#include <limits>
+#include <string>
+
+#include "store/sqlite_ops.h"
+#include "store/store_internal.h"
+
+namespace stepfn::store::sqlite {
+
+namespace {
+
+// Columns of an execution record, in the order ReadExecution reads them. Summaries select
+// empty input, output and state.
+constexpr const char* kExecutionColumns =
+    "e.arn, e.name, e.state_machine_arn, e.version_arn, e.alias_arn, e.map_run_arn, e.status, "
+    "e.start_date, e.stop_date, e.redrive_count, e.redrive_date, e.error, e.cause, s.version, "
+    "s.last_event_id, s.lease_owner, s.lease_token, s.lease_expiry, e.input, e.output, s.state";
+constexpr const char* kSummaryColumns =
+    "e.arn, e.name, e.state_machine_arn, e.version_arn, e.alias_arn, e.map_run_arn, e.status, "
+    "e.start_date, e.stop_date, e.redrive_count, e.redrive_date, e.error, e.cause, s.version, "
+    "s.last_event_id, s.lease_owner, s.lease_token, s.lease_expiry, '', '', x''";
+constexpr const char* kExecutionJoin =
+    " FROM executions e JOIN execution_states s ON s.execution_id = e.id ";
+
+ExecutionRecord ReadExecution(const Stmt& stmt) {
+  ExecutionRecord record;
+  record.arn = stmt.Text(0);
+  record.name = stmt.Text(1);
+  record.state_machine_arn = stmt.Text(2);
+  record.state_machine_version_arn = stmt.Text(3);
+  record.state_machine_alias_arn = stmt.Text(4);
+  record.map_run_arn = stmt.Text(5);
+  record.status = static_cast<ExecutionStatus>(stmt.Int(6));
+  record.start_date = stmt.Int(7);
+  record.stop_date = stmt.Int(8);
+  record.redrive_count = stmt.Int(9);
+  record.redrive_date = stmt.Int(10);
+  record.error = stmt.Text(11);
+  record.cause = stmt.Text(12);
+  record.version = stmt.Int(13);
+  record.last_event_id = stmt.Int(14);
+  record.lease_owner = stmt.Text(15);
+  record.lease_token = stmt.Int(16);
+  record.lease_expiry = stmt.Int(17);
+  record.input = stmt.Text(18);
+  record.output = stmt.Text(19);
+  record.state = stmt.Text(20);
+  return record;
+}
+
+// Reads up to limit + 1 rows: limit into the page, the extra one only says there is more.
+template <typename T, typename ReadFn, typename KeyFn>
+Result<Page<T>> ReadPage(Stmt& stmt, int limit, ReadFn read, KeyFn key) {
+  Page<T> page;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) {
+      break;
+    }
+    if (static_cast<int>(page.items.size()) == limit) {
+      page.next_token = key(page.items.back());
+      break;
+    }
+    page.items.push_back(read(stmt));
+  }
+  return page;
+}
+
+ActivityRecord ReadActivity(const Stmt& stmt) {
+  return ActivityRecord{stmt.Text(0), stmt.Text(1), stmt.Int(2)};
+}
+
+}  // namespace
+
+StateMachineRecord ReadStateMachine(const Stmt& stmt) {
+  StateMachineRecord record;
+  record.arn = stmt.Text(0);
+  record.kind = static_cast<StateMachineKind>(stmt.Int(1));
+  record.parent_arn = stmt.Text(2);
+  record.name = stmt.Text(3);
+  record.definition = stmt.Text(4);
+  record.role_arn = stmt.Text(5);
+  record.type = static_cast<StateMachineType>(stmt.Int(6));
+  record.logging_configuration = stmt.Text(7);
+  record.tracing_configuration = stmt.Text(8);
+  record.description = stmt.Text(9);
+  record.creation_date = stmt.Int(10);
+  record.update_date = stmt.Int(11);
+  record.revision_id = stmt.Text(12);
+  record.version_number = stmt.Int(13);
+  record.last_version_number = stmt.Int(14);
+  record.routing_configuration = stmt.Text(15);
+  return record;
+}
+
+TaskTokenRecord ReadTaskToken(const Stmt& stmt) {
+  TaskTokenRecord record;
+  record.token = stmt.Text(0);
+  record.execution_arn = stmt.Text(1);
+  record.task_id = stmt.Int(2);
+  record.activity_arn = stmt.Text(3);
+  record.input = stmt.Text(4);
+  record.created = stmt.Int(5);
+  record.claimed = stmt.Int(6) != 0;
+  record.worker_name = stmt.Text(7);
+  record.claimed_at = stmt.Int(8);
+  return record;
+}
+
+Result<ExecutionRecord> GetExecution(SqliteDb& db, const std::string& arn) {
+  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(std::string("SELECT ") + kExecutionColumns +
+                                         kExecutionJoin + "WHERE e.arn = ?1"));
+  stmt.BindText(1, arn);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) {
+    return internal::ExecutionNotFound(arn);
+  }
+  return ReadExecution(stmt);
+}
+
+Result<Page<ExecutionRecord>> ListExecutions(SqliteDb& db, const ExecutionFilter& filter,
+                                             const PageRequest& page) {
+  const int limit = ClampLimit(page.limit);
+  int64_t after_date = 0;
+  std::string after_arn;
+  if (!page.token.empty()) {
+    RETURN_IF_ERROR(DecodePageToken(page.token, &after_date, &after_arn));
+  }
+  // One SQL text per filter shape, so each shape keeps its cached statement and its index.
+  std::string sql = std::string("SELECT ") + kSummaryColumns + kExecutionJoin;
+  sql += filter.map_run_arn.empty() ? "WHERE e.state_machine_arn = ?1"
+                                    : "WHERE e.map_run_arn = ?1";
+  if (filter.status) {
+    sql += " AND e.status = ?2";
+  }
+  if (!filter.version_or_alias_arn.empty()) {
+    sql += " AND (e.version_arn = ?3 OR e.alias_arn = ?3)";
+  }
+  if (!page.token.empty()) {
+    sql += " AND (e.start_date, e.arn) < (?4, ?5)";
+  }
+  sql += " ORDER BY e.start_date DESC, e.arn DESC LIMIT ?6";
+  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(sql));
+  stmt.BindText(1, filter.map_run_arn.empty() ? filter.state_machine_arn : filter.map_run_arn);
+  if (filter.status) {
+    stmt.BindInt(2, static_cast<int64_t>(*filter.status));
+  }
+  if (!filter.version_or_alias_arn.empty()) {
+    stmt.BindText(3, filter.version_or_alias_arn);
+  }
+  if (!page.token.empty()) {
+    stmt.BindInt(4, after_date);
+    stmt.BindText(5, after_arn);
+  }
+  stmt.BindInt(6, limit + 1);
+  return ReadPage<ExecutionRecord>(stmt, limit, ReadExecution, [](const ExecutionRecord& last) {
+    return EncodePageToken(last.start_date, last.arn);
+  });
+}
+
+Result<Page<ExecutionRecord>> ListRunningExecutions(SqliteDb& db,
+                                                    std::optional<EpochMillis> unleased_at,
+                                                    const PageRequest& page) {
+  const int limit = ClampLimit(page.limit);
+  std::string after;
+  if (!page.token.empty()) {
+    int64_t unused = 0;
+    RETURN_IF_ERROR(DecodePageToken(page.token, &unused, &after));
+  }
+  std::string sql = std::string("SELECT ") + kExecutionColumns + kExecutionJoin +
+                    "WHERE e.status = 0 AND e.arn > ?1";
+  if (unleased_at) {
+    sql += " AND (s.lease_owner = '' OR s.lease_expiry <= ?2)";
+  }
+  sql += " ORDER BY e.arn LIMIT ?3";
+  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(sql));
+  stmt.BindText(1, after);
+  if (unleased_at) {
+    stmt.BindInt(2, *unleased_at);
+  }
+  stmt.BindInt(3, limit + 1);
+  return ReadPage<ExecutionRecord>(stmt, limit, ReadExecution, [](const ExecutionRecord& last) {
+    return EncodePageToken(0, last.arn);
+  });
+}
+
+Result<std::vector<HistoryEventRecord>> GetHistory(SqliteDb& db, const std::string& arn,
+                                                   int64_t from_id, int limit, bool reverse) {
+  int64_t id = 0;
+  {
+    ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT id FROM executions WHERE arn = ?1"));
+    stmt.BindText(1, arn);
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) {
+      return internal::ExecutionNotFound(arn);
+    }
+    id = stmt.Int(0);
+  }
+  ASSIGN_OR_RETURN(
+      Stmt stmt,
+      db.Prepare(reverse ? "SELECT id, previous_id, timestamp, type, details FROM history_events "
+                           "WHERE execution_id = ?1 AND id <= ?2 ORDER BY id DESC LIMIT ?3"
+                         : "SELECT id, previous_id, timestamp, type, details FROM history_events "
+                           "WHERE execution_id = ?1 AND id >= ?2 ORDER BY id LIMIT ?3"));
+  stmt.BindInt(1, id);
+  if (reverse && from_id <= 0) {
+    from_id = std::numeric_limits<int64_t>::max();
+  }
+  stmt.BindInt(2, from_id);
+  stmt.BindInt(3, ClampLimit(limit));
+  std::vector<HistoryEventRecord> events;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) {
+      break;
+    }
+    events.push_back(HistoryEventRecord{stmt.Int(0), stmt.Int(1), stmt.Int(2), stmt.Text(3),
+                                        stmt.Text(4)});
+  }
+  return events;
+}
+
+Result<std::vector<TimerRecord>> DueTimers(SqliteDb& db, EpochMillis now, int limit) {
+  ASSIGN_OR_RETURN(Stmt stmt,
+                   db.Prepare("SELECT e.arn, t.timer_id, t.fire_at, t.payload FROM timers t "
+                              "JOIN executions e ON e.id = t.execution_id WHERE t.fire_at <= ?1 "
+                              "ORDER BY t.fire_at, t.execution_id, t.timer_id LIMIT ?2"));
+  stmt.BindInt(1, now);
+  stmt.BindInt(2, ClampLimit(limit));
+  std::vector<TimerRecord> timers;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) {
+      break;
+    }
+    timers.push_back(TimerRecord{stmt.Text(0), stmt.Int(1), stmt.Int(2), stmt.Text(3)});
+  }
+  return timers;
+}
+
+Result<TaskTokenRecord> GetTaskToken(SqliteDb& db, const std::string& token) {
+  ASSIGN_OR_RETURN(Stmt stmt,
+                   db.Prepare(std::string("SELECT ") + kTaskTokenColumns +
+                              " FROM task_tokens t JOIN executions e ON e.id = t.execution_id "
+                              "WHERE t.token = ?1"));
+  stmt.BindText(1, token);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) {
+    return NotFound("task token does not exist");
+  }
+  return ReadTaskToken(stmt);
+}
+
+Result<StateMachineRecord> GetStateMachine(SqliteDb& db, const std::string& arn) {
+  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(std::string("SELECT ") + kStateMachineColumns +
+                                         " FROM state_machines WHERE arn = ?1"));
+  stmt.BindText(1, arn);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) {
+    return NotFound("state machine " + arn + " does not exist");
+  }
+  return ReadStateMachine(stmt);
+}
+
+Result<Page<StateMachineRecord>> ListStateMachines(SqliteDb& db, const StateMachineFilter& filter,
+                                                   const PageRequest& page) {
+  const int limit = ClampLimit(page.limit);
+  const bool newest_first = filter.kind == StateMachineKind::Version;
+  int64_t after_date = 0;
+  std::string after_arn;
+  if (!page.token.empty()) {
+    RETURN_IF_ERROR(DecodePageToken(page.token, &after_date, &after_arn));
+  }
+  std::string sql = std::string("SELECT ") + kStateMachineColumns +
+                    " FROM state_machines WHERE kind = ?1 AND parent_arn = ?2";
+  if (!page.token.empty()) {
+    sql += newest_first ? " AND (creation_date, arn) < (?3, ?4)"
+                        : " AND (creation_date, arn) > (?3, ?4)";
+  }
+  sql += newest_first ? " ORDER BY creation_date DESC, arn DESC LIMIT ?5"
+                      : " ORDER BY creation_date, arn LIMIT ?5";
+  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(sql));
+  stmt.BindInt(1, static_cast<int64_t>(filter.kind));
+  const std::string parent =
+      filter.kind == StateMachineKind::StateMachine ? std::string() : filter.parent_arn;
+  stmt.BindText(2, parent);
+  if (!page.token.empty()) {
+    stmt.BindInt(3, after_date);
+    stmt.BindText(4, after_arn);
+  }
+  stmt.BindInt(5, limit + 1);
+  return ReadPage<StateMachineRecord>(stmt, limit, ReadStateMachine,
+                                      [](const StateMachineRecord& last) {
+                                        return EncodePageToken(last.creation_date, last.arn);
+                                      });
+}
+
+Result<ActivityRecord> GetActivity(SqliteDb& db, const std::string& arn) {
+  ASSIGN_OR_RETURN(Stmt stmt,
+                   db.Prepare("SELECT arn, name, creation_date FROM activities WHERE arn = ?1"));
+  stmt.BindText(1, arn);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) {
+    return NotFound("activity " + arn + " does not exist");
+  }
+  return ReadActivity(stmt);
+}
+
+Result<Page<ActivityRecord>> ListActivities(SqliteDb& db, const PageRequest& page) {
+  const int limit = ClampLimit(page.limit);
+  int64_t after_date = 0;
+  std::string after_arn;
+  if (!page.token.empty()) {
+    RETURN_IF_ERROR(DecodePageToken(page.token, &after_date, &after_arn));
+  }
+  ASSIGN_OR_RETURN(
+      Stmt stmt,
+      db.Prepare(page.token.empty()
+                     ? "SELECT arn, name, creation_date FROM activities "
+                       "ORDER BY creation_date, arn LIMIT ?3"
+                     : "SELECT arn, name, creation_date FROM activities "
+                       "WHERE (creation_date, arn) > (?1, ?2) ORDER BY creation_date, arn "
+                       "LIMIT ?3"));
+  if (!page.token.empty()) {
+    stmt.BindInt(1, after_date);
+    stmt.BindText(2, after_arn);
+  }
+  stmt.BindInt(3, limit + 1);
+  return ReadPage<ActivityRecord>(stmt, limit, ReadActivity, [](const ActivityRecord& last) {
+    return EncodePageToken(last.creation_date, last.arn);
+  });
+}
+
+Result<std::map<std::string, std::string>> ListTags(SqliteDb& db, const std::string& arn) {
+  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT key, value FROM tags WHERE resource_arn = ?1 "
+                                         "ORDER BY key"));
+  stmt.BindText(1, arn);
+  std::map<std::string, std::string> tags;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) {
+      break;
+    }
+    tags.emplace(stmt.Text(0), stmt.Text(1));
+  }
+  return tags;
+}
+
+}  // namespace stepfn::store::sqlite

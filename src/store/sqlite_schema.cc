@@ -1,0 +1,168 @@
+#include "store/sqlite_schema.h"
+
+#include <string>
+
+namespace stepfn::store::sqlite {
+
+namespace {
+
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+// Append only: a released migration never changes; a change of schema is a new migration.
+constexpr Migration kMigrations[] = {
+    {1, "initial schema", R"sql(
+CREATE TABLE state_machines (
+  arn                   TEXT PRIMARY KEY,
+  kind                  INTEGER NOT NULL,  -- 0 state machine, 1 version, 2 alias
+  parent_arn            TEXT NOT NULL,     -- '' for a state machine
+  name                  TEXT NOT NULL,
+  definition            TEXT NOT NULL,
+  role_arn              TEXT NOT NULL,
+  type                  INTEGER NOT NULL,  -- 0 STANDARD, 1 EXPRESS
+  logging_configuration TEXT NOT NULL,
+  tracing_configuration TEXT NOT NULL,
+  description           TEXT NOT NULL,
+  creation_date         INTEGER NOT NULL,
+  update_date           INTEGER NOT NULL,
+  revision_id           TEXT NOT NULL,
+  version_number        INTEGER NOT NULL,
+  last_version_number   INTEGER NOT NULL,
+  routing_configuration TEXT NOT NULL
+);
+CREATE INDEX state_machines_by_kind ON state_machines (kind, parent_arn, creation_date, arn);
+
+CREATE TABLE executions (
+  id                INTEGER PRIMARY KEY,
+  arn               TEXT NOT NULL UNIQUE,
+  name              TEXT NOT NULL,
+  state_machine_arn TEXT NOT NULL,
+  version_arn       TEXT NOT NULL,
+  alias_arn         TEXT NOT NULL,
+  map_run_arn       TEXT NOT NULL,
+  status            INTEGER NOT NULL,  -- store::ExecutionStatus
+  start_date        INTEGER NOT NULL,
+  stop_date         INTEGER NOT NULL,
+  redrive_count     INTEGER NOT NULL,
+  redrive_date      INTEGER NOT NULL,
+  error             TEXT NOT NULL,
+  cause             TEXT NOT NULL,
+  input             TEXT NOT NULL,
+  output            TEXT NOT NULL
+);
+CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_date, arn);
+CREATE INDEX executions_by_machine_status
+  ON executions (state_machine_arn, status, start_date, arn);
+CREATE INDEX executions_by_map_run ON executions (map_run_arn, start_date, arn)
+  WHERE map_run_arn <> '';
+CREATE INDEX executions_running ON executions (arn) WHERE status = 0;
+
+CREATE TABLE execution_states (
+  execution_id  INTEGER PRIMARY KEY REFERENCES executions (id),
+  version       INTEGER NOT NULL,
+  last_event_id INTEGER NOT NULL,
+  lease_owner   TEXT NOT NULL,
+  lease_token   INTEGER NOT NULL,
+  lease_expiry  INTEGER NOT NULL,
+  state         BLOB NOT NULL
+);
+
+CREATE TABLE history_events (
+  execution_id INTEGER NOT NULL,
+  id           INTEGER NOT NULL,
+  previous_id  INTEGER NOT NULL,
+  timestamp    INTEGER NOT NULL,
+  type         TEXT NOT NULL,
+  details      TEXT NOT NULL,
+  PRIMARY KEY (execution_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE timers (
+  execution_id INTEGER NOT NULL,
+  timer_id     INTEGER NOT NULL,
+  fire_at      INTEGER NOT NULL,
+  payload      BLOB NOT NULL,
+  PRIMARY KEY (execution_id, timer_id)
+) WITHOUT ROWID;
+CREATE INDEX timers_by_time ON timers (fire_at, execution_id, timer_id);
+
+CREATE TABLE task_tokens (
+  token        TEXT PRIMARY KEY,
+  execution_id INTEGER NOT NULL,
+  task_id      INTEGER NOT NULL,
+  activity_arn TEXT NOT NULL,
+  input        TEXT NOT NULL,
+  created      INTEGER NOT NULL,
+  claimed      INTEGER NOT NULL,
+  worker_name  TEXT NOT NULL,
+  claimed_at   INTEGER NOT NULL
+);
+CREATE INDEX task_tokens_by_execution ON task_tokens (execution_id);
+CREATE INDEX task_tokens_queued ON task_tokens (activity_arn, created, token)
+  WHERE activity_arn <> '' AND claimed = 0;
+
+CREATE TABLE activities (
+  arn           TEXT PRIMARY KEY,
+  name          TEXT NOT NULL,
+  creation_date INTEGER NOT NULL
+);
+CREATE INDEX activities_by_date ON activities (creation_date, arn);
+
+CREATE TABLE tags (
+  resource_arn TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  value        TEXT NOT NULL,
+  PRIMARY KEY (resource_arn, key)
+) WITHOUT ROWID;
+)sql"},
+};
+
+}  // namespace
+
+int CurrentSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+Result<int> SchemaVersion(SqliteDb& db) {
+  RETURN_IF_ERROR(
+      db.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+              "description TEXT NOT NULL)"));
+  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT coalesce(max(version), 0) FROM schema_version"));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  return row ? static_cast<int>(stmt.Int(0)) : 0;
+}
+
+Status Migrate(SqliteDb& db) {
+  ASSIGN_OR_RETURN(int version, SchemaVersion(db));
+  if (version > CurrentSchemaVersion()) {
+    return FailedPrecondition("the database " + db.path() + " has schema version " +
+                              std::to_string(version) + ", newer than this stepfn's (" +
+                              std::to_string(CurrentSchemaVersion()) +
+                              "): upgrade stepfn to open it");
+  }
+  for (const Migration& migration : kMigrations) {
+    if (migration.version <= version) {
+      continue;
+    }
+    RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    Status status = db.Exec(migration.sql);
+    if (status.ok()) {
+      status = db.Exec("INSERT INTO schema_version (version, description) VALUES (" +
+                       std::to_string(migration.version) + ", '" + migration.description + "')");
+    }
+    if (status.ok()) {
+      status = db.Exec("COMMIT");
+    }
+    if (!status.ok()) {
+      if (db.InTransaction()) {
+        db.Exec("ROLLBACK").IgnoreError();
+      }
+      return status.WithPrefix("schema migration to version " +
+                               std::to_string(migration.version));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace stepfn::store::sqlite

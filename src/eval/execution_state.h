@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/clock.h"
@@ -37,7 +38,7 @@ enum class FramePhase : uint8_t {
 struct Fanout {
   json::Value items;                 // Map: the items array (shared); Parallel: the branch input
   std::vector<json::Value> results;  // per child, in order
-  std::vector<uint64_t> running;     // child frame ids in flight
+  std::unordered_set<uint64_t> running;  // child frame ids in flight
   size_t total = 0;
   size_t next_start = 0;
   size_t finished = 0;

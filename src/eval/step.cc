@@ -118,6 +118,9 @@ class Stepper {
   uint64_t NewId() { return st_.next_id++; }
   Frame* NewFrame(uint64_t parent, size_t child_index, const asl::Body* body, json::Value input);
   void FreeFrame(uint64_t id);
+  // Removes a frame from the state. The object lives on until the Step ends, so pointers to it
+  // stay valid (phase Done tells that it is gone).
+  void Bury(uint64_t id);
   void AbortChildren(Frame* f);
 
   void RunFrame(Frame* f);
@@ -166,7 +169,16 @@ class Stepper {
   int budget_ = kTransitionBudget;
   std::vector<uint64_t> pumping_;  // frames whose Pump is on the stack
   HistoryEvent scratch_;            // where silent frames' events go
+  std::vector<std::unique_ptr<Frame>> graveyard_;  // frames removed during this Step
 };
+
+void Stepper::Bury(uint64_t id) {
+  auto it = st_.frames.find(id);
+  if (it == st_.frames.end()) return;
+  it->second->phase = FramePhase::Done;
+  graveyard_.push_back(std::move(it->second));
+  st_.frames.erase(it);
+}
 
 HistoryEvent& Stepper::Emit(Frame* f, EventType type) {
   if (f != nullptr && f->silent) {
@@ -211,12 +223,12 @@ void Stepper::FreeFrame(uint64_t id) {
     c.id = f->pending;
     st_.pending.erase(f->pending);
   }
-  st_.frames.erase(id);
+  Bury(id);
 }
 
 void Stepper::AbortChildren(Frame* f) {
   if (!f->fanout) return;
-  std::vector<uint64_t> running = std::move(f->fanout->running);
+  std::vector<uint64_t> running(f->fanout->running.begin(), f->fanout->running.end());
   f->fanout->running.clear();
   for (uint64_t c : running) FreeFrame(c);
 }
@@ -389,11 +401,9 @@ void Stepper::RunReady() {
 }
 
 void Stepper::RunFrame(Frame* f) {
-  // Each iteration handles one phase; returns when the frame blocks or is gone.
-  uint64_t id = f->id;
+  // Each iteration handles one phase; returns when the frame blocks or is gone (Done: frames
+  // removed during a Step stay allocated until it ends).
   while (running()) {
-    f = FindFrame(id);
-    if (f == nullptr) return;
     switch (f->phase) {
       case FramePhase::Enter:
         if (--budget_ < 0 && f->parent == 0) {
@@ -406,7 +416,7 @@ void Stepper::RunFrame(Frame* f) {
       case FramePhase::Execute: ExecuteState(f); break;
       case FramePhase::WaitChildren:
         Pump(f);
-        if ((f = FindFrame(id)) != nullptr && f->phase == FramePhase::WaitChildren) return;
+        if (f->phase == FramePhase::WaitChildren) return;
         break;
       case FramePhase::WaitTask:
       case FramePhase::WaitTimer:
@@ -440,14 +450,18 @@ void Stepper::EnterState(Frame* f) {
 void Stepper::ExecuteState(Frame* f) {
   const State& s = StateOf(*f);
   // InputPath.
-  json::Value in_ctx;
-  if (s.uses_context) in_ctx = ContextFor(*f);
-  auto in = ApplyInputPath(s, f->input, in_ctx);
-  if (!in.ok()) {
-    FailState(f, RuntimeError(*f, in.error.cause));
-    return;
+  if (s.input_path.kind == asl::OptionalPath::Kind::Absent) {
+    f->effective = f->input;
+  } else {
+    json::Value in_ctx;
+    if (s.uses_context) in_ctx = ContextFor(*f);
+    auto in = ApplyInputPath(s, f->input, in_ctx);
+    if (!in.ok()) {
+      FailState(f, RuntimeError(*f, in.error.cause));
+      return;
+    }
+    f->effective = std::move(in.value);
   }
-  f->effective = std::move(in.value);
   switch (s.type) {
     case StateType::Pass: {
       json::Value result;
@@ -499,20 +513,29 @@ void Stepper::CompleteState(Frame* f, const json::Value& raw_result) {
     }
     result = std::move(r.value);
   }
-  auto merged = ApplyResultPath(s.result_path, f->input, std::move(result));
-  if (!merged.ok()) {
-    FailState(f, RuntimeError(*f, merged.error.cause));
-    return;
+  json::Value output;
+  if (s.result_path.kind == asl::OptionalPath::Kind::Absent) {
+    output = std::move(result);
+  } else {
+    auto merged = ApplyResultPath(s.result_path, f->input, std::move(result));
+    if (!merged.ok()) {
+      FailState(f, RuntimeError(*f, merged.error.cause));
+      return;
+    }
+    output = std::move(merged.value);
   }
-  json::Value out_ctx;
-  if (s.uses_context) out_ctx = ContextFor(*f);
-  auto out = ApplyOutputPath(s, merged.value, out_ctx);
-  if (!out.ok()) {
-    FailState(f, RuntimeError(*f, out.error.cause));
-    return;
+  if (s.output_path.kind != asl::OptionalPath::Kind::Absent) {
+    json::Value out_ctx;
+    if (s.uses_context) out_ctx = ContextFor(*f);
+    auto out = ApplyOutputPath(s, output, out_ctx);
+    if (!out.ok()) {
+      FailState(f, RuntimeError(*f, out.error.cause));
+      return;
+    }
+    output = std::move(out.value);
   }
-  if (!CheckSize(f, out.value, "returned")) return;
-  ExitState(f, std::move(out.value), s.next);
+  if (!CheckSize(f, output, "returned")) return;
+  ExitState(f, std::move(output), s.next);
 }
 
 void Stepper::ExitState(Frame* f, json::Value output, int next) {
@@ -861,7 +884,7 @@ void Stepper::StartChild(Frame* f) {
   size_t i = fan.next_start++;
   if (s.type == StateType::Parallel) {
     Frame* c = NewFrame(f->id, i, s.branches[i].get(), fan.items);
-    fan.running.push_back(c->id);
+    fan.running.insert(c->id);
     RunFrame(c);
     return;
   }
@@ -891,16 +914,13 @@ void Stepper::StartChild(Frame* f) {
     e.index = static_cast<int64_t>(i);
   }
   Frame* c = NewFrame(f->id, i, s.processor.get(), std::move(item));
-  fan.running.push_back(c->id);
+  fan.running.insert(c->id);
   RunFrame(c);
 }
 
 void Stepper::Pump(Frame* f) {
-  uint64_t id = f->id;
-  pumping_.push_back(id);
-  while (true) {
-    f = FindFrame(id);
-    if (f == nullptr || !running()) return;
+  pumping_.push_back(f->id);
+  while (running() && f->phase != FramePhase::Done) {
     Fanout& fan = *f->fanout;
     if (fan.failing) break;
     if (fan.next_start >= fan.total) break;
@@ -908,8 +928,7 @@ void Stepper::Pump(Frame* f) {
     StartChild(f);
   }
   pumping_.pop_back();
-  f = FindFrame(id);
-  if (f == nullptr) return;
+  if (!running() || f->phase == FramePhase::Done) return;
   Fanout& fan = *f->fanout;
   const State& s = StateOf(*f);
   bool parallel = s.type == StateType::Parallel;
@@ -942,11 +961,10 @@ void Stepper::ChildDone(Frame* child, bool ok, json::Value output, StatesError e
   uint64_t child_id = child->id;
   size_t index = child->child_index;
   int64_t last = child->last_event_id;
-  st_.frames.erase(child_id);
+  Bury(child_id);
   if (parent == nullptr || !parent->fanout) return;
   Fanout& fan = *parent->fanout;
-  fan.running.erase(std::remove(fan.running.begin(), fan.running.end(), child_id),
-                    fan.running.end());
+  fan.running.erase(child_id);
   ++fan.finished;
   const State& s = StateOf(*parent);
   if (parent->last_event_id < last) parent->last_event_id = last;
@@ -1039,6 +1057,10 @@ void Stepper::FinishExecution(ExecutionStatus s, json::Value output, StatesError
     c.id = id;
   }
   st_.pending.clear();
+  for (auto& [id, frame] : st_.frames) {
+    frame->phase = FramePhase::Done;
+    graveyard_.push_back(std::move(frame));
+  }
   st_.frames.clear();
   st_.ready.clear();
 }

@@ -152,9 +152,8 @@ void MemoryStore::CommitTransitionAsync(Transition transition, WriteCallback don
     auto it = executions_.find(transition.execution_arn);
     if (it == executions_.end()) {
       status = internal::ExecutionNotFound(transition.execution_arn);
-    } else if (!internal::LeaseMatches(it->second.record.lease_owner,
-                                       it->second.record.lease_token, transition.lease_owner,
-                                       transition.lease_token)) {
+    } else if (!internal::LeaseMatches(it->second.record.lease_owner, it->second.record.lease_token,
+                                       transition.lease_owner, transition.lease_token)) {
       status = internal::LeaseLost(transition.execution_arn);
     } else if (it->second.record.version != transition.expected_version) {
       status = internal::VersionConflict(transition.execution_arn, it->second.record.version,
@@ -187,8 +186,8 @@ Result<Page<ExecutionRecord>> MemoryStore::ListExecutions(const ExecutionFilter&
   Page<ExecutionRecord> result;
   const std::map<std::string, StartIndex>& index =
       filter.map_run_arn.empty() ? by_machine_ : by_map_run_;
-  auto found = index.find(filter.map_run_arn.empty() ? filter.state_machine_arn
-                                                     : filter.map_run_arn);
+  auto found =
+      index.find(filter.map_run_arn.empty() ? filter.state_machine_arn : filter.map_run_arn);
   if (found == index.end()) {
     return result;
   }
@@ -270,9 +269,8 @@ Result<std::vector<HistoryEventRecord>> MemoryStore::GetHistory(const std::strin
   return events;
 }
 
-Result<Lease> MemoryStore::AcquireLease(const std::string& execution_arn,
-                                        const std::string& owner, EpochMillis now,
-                                        int64_t ttl_millis) {
+Result<Lease> MemoryStore::AcquireLease(const std::string& execution_arn, const std::string& owner,
+                                        EpochMillis now, int64_t ttl_millis) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = executions_.find(execution_arn);
   if (it == executions_.end()) {
@@ -385,8 +383,8 @@ Status MemoryStore::UpdateStateMachine(const StateMachineRecord& record,
     return NotFound("state machine " + record.arn + " does not exist");
   }
   if (expected_revision_id && it->second.revision_id != *expected_revision_id) {
-    return FailedPrecondition("version conflict: state machine " + record.arn +
-                              " has revision " + it->second.revision_id);
+    return FailedPrecondition("version conflict: state machine " + record.arn + " has revision " +
+                              it->second.revision_id);
   }
   int64_t last_version_number = it->second.last_version_number;
   StateMachineKind kind = it->second.kind;
@@ -423,8 +421,7 @@ Result<StateMachineRecord> MemoryStore::PublishVersion(const std::string& parent
                                                        StateMachineRecord version) {
   std::lock_guard<std::mutex> lock(mu_);
   auto parent = state_machines_.find(parent_arn);
-  if (parent == state_machines_.end() ||
-      parent->second.kind != StateMachineKind::StateMachine) {
+  if (parent == state_machines_.end() || parent->second.kind != StateMachineKind::StateMachine) {
     return NotFound("state machine " + parent_arn + " does not exist");
   }
   int64_t number = parent->second.last_version_number + 1;

@@ -87,6 +87,8 @@ Status Stmt::Run() {
   }
 }
 
+void Stmt::Reset() { sqlite3_reset(stmt_); }
+
 int64_t Stmt::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
 
 std::string Stmt::Text(int column) const {
@@ -102,8 +104,8 @@ bool Stmt::IsNull(int column) const { return sqlite3_column_type(stmt_, column) 
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int busy_timeout_ms) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status status = ErrorStatus(rc, db, "opening the database", path);
     sqlite3_close_v2(db);

@@ -49,6 +49,9 @@ class Stmt {
   // the statement (bindings stay) so that it can be bound and run again.
   Status Run();
 
+  // Ready for new bindings without stepping further (bindings stay).
+  void Reset();
+
   int64_t Int(int column) const;
   std::string Text(int column) const;  // text or blob, as bytes
   bool IsNull(int column) const;

@@ -15,10 +15,16 @@
 namespace stepfn::store::sqlite {
 
 // Writes.
-Status CreateExecution(SqliteDb& db, const ExecutionRecord& execution, const Transition& initial);
-Status CommitTransition(SqliteDb& db, const Transition& transition);
-Status AcquireLease(SqliteDb& db, const std::string& arn, const std::string& owner,
-                    EpochMillis now, int64_t ttl_millis, Lease* out);
+//
+// The two hot-path writes run without a savepoint (a savepoint copies every page it touches):
+// they make all their checks before their first write and set *wrote at that write, so a
+// failure with *wrote false applied nothing. A failure with *wrote true leaves partial writes
+// in the transaction: the committer must roll the whole transaction back.
+Status CreateExecution(SqliteDb& db, const ExecutionRecord& execution, const Transition& initial,
+                       bool* wrote);
+Status CommitTransition(SqliteDb& db, const Transition& transition, bool* wrote);
+Status AcquireLease(SqliteDb& db, const std::string& arn, const std::string& owner, EpochMillis now,
+                    int64_t ttl_millis, Lease* out);
 Status RenewLease(SqliteDb& db, const std::string& arn, const Lease& lease, EpochMillis now,
                   int64_t ttl_millis, Lease* out);
 Status ReleaseLease(SqliteDb& db, const std::string& arn, const Lease& lease);

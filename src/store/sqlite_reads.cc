@@ -128,8 +128,7 @@ Result<Page<ExecutionRecord>> ListExecutions(SqliteDb& db, const ExecutionFilter
   }
   // One SQL text per filter shape, so each shape keeps its cached statement and its index.
   std::string sql = std::string("SELECT ") + kSummaryColumns + kExecutionJoin;
-  sql += filter.map_run_arn.empty() ? "WHERE e.state_machine_arn = ?1"
-                                    : "WHERE e.map_run_arn = ?1";
+  sql += filter.map_run_arn.empty() ? "WHERE e.state_machine_arn = ?1" : "WHERE e.map_run_arn = ?1";
   if (filter.status) {
     sql += " AND e.status = ?2";
   }
@@ -214,8 +213,8 @@ Result<std::vector<HistoryEventRecord>> GetHistory(SqliteDb& db, const std::stri
     if (!row) {
       break;
     }
-    events.push_back(HistoryEventRecord{stmt.Int(0), stmt.Int(1), stmt.Int(2), stmt.Text(3),
-                                        stmt.Text(4)});
+    events.push_back(
+        HistoryEventRecord{stmt.Int(0), stmt.Int(1), stmt.Int(2), stmt.Text(3), stmt.Text(4)});
   }
   return events;
 }
@@ -289,10 +288,9 @@ Result<Page<StateMachineRecord>> ListStateMachines(SqliteDb& db, const StateMach
     stmt.BindText(4, after_arn);
   }
   stmt.BindInt(5, limit + 1);
-  return ReadPage<StateMachineRecord>(stmt, limit, ReadStateMachine,
-                                      [](const StateMachineRecord& last) {
-                                        return EncodePageToken(last.creation_date, last.arn);
-                                      });
+  return ReadPage<StateMachineRecord>(
+      stmt, limit, ReadStateMachine,
+      [](const StateMachineRecord& last) { return EncodePageToken(last.creation_date, last.arn); });
 }
 
 Result<ActivityRecord> GetActivity(SqliteDb& db, const std::string& arn) {

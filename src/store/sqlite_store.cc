@@ -125,10 +125,10 @@ SqliteStore::~SqliteStore() {
 
 // --- Group commit -----------------------------------------------------------------------------
 
-void SqliteStore::Submit(WriteFn apply, WriteCallback done) {
+void SqliteStore::Submit(WriteRequest request) {
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
-    queue_.push_back(WriteRequest{std::move(apply), std::move(done)});
+    queue_.push_back(std::move(request));
   }
   queue_cv_.notify_one();
 }
@@ -137,7 +137,8 @@ Status SqliteStore::WriteSync(WriteFn apply) {
   STEPFN_CHECK(std::this_thread::get_id() != committer_.get_id());
   std::promise<Status> promise;
   std::future<Status> future = promise.get_future();
-  Submit(std::move(apply), [&promise](Status status) { promise.set_value(std::move(status)); });
+  Submit(WriteRequest{[apply = std::move(apply)](sqlite::SqliteDb& db, bool*) { return apply(db); },
+                      true, [&promise](Status status) { promise.set_value(std::move(status)); }});
   return future.get();
 }
 
@@ -166,21 +167,65 @@ void SqliteStore::CommitterLoop() {
 }
 
 void SqliteStore::RunBatch(std::vector<WriteRequest>& batch) {
-  sqlite::SqliteDb& db = *writer_;
   std::vector<Status> results(batch.size());
-  Status begin = db.Run("BEGIN IMMEDIATE");
-  bool committed = false;
-  if (!begin.ok()) {
-    for (Status& result : results) {
-      result = begin;
+  std::vector<size_t> todo(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    todo[i] = i;
+  }
+  int64_t transactions = 0;
+  for (;;) {
+    size_t broken = 0;
+    ++transactions;
+    if (RunTransaction(batch, todo, results, &broken)) {
+      break;
     }
-  } else {
-    size_t done = 0;
-    Status broken;  // set when SQLite dropped the whole transaction
-    for (; done < batch.size(); ++done) {
-      Status status = db.Run("SAVEPOINT w");
+    // One write failed half-way (its status is in results): run the others again without it,
+    // unless the storage itself is failing, in which case they fail with it.
+    const Status failure = results[todo[broken]];
+    todo.erase(todo.begin() + static_cast<std::ptrdiff_t>(broken));
+    if (failure.code() == StatusCode::Unavailable || todo.empty()) {
+      for (size_t index : todo) {
+        results[index] = failure.WithPrefix("rolled back with the rest of its batch");
+      }
+      break;
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stats_.batches += transactions;
+    stats_.writes += static_cast<int64_t>(batch.size());
+    stats_.max_batch_size = std::max(stats_.max_batch_size, static_cast<int64_t>(batch.size()));
+    for (const Status& result : results) {
+      if (result.code() == StatusCode::Unavailable) {
+        stats_.failed_batches += 1;  // once per batch
+        break;
+      }
+    }
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].done(std::move(results[i]));
+  }
+}
+
+bool SqliteStore::RunTransaction(std::vector<WriteRequest>& batch, const std::vector<size_t>& todo,
+                                 std::vector<Status>& results, size_t* broken) {
+  sqlite::SqliteDb& db = *writer_;
+  Status begin = db.Run("BEGIN IMMEDIATE");
+  if (!begin.ok()) {
+    for (size_t index : todo) {
+      results[index] = begin;
+    }
+    return true;
+  }
+  Status aborted;  // set when the transaction cannot go on
+  size_t position = 0;
+  for (; position < todo.size(); ++position) {
+    WriteRequest& request = batch[todo[position]];
+    Status status;
+    if (request.savepoint) {
+      status = db.Run("SAVEPOINT w");
       if (status.ok()) {
-        status = batch[done].apply(db);
+        status = request.apply(db, nullptr);
         if (status.ok()) {
           status = db.Run("RELEASE w");
         } else if (db.InTransaction()) {
@@ -189,47 +234,47 @@ void SqliteStore::RunBatch(std::vector<WriteRequest>& batch) {
             rollback = db.Run("RELEASE w");
           }
           if (!rollback.ok()) {
-            broken = rollback;
+            aborted = rollback;
           }
         }
       }
-      results[done] = status;
-      if (!db.InTransaction() && broken.ok()) {
-        broken = status.ok() ? Unavailable("sqlite: the transaction was rolled back") : status;
-      }
-      if (!broken.ok()) {
-        ++done;
-        break;
-      }
-    }
-    Status commit = broken;
-    if (commit.ok()) {
-      commit = db.Run("COMMIT");
-      committed = commit.ok();
-    }
-    if (!committed) {
-      if (db.InTransaction()) {
-        db.Run("ROLLBACK").IgnoreError();
-      }
-      Status failure = commit.WithPrefix("commit failed, nothing of this write was applied");
-      for (Status& result : results) {
-        if (result.ok()) {
-          result = failure;
+    } else {
+      bool wrote = false;
+      status = request.apply(db, &wrote);
+      if (!status.ok() && wrote) {
+        results[todo[position]] = status;
+        if (db.InTransaction()) {
+          db.Run("ROLLBACK").IgnoreError();
         }
+        *broken = position;
+        return false;
+      }
+    }
+    results[todo[position]] = status;
+    if (aborted.ok() && !db.InTransaction()) {
+      aborted = status.ok() ? Unavailable("sqlite: the transaction was rolled back") : status;
+    }
+    if (!aborted.ok()) {
+      ++position;
+      break;
+    }
+  }
+  Status commit = aborted;
+  if (commit.ok()) {
+    commit = db.Run("COMMIT");
+  }
+  if (!commit.ok()) {
+    if (db.InTransaction()) {
+      db.Run("ROLLBACK").IgnoreError();
+    }
+    Status failure = commit.WithPrefix("commit failed, nothing of this write was applied");
+    for (size_t index : todo) {
+      if (results[index].ok()) {
+        results[index] = failure;
       }
     }
   }
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    stats_.batches += 1;
-    stats_.writes += static_cast<int64_t>(batch.size());
-    stats_.failed_batches += committed ? 0 : 1;
-    stats_.max_batch_size =
-        std::max(stats_.max_batch_size, static_cast<int64_t>(batch.size()));
-  }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i].done(std::move(results[i]));
-  }
+  return true;
 }
 
 SqliteStats SqliteStore::stats() {
@@ -275,22 +320,22 @@ Result<SqliteStore::Reader> SqliteStore::AcquireReader() {
 
 void SqliteStore::CreateExecutionAsync(ExecutionRecord execution, Transition initial,
                                        WriteCallback done) {
-  Submit(
-      [execution = std::move(execution), initial = std::move(initial)](sqlite::SqliteDb& db) {
-        return sqlite::CreateExecution(db, execution, initial);
-      },
-      std::move(done));
+  Submit(WriteRequest{[execution = std::move(execution), initial = std::move(initial)](
+                          sqlite::SqliteDb& db, bool* wrote) {
+                        return sqlite::CreateExecution(db, execution, initial, wrote);
+                      },
+                      false, std::move(done)});
 }
 
 void SqliteStore::CommitTransitionAsync(Transition transition, WriteCallback done) {
-  Submit([transition = std::move(transition)](
-             sqlite::SqliteDb& db) { return sqlite::CommitTransition(db, transition); },
-         std::move(done));
+  Submit(WriteRequest{[transition = std::move(transition)](sqlite::SqliteDb& db, bool* wrote) {
+                        return sqlite::CommitTransition(db, transition, wrote);
+                      },
+                      false, std::move(done)});
 }
 
-Result<Lease> SqliteStore::AcquireLease(const std::string& execution_arn,
-                                        const std::string& owner, EpochMillis now,
-                                        int64_t ttl_millis) {
+Result<Lease> SqliteStore::AcquireLease(const std::string& execution_arn, const std::string& owner,
+                                        EpochMillis now, int64_t ttl_millis) {
   Lease lease;
   RETURN_IF_ERROR(WriteSync([&](sqlite::SqliteDb& db) {
     return sqlite::AcquireLease(db, execution_arn, owner, now, ttl_millis, &lease);

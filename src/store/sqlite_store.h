@@ -10,11 +10,15 @@
 //
 // Group commit: all writes go to one committer thread that owns the only writing connection.
 // It takes the requests queued (up to max_batch, waiting up to max_batch_delay for more when
-// fewer are queued) and runs them in ONE SQLite transaction, each inside its own savepoint, so
-// a write that fails (a version conflict, a lost lease, AlreadyExists) is rolled back alone
-// while the others commit. Each caller learns its own outcome once the batch is durable.
-// While one batch is being fsynced the next one queues, so throughput grows with the number of
-// writers in flight (use the *Async writes to keep many in flight from few threads).
+// fewer are queued) and runs them in ONE SQLite transaction, so that a write that fails (a
+// version conflict, a lost lease, AlreadyExists) fails alone while the others commit:
+// transitions and execution creations check everything before they write (savepoints copy
+// every page they touch, which costs more than the write on this hot path), the other writes
+// run inside their own savepoint. Should a transition fail after writing (a storage error),
+// the transaction is rolled back and the rest of the batch runs again without it. Each caller
+// learns its own outcome once the batch is durable. While one batch is being fsynced the next one
+// queues, so throughput grows with the number of writers in flight (use the *Async writes to keep
+// many in flight from few threads).
 //
 // Errors: a full disk or an I/O error fails the writes of the batch with Unavailable (their
 // effects rolled back) and the store keeps serving reads; later writes succeed once the cause
@@ -59,9 +63,9 @@ struct SqliteOptions {
 
 // Counters for metrics and tests. Monotonic.
 struct SqliteStats {
-  int64_t batches = 0;          // transactions committed or attempted
-  int64_t writes = 0;           // write requests handled
-  int64_t failed_batches = 0;   // transactions whose COMMIT (or BEGIN) failed
+  int64_t batches = 0;         // transactions committed or attempted
+  int64_t writes = 0;          // write requests handled
+  int64_t failed_batches = 0;  // batches in which the storage failed (Unavailable)
   int64_t max_batch_size = 0;
 };
 
@@ -125,8 +129,11 @@ class SqliteStore final : public Store {
 
  private:
   using WriteFn = std::function<Status(sqlite::SqliteDb&)>;
+  // A write that checks before it writes (sqlite_ops.h): run without a savepoint.
+  using CheckedWriteFn = std::function<Status(sqlite::SqliteDb&, bool* wrote)>;
   struct WriteRequest {
-    WriteFn apply;
+    CheckedWriteFn apply;
+    bool savepoint = true;  // apply ignores `wrote` and runs inside its own savepoint
     WriteCallback done;
   };
 
@@ -148,10 +155,15 @@ class SqliteStore final : public Store {
   SqliteStore(SqliteOptions options, std::string path, int lock_fd,
               std::unique_ptr<sqlite::SqliteDb> writer);
 
-  void Submit(WriteFn apply, WriteCallback done);
+  void Submit(WriteRequest request);
   Status WriteSync(WriteFn apply);
   void CommitterLoop();
   void RunBatch(std::vector<WriteRequest>& batch);
+  // Runs batch[todo...] in one transaction and commits. Returns false when a write without a
+  // savepoint failed after writing: the transaction was rolled back, *broken is its index in
+  // `todo`, and the caller runs the others again.
+  bool RunTransaction(std::vector<WriteRequest>& batch, const std::vector<size_t>& todo,
+                      std::vector<Status>& results, size_t* broken);
   Result<Reader> AcquireReader();
 
   // Constant after construction.

@@ -50,8 +50,8 @@ class SqliteStoreTest : public ::testing::Test {
     Transition transition;
     transition.execution_arn = arn;
     transition.expected_version = version;
-    transition.events.push_back(HistoryEventRecord{version + 1, version, kT0, "PassStateEntered",
-                                                   "{}"});
+    transition.events.push_back(
+        HistoryEventRecord{version + 1, version, kT0, "PassStateEntered", "{}"});
     transition.state = std::move(state);
     return transition;
   }
@@ -97,8 +97,8 @@ TEST_F(SqliteStoreTest, ANewerSchemaIsRefused) {
   { ASSERT_NE(OpenOrDie(), nullptr); }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((options_.data_dir + "/stepfn.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_version VALUES (999, 'from the future')",
-                         nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_version VALUES (999, 'from the future')", nullptr,
+                         nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   auto store = SqliteStore::Open(options_);

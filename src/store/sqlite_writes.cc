@@ -1,6 +1,8 @@
 // SqliteStore's writes. Each runs on the committer thread inside the batch transaction and
 // its own savepoint: a failure returned here rolls back everything the function wrote.
+#include <set>
 #include <string>
+#include <string_view>
 
 #include "store/sqlite_ops.h"
 #include "store/store_internal.h"
@@ -101,15 +103,35 @@ Status ApplyTransitionBody(SqliteDb& db, int64_t id, const Transition& transitio
     stmt.BindInt(8, update.redrive_date.value_or(0));
     RETURN_IF_ERROR(stmt.Run());
     if (IsTerminal(update.status)) {
-      for (const char* sql :
-           {"DELETE FROM timers WHERE execution_id = ?1",
-            "DELETE FROM task_tokens WHERE execution_id = ?1",
-            "UPDATE execution_states SET lease_owner = '', lease_expiry = 0 "
-            "WHERE execution_id = ?1"}) {
+      for (const char* sql : {"DELETE FROM timers WHERE execution_id = ?1",
+                              "DELETE FROM task_tokens WHERE execution_id = ?1",
+                              "UPDATE execution_states SET lease_owner = '', lease_expiry = 0 "
+                              "WHERE execution_id = ?1"}) {
         ASSIGN_OR_RETURN(Stmt cleanup, db.Prepare(sql));
         cleanup.BindInt(1, id);
         RETURN_IF_ERROR(cleanup.Run());
       }
+    }
+  }
+  return Status::Ok();
+}
+
+// AlreadyExists when a token exists or is listed twice.
+Status CheckTokensAbsent(SqliteDb& db, const std::vector<TaskTokenRecord>& tokens) {
+  if (tokens.empty()) {
+    return Status::Ok();
+  }
+  std::set<std::string_view> seen;
+  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT 1 FROM task_tokens WHERE token = ?1"));
+  for (const TaskTokenRecord& token : tokens) {
+    if (!seen.insert(token.token).second) {
+      return AlreadyExists("task token listed twice in one transition");
+    }
+    stmt.BindText(1, token.token);
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    stmt.Reset();
+    if (row) {
+      return AlreadyExists("task token already exists");
     }
   }
   return Status::Ok();
@@ -180,10 +202,10 @@ void BindStateMachine(Stmt& stmt, const StateMachineRecord& record) {
 }
 
 Status InsertStateMachine(SqliteDb& db, const StateMachineRecord& record) {
-  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(std::string("INSERT INTO state_machines (") +
-                                         kStateMachineColumns +
-                                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                                         "?11, ?12, ?13, ?14, ?15, ?16)"));
+  ASSIGN_OR_RETURN(Stmt stmt,
+                   db.Prepare(std::string("INSERT INTO state_machines (") + kStateMachineColumns +
+                              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                              "?11, ?12, ?13, ?14, ?15, ?16)"));
   BindStateMachine(stmt, record);
   Status status = stmt.Run();
   if (status.code() == StatusCode::AlreadyExists) {
@@ -200,9 +222,11 @@ Status DeleteTags(SqliteDb& db, const std::string& arn) {
 
 }  // namespace
 
-Status CreateExecution(SqliteDb& db, const ExecutionRecord& execution,
-                       const Transition& initial) {
+Status CreateExecution(SqliteDb& db, const ExecutionRecord& execution, const Transition& initial,
+                       bool* wrote) {
+  *wrote = false;
   RETURN_IF_ERROR(internal::CheckEventIds(execution.arn, 0, initial.events));
+  RETURN_IF_ERROR(CheckTokensAbsent(db, initial.tokens_to_add));
   {
     ASSIGN_OR_RETURN(
         Stmt stmt,
@@ -231,6 +255,8 @@ Status CreateExecution(SqliteDb& db, const ExecutionRecord& execution,
     }
     RETURN_IF_ERROR(status);
   }
+  // A failed INSERT is undone by SQLite's statement journal: nothing was written before here.
+  *wrote = true;
   const int64_t id = db.LastInsertRowid();
   {
     ASSIGN_OR_RETURN(Stmt stmt,
@@ -248,12 +274,14 @@ Status CreateExecution(SqliteDb& db, const ExecutionRecord& execution,
   return ApplyTransitionBody(db, id, initial);
 }
 
-Status CommitTransition(SqliteDb& db, const Transition& transition) {
+Status CommitTransition(SqliteDb& db, const Transition& transition, bool* wrote) {
+  *wrote = false;
   const std::vector<HistoryEventRecord>& events = transition.events;
   if (!events.empty()) {
-    RETURN_IF_ERROR(internal::CheckEventIds(transition.execution_arn, events.front().id - 1,
-                                            events));
+    RETURN_IF_ERROR(
+        internal::CheckEventIds(transition.execution_arn, events.front().id - 1, events));
   }
+  RETURN_IF_ERROR(CheckTokensAbsent(db, transition.tokens_to_add));
   // One guarded update checks the lease, the version and the history's continuity and
   // advances the state; no row means a check failed (and nothing was written).
   ASSIGN_OR_RETURN(
@@ -279,13 +307,14 @@ Status CommitTransition(SqliteDb& db, const Transition& transition) {
   if (!row) {
     return DiagnoseRefusedCommit(db, transition);
   }
+  *wrote = true;
   const int64_t id = stmt.Int(0);
   RETURN_IF_ERROR(stmt.Run());  // finish the statement before the next ones
   return ApplyTransitionBody(db, id, transition);
 }
 
-Status AcquireLease(SqliteDb& db, const std::string& arn, const std::string& owner,
-                    EpochMillis now, int64_t ttl_millis, Lease* out) {
+Status AcquireLease(SqliteDb& db, const std::string& arn, const std::string& owner, EpochMillis now,
+                    int64_t ttl_millis, Lease* out) {
   int64_t id = 0;
   {
     ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(kSelectLease));
@@ -386,8 +415,8 @@ Status UpdateStateMachine(SqliteDb& db, const StateMachineRecord& record,
       return NotFound("state machine " + record.arn + " does not exist");
     }
     if (expected_revision_id && stmt.Text(0) != *expected_revision_id) {
-      return FailedPrecondition("version conflict: state machine " + record.arn +
-                                " has revision " + stmt.Text(0));
+      return FailedPrecondition("version conflict: state machine " + record.arn + " has revision " +
+                                stmt.Text(0));
     }
   }
   ASSIGN_OR_RETURN(
@@ -414,10 +443,9 @@ Status DeleteStateMachine(SqliteDb& db, const std::string& arn) {
     kind = stmt.Int(0);
   }
   if (kind == static_cast<int64_t>(StateMachineKind::StateMachine)) {
-    for (const char* sql :
-         {"DELETE FROM tags WHERE resource_arn IN "
-          "(SELECT arn FROM state_machines WHERE parent_arn = ?1)",
-          "DELETE FROM state_machines WHERE parent_arn = ?1"}) {
+    for (const char* sql : {"DELETE FROM tags WHERE resource_arn IN "
+                            "(SELECT arn FROM state_machines WHERE parent_arn = ?1)",
+                            "DELETE FROM state_machines WHERE parent_arn = ?1"}) {
       ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(sql));
       stmt.BindText(1, arn);
       RETURN_IF_ERROR(stmt.Run());
@@ -499,8 +527,7 @@ Status TagResource(SqliteDb& db, const std::string& arn,
 }
 
 Status UntagResource(SqliteDb& db, const std::string& arn, const std::vector<std::string>& keys) {
-  ASSIGN_OR_RETURN(Stmt stmt,
-                   db.Prepare("DELETE FROM tags WHERE resource_arn = ?1 AND key = ?2"));
+  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("DELETE FROM tags WHERE resource_arn = ?1 AND key = ?2"));
   for (const std::string& key : keys) {
     stmt.BindText(1, arn);
     stmt.BindText(2, key);

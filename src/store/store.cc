@@ -10,8 +10,8 @@ namespace stepfn::store {
 
 namespace {
 
-constexpr std::string_view kStatusNames[] = {"RUNNING", "SUCCEEDED", "FAILED",
-                                             "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"};
+constexpr std::string_view kStatusNames[] = {"RUNNING",   "SUCCEEDED", "FAILED",
+                                             "TIMED_OUT", "ABORTED",   "PENDING_REDRIVE"};
 
 // Runs an asynchronous write and waits for its outcome.
 template <typename F>

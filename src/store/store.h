@@ -67,8 +67,8 @@ struct StateMachineRecord {
   StateMachineKind kind = StateMachineKind::StateMachine;
   // Versions and aliases: the ARN of their state machine. Empty for a state machine.
   std::string parent_arn;
-  std::string name;         // the state machine's name; an alias's name
-  std::string definition;   // ASL text, as submitted
+  std::string name;        // the state machine's name; an alias's name
+  std::string definition;  // ASL text, as submitted
   std::string role_arn;
   StateMachineType type = StateMachineType::Standard;
   std::string logging_configuration;  // JSON text, as the API returns it ("" when absent)
@@ -169,8 +169,8 @@ struct Lease {
 // by offset). The API layer may wrap them (AWS's nextToken).
 
 struct PageRequest {
-  int limit = 100;     // at least 1; the store caps it at kMaxPageSize
-  std::string token;   // "" for the first page
+  int limit = 100;    // at least 1; the store caps it at kMaxPageSize
+  std::string token;  // "" for the first page
 };
 inline constexpr int kMaxPageSize = 1000;
 
@@ -226,8 +226,8 @@ struct Transition {
   std::string state;
   std::optional<StatusUpdate> status_update;
 
-  std::vector<TimerRecord> timers_to_add;   // execution_arn is ignored (this execution's)
-  std::vector<int64_t> timers_to_delete;    // timer ids; ids without a timer are ignored
+  std::vector<TimerRecord> timers_to_add;      // execution_arn is ignored (this execution's)
+  std::vector<int64_t> timers_to_delete;       // timer ids; ids without a timer are ignored
   std::vector<TaskTokenRecord> tokens_to_add;  // execution_arn is ignored
   std::vector<std::string> tokens_to_delete;   // unknown tokens are ignored
 };
@@ -324,8 +324,9 @@ class Store {
   // --- Timers -------------------------------------------------------------------------------
 
   // Timers with fire_at <= now, earliest first (ties in an order fixed by the implementation),
-  // at most `limit` (capped at kMaxPageSize). Timers are not removed by this: the transition that delivers a timer deletes it
-  // (timers_to_delete), so a crash in between delivers it again after recovery.
+  // at most `limit` (capped at kMaxPageSize). Timers are not removed by this: the transition that
+  // delivers a timer deletes it (timers_to_delete), so a crash in between delivers it again after
+  // recovery.
   virtual Result<std::vector<TimerRecord>> DueTimers(EpochMillis now, int limit) = 0;
 
   // --- Task tokens and activity tasks ---------------------------------------------------------
@@ -334,8 +335,8 @@ class Store {
   virtual Result<TaskTokenRecord> GetTaskToken(const std::string& token) = 0;
 
   // Claims the oldest unclaimed task of an activity (by created, then token) for a worker
-  // (sets claimed, worker_name and claimed_at). std::nullopt when none is queued. The token stays until a transition deletes
-  // it (SendTaskSuccess/Failure, a timeout, the execution's end).
+  // (sets claimed, worker_name and claimed_at). std::nullopt when none is queued. The token stays
+  // until a transition deletes it (SendTaskSuccess/Failure, a timeout, the execution's end).
   virtual Result<std::optional<TaskTokenRecord>> ClaimActivityTask(const std::string& activity_arn,
                                                                    const std::string& worker_name,
                                                                    EpochMillis now) = 0;

@@ -121,9 +121,9 @@ class StoreTest : public ::testing::TestWithParam<StoreFactory> {
   std::unique_ptr<Store> store_;
 };
 
-#define ASSERT_OK(expr)                                \
-  do {                                                 \
-    ::stepfn::Status _s = (expr);                      \
+#define ASSERT_OK(expr)                                     \
+  do {                                                      \
+    ::stepfn::Status _s = (expr);                           \
     ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
   } while (0)
 #define EXPECT_CODE(expr, want) EXPECT_EQ((expr).code(), ::stepfn::StatusCode::want)
@@ -448,8 +448,8 @@ TEST_P(StoreTest, TerminalStatusClearsTimersTokensAndLease) {
   Transition fail = Next("e", 2, 3);
   fail.lease_owner = "node-a";
   fail.lease_token = lease->token;
-  fail.status_update = StatusUpdate{ExecutionStatus::Failed, "", "States.TaskFailed", "boom",
-                                    kT0 + 30};
+  fail.status_update =
+      StatusUpdate{ExecutionStatus::Failed, "", "States.TaskFailed", "boom", kT0 + 30};
   ASSERT_OK(store().CommitTransition(fail));
   auto got = store().GetExecution(ExecArn("e"));
   EXPECT_EQ(got->status, ExecutionStatus::Failed);
@@ -778,8 +778,8 @@ TEST_P(StoreTest, CrashKeepsAPrefixOfTheCommits) {
   }
   store_.reset();  // the child opens the store (and takes its lock)
 
-  const unsigned seed = static_cast<unsigned>(
-      std::chrono::steady_clock::now().time_since_epoch().count());
+  const unsigned seed =
+      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count());
   std::mt19937 random(seed);
   const int kill_after_acks = 40 + static_cast<int>(random() % 200);
   const int extra_delay_us = static_cast<int>(random() % 20000);

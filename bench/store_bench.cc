@@ -108,7 +108,8 @@ Transition MakeTransition(const Execution& execution, const Options& options,
     transition.events.push_back(HistoryEventRecord{
         id, id - 1, 1700000000000 + id, i % 2 ? "TaskStateEntered" : "TaskStateExited",
         R"({"name":"Step)" + std::to_string(id) +
-            R"(","input":"{\"order\":12345,\"items\":[1,2,3],\"customer\":\"c-42\"}","inputDetails":{"truncated":false}})"});
+            R"(","input":"{\"order\":12345,\"items\":[1,2,3],\"customer\":\"c-42\"}",)"
+            R"("inputDetails":{"truncated":false}})"});
   }
   transition.state = state;
   if (execution.version % 4 == 0) {

@@ -12,6 +12,7 @@ if [[ ! -x "$STEPFN" ]]; then
   echo "not an executable: $STEPFN" >&2
   exit 2
 fi
+STEPFN=$(cd "$(dirname "$STEPFN")" && pwd)/$(basename "$STEPFN")
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK" || exit 2

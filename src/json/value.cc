@@ -22,16 +22,12 @@ size_t QuotedSize(std::string_view s) {
 }
 
 struct StringNode : Node {
-  explicit StringNode(std::string s) : str(std::move(s)) { serialized_size = QuotedSize(str); }
+  explicit StringNode(std::string s) : str(std::move(s)) {}
   std::string str;
 };
 
 struct ArrayNode : Node {
-  explicit ArrayNode(std::vector<Value> v) : items(std::move(v)) {
-    size_t n = 2 + (items.empty() ? 0 : items.size() - 1);
-    for (const auto& e : items) n += e.SerializedSizeBound();
-    serialized_size = n;
-  }
+  explicit ArrayNode(std::vector<Value> v) : items(std::move(v)) {}
   std::vector<Value> items;
 };
 
@@ -40,9 +36,6 @@ constexpr size_t kIndexThreshold = 12;
 
 struct ObjectNode : Node {
   explicit ObjectNode(std::vector<Member> m) : members(std::move(m)) {
-    size_t n = 2 + (members.empty() ? 0 : members.size() - 1);
-    for (const auto& [k, v] : members) n += QuotedSize(k) + 1 + v.SerializedSizeBound();
-    serialized_size = n;
     if (members.size() > kIndexThreshold) {
       index = std::make_unique<std::unordered_map<std::string_view, uint32_t>>();
       index->reserve(members.size());
@@ -182,9 +175,24 @@ size_t Value::SerializedSizeBound() const {
     case Type::Double: return 24;
     case Type::String:
     case Type::Array:
-    case Type::Object: return u_.node->serialized_size;
+    case Type::Object: break;
   }
-  return 0;
+  size_t cached = u_.node->serialized_size.load(std::memory_order_relaxed);
+  if (cached != 0) return cached;
+  size_t n = 0;
+  if (type_ == Type::String) {
+    n = detail::QuotedSize(as_string());
+  } else if (type_ == Type::Array) {
+    const auto& v = items();
+    n = 2 + (v.empty() ? 0 : v.size() - 1);
+    for (const auto& e : v) n += e.SerializedSizeBound();
+  } else {
+    const auto& m = members();
+    n = 2 + (m.empty() ? 0 : m.size() - 1);
+    for (const auto& [k, v] : m) n += detail::QuotedSize(k) + 1 + v.SerializedSizeBound();
+  }
+  u_.node->serialized_size.store(n, std::memory_order_relaxed);
+  return n;
 }
 
 bool Value::as_bool() const {

@@ -32,7 +32,9 @@ using Member = std::pair<std::string, Value>;
 namespace detail {
 struct Node {
   std::atomic<uint32_t> refs{1};
-  size_t serialized_size = 0;  // see Value::SerializedSizeBound
+  // Value::SerializedSizeBound, computed on first use and cached (0: not yet). Threads that
+  // race compute the same number, so relaxed order suffices.
+  mutable std::atomic<size_t> serialized_size{0};
 };
 struct StringNode;
 struct ArrayNode;
@@ -96,7 +98,8 @@ class Value {
   friend bool operator==(const Value& a, const Value& b) { return a.Equals(b); }
 
   // An upper bound on the length of Write(*this), exact except that doubles count as 24
-  // bytes. O(1): containers and strings compute it once, when they are built.
+  // bytes. Computed once per node and cached, so asking again (or asking for a document built
+  // from parts that were asked before) costs O(new nodes).
   size_t SerializedSizeBound() const;
 
   // True when both handles share the same node (or hold the same scalar bits).

@@ -264,14 +264,14 @@ class Store {
 
   // Commits one transition atomically: the events, the new state (version becomes
   // expected_version + 1), the status update, the timers and tokens. It fails, applying
-  // nothing, with:
+  // nothing, with (checked in this order):
   //   NotFound            no such execution;
-  //   FailedPrecondition  "version conflict": the stored version is not expected_version (a
-  //                       stale state: someone else committed since the caller read it);
   //   FailedPrecondition  "lease lost": the stored lease is not (lease_owner, lease_token) (a
   //                       lease expired and another node took it over). A caller holding a
   //                       lease past its expiry may still commit while nobody took it over:
   //                       the fencing token, not the clock, decides;
+  //   FailedPrecondition  "version conflict": the stored version is not expected_version (a
+  //                       stale state: someone else committed since the caller read it);
   //   InvalidArgument     event ids not contiguous with the stored history;
   //   AlreadyExists       a token in tokens_to_add exists.
   // When the status update makes the execution terminal, its remaining timers and task tokens

@@ -277,11 +277,18 @@ Status CreateExecution(SqliteDb& db, const ExecutionRecord& execution, const Tra
 Status CommitTransition(SqliteDb& db, const Transition& transition, bool* wrote) {
   *wrote = false;
   const std::vector<HistoryEventRecord>& events = transition.events;
+  Status checked = Status::Ok();
   if (!events.empty()) {
-    RETURN_IF_ERROR(
-        internal::CheckEventIds(transition.execution_arn, events.front().id - 1, events));
+    checked = internal::CheckEventIds(transition.execution_arn, events.front().id - 1, events);
   }
-  RETURN_IF_ERROR(CheckTokensAbsent(db, transition.tokens_to_add));
+  if (checked.ok()) {
+    checked = CheckTokensAbsent(db, transition.tokens_to_add);
+  }
+  if (!checked.ok()) {
+    // Report failures in the documented order: existence, lease and version come first.
+    Status earlier = DiagnoseRefusedCommit(db, transition);
+    return earlier.ok() ? checked : earlier;
+  }
   // One guarded update checks the lease, the version and the history's continuity and
   // advances the state; no row means a check failed (and nothing was written).
   ASSIGN_OR_RETURN(

@@ -47,7 +47,7 @@ TEST(MapMillionItems, StandardStopsAtTheHistoryLimit) {
   EXPECT_NE(r.cause.find("maximum number of history events"), std::string::npos) << r.cause;
   // The limit may be passed by an event or two (reported to eval: the check is made when a state
   // is entered, not for Map iteration events), so only "about 25,000" is checked here.
-  EXPECT_LT(r.history.size(), 25100u);
+  EXPECT_LE(r.history.size(), 25000u);
 }
 
 TEST(MapMillionItems, ExpressEndsWithAClearError) {

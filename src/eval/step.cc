@@ -101,10 +101,20 @@ class Stepper {
   void Start(const json::Value& input);
   void Deliver(const Input& in);
   void RunReady();
+  // Ends the execution when the history limit was reached during this Step.
+  void FinishIfHistoryFull() {
+    if (history_full_ && status() == ExecutionStatus::Running) {
+      history_full_ = false;
+      FinishExecution(ExecutionStatus::Failed, json::Value(),
+                      {"States.Runtime",
+                       "The execution reached the maximum number of history events (" +
+                           std::to_string(st_.info->max_history_events) + ")."});
+    }
+  }
 
  private:
   ExecutionStatus status() const { return static_cast<ExecutionStatus>(st_.status); }
-  bool running() const { return status() == ExecutionStatus::Running; }
+  bool running() const { return status() == ExecutionStatus::Running && !history_full_; }
   const State& StateOf(const Frame& f) const {
     return f.body->states[static_cast<size_t>(f.state)];
   }
@@ -169,6 +179,7 @@ class Stepper {
   int budget_ = kTransitionBudget;
   std::vector<uint64_t> pumping_;  // frames whose Pump is on the stack
   HistoryEvent scratch_;            // where silent frames' events go
+  bool history_full_ = false;       // an event was refused by the history limit
   std::vector<std::unique_ptr<Frame>> graveyard_;  // frames removed during this Step
 };
 
@@ -182,6 +193,15 @@ void Stepper::Bury(uint64_t id) {
 
 HistoryEvent& Stepper::Emit(Frame* f, EventType type) {
   if (f != nullptr && f->silent) {
+    scratch_ = HistoryEvent();
+    return scratch_;
+  }
+  // The last slot under the history limit is kept for the execution's final event.
+  bool final_event = type == EventType::ExecutionSucceeded || type == EventType::ExecutionFailed ||
+                     type == EventType::ExecutionTimedOut || type == EventType::ExecutionAborted;
+  int64_t limit = st_.info->max_history_events;
+  if (limit > 0 && !final_event && st_.next_event_id >= limit) {
+    history_full_ = true;
     scratch_ = HistoryEvent();
     return scratch_;
   }
@@ -428,15 +448,6 @@ void Stepper::RunFrame(Frame* f) {
 
 void Stepper::EnterState(Frame* f) {
   const State& s = StateOf(*f);
-  // Leave room for this state's two events and the execution's last one.
-  if (st_.info->max_history_events > 0 &&
-      st_.next_event_id + 2 > st_.info->max_history_events) {
-    FinishExecution(ExecutionStatus::Failed, json::Value(),
-                    {"States.Runtime",
-                     "The execution reached the maximum number of history events (" +
-                         std::to_string(st_.info->max_history_events) + ")."});
-    return;
-  }
   f->entered_time = st_.now;
   f->retry_total = 0;
   f->retry_counts.assign(s.retry.size(), 0);
@@ -1086,6 +1097,7 @@ void Step(const asl::Program& program, ExecutionState& state, std::span<const In
     }
   }
   stepper.RunReady();
+  stepper.FinishIfHistoryFull();
 }
 
 ExecutionStatus Status(const ExecutionState& state) {

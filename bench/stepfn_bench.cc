@@ -62,13 +62,15 @@ struct Args {
   std::set<std::string> only;
   int64_t map_memory_items = 0;
   bool map_memory_history = true;
+  std::string map_definition = "c-inline-map-memory.asl.json";
 };
 
 void Usage() {
   std::fprintf(stderr,
                "usage: stepfn_bench [--workloads DIR] [--reps N] [--only NAME[,NAME...]] "
                "[--executions-scale F]\n"
-               "       stepfn_bench --map-memory N [--no-history] [--workloads DIR]\n");
+               "       stepfn_bench --map-memory N [--no-history] [--map-definition FILE] "
+               "[--workloads DIR]\n");
 }
 
 bool ParseArgs(int argc, char** argv, Args* args) {
@@ -91,6 +93,8 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       }
     } else if (a == "--map-memory" && (v = next())) {
       args->map_memory_items = std::strtoll(v, nullptr, 10);
+    } else if (a == "--map-definition" && (v = next())) {
+      args->map_definition = v;
     } else if (a == "--no-history") {
       args->map_memory_history = false;
     } else {
@@ -304,7 +308,7 @@ Result<std::string> BenchWorkload(const Workload& w, int reps) {
 
 Result<std::string> MapMemory(const Args& args) {
   ASSIGN_OR_RETURN(json::Value definition,
-                   ReadJson(args.workloads_dir + "/c-inline-map-memory.asl.json"));
+                   ReadJson(args.workloads_dir + "/" + args.map_definition));
   int64_t n = args.map_memory_items;
   std::vector<json::Value> items;
   items.reserve(static_cast<size_t>(n));
@@ -333,11 +337,12 @@ Result<std::string> MapMemory(const Args& args) {
   double growth_mb = peak_after - rss_before;
   char buf[768];
   std::snprintf(buf, sizeof buf,
-                "{\"engine\":\"stepfn\",\"workload\":\"map-memory\",\"items\":%" PRId64
+                "{\"engine\":\"stepfn\",\"workload\":\"map-memory\",\"definition\":\"%s\","
+                "\"items\":%" PRId64
                 ",\"record_history\":%s,\"history_events\":%zu,\"wall_s\":%.6f,"
                 "\"rss_before_mb\":%.1f,\"peak_rss_before_mb\":%.1f,\"peak_rss_after_mb\":%.1f,"
                 "\"bytes_per_item\":%.0f,\"ok\":true}",
-                n, args.map_memory_history ? "true" : "false", r.history.size(), wall, rss_before,
+                args.map_definition.c_str(), n, args.map_memory_history ? "true" : "false", r.history.size(), wall, rss_before,
                 peak_before, peak_after, growth_mb * 1024.0 * 1024.0 / static_cast<double>(n));
   return std::string(buf);
 }

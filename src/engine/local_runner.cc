@@ -130,6 +130,7 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
   // Step appends events to out.events; with record_history they stay there (no copy) and
   // become the result's history.
   size_t seen = 0;
+  out.discard_events = !options.record_history && !options.on_event;
   thread_local size_t history_hint = 64;
   if (options.record_history) out.events.reserve(history_hint);
   while (true) {

@@ -192,7 +192,7 @@ void Stepper::Bury(uint64_t id) {
 }
 
 HistoryEvent& Stepper::Emit(Frame* f, EventType type) {
-  if (f != nullptr && f->silent) {
+  if ((f != nullptr && f->silent)) {
     scratch_ = HistoryEvent();
     return scratch_;
   }
@@ -205,7 +205,7 @@ HistoryEvent& Stepper::Emit(Frame* f, EventType type) {
     scratch_ = HistoryEvent();
     return scratch_;
   }
-  HistoryEvent& e = out_->events.emplace_back();
+  HistoryEvent& e = out_->discard_events ? (scratch_ = HistoryEvent()) : out_->events.emplace_back();
   e.id = st_.next_event_id++;
   e.previous_event_id = f ? f->last_event_id : (e.id - 1);
   e.timestamp = st_.now;
@@ -412,6 +412,7 @@ void Stepper::RunReady() {
       out_->more = true;
       return;
     }
+    if (graveyard_.size() >= 256) graveyard_.clear();  // no frame pointers are held here
     uint64_t id = st_.ready.back();
     st_.ready.pop_back();
     Frame* f = FindFrame(id);
@@ -937,6 +938,9 @@ void Stepper::Pump(Frame* f) {
     if (fan.next_start >= fan.total) break;
     if (fan.max_concurrency > 0 && fan.running.size() >= fan.max_concurrency) break;
     StartChild(f);
+    // The child that just ran holds no pointers any more: free what it left behind, so that a
+    // Map of a million short iterations does not keep a million frames until the Step ends.
+    if (running() && graveyard_.size() >= 256) graveyard_.clear();
   }
   pumping_.pop_back();
   if (!running() || f->phase == FramePhase::Done) return;

@@ -79,6 +79,9 @@ std::string_view ExecutionStatusName(ExecutionStatus s);  // "RUNNING", "SUCCEED
 
 struct StepOutput {
   std::vector<HistoryEvent> events;  // appended in order
+  // When set, events are counted (ids, the history limit) but not kept: for callers that
+  // record no history.
+  bool discard_events = false;
   std::vector<Command> commands;
   bool more = false;  // the budget ran out with frames still ready
 };

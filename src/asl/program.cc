@@ -177,8 +177,8 @@ Status CompileState(const json::Value& s, const std::string& where, int depth, B
       st->resource = StringField(s, "Resource").value_or("");
       std::string rtype, rname;
       SplitResourceArn(st->resource, &rtype, &rname);
-      st->resource_type_value = json::Value::String(std::move(rtype));
-      st->resource_value = json::Value::String(std::move(rname));
+      st->resource_names = json::Value::Array(
+          {json::Value::String(std::move(rtype)), json::Value::String(std::move(rname))});
       ASSIGN_OR_RETURN(st->timeout_seconds,
                        CompileNumberOrPath(s, "TimeoutSeconds", "TimeoutSecondsPath", where));
       ASSIGN_OR_RETURN(st->heartbeat_seconds,

@@ -84,8 +84,7 @@ struct State {
 
   // Task
   std::string resource;
-  json::Value resource_type_value;  // SplitResourceArn(resource), shared with history events
-  json::Value resource_value;
+  json::Value resource_names;  // [type, name] from SplitResourceArn, shared with history events
   NumberOrPath timeout_seconds;
   NumberOrPath heartbeat_seconds;
 

@@ -117,7 +117,8 @@ int Run(const RunArgs& a) {
                      static_cast<int>(name.size()), name.data(), static_cast<int>(t.size() - 12),
                      t.data());
       } else if (t == "TaskFailed" || t == "MapIterationFailed") {
-        std::string err(eval::HistoryEvent::Text(e.error)), cause(eval::HistoryEvent::Text(e.cause));
+        std::string err(eval::HistoryEvent::Text(e.error())),
+            cause(eval::HistoryEvent::Text(e.cause()));
         std::fprintf(stderr, "    \033[31m✗ %s: %s\033[0m\n", err.c_str(), cause.c_str());
       }
     };

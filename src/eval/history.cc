@@ -26,6 +26,17 @@ std::string_view EventTypeName(EventType t) {
   return "Unknown";
 }
 
+void HistoryEvent::SetFailure(std::string error, std::string cause) {
+  failure = json::Value::Array(
+      {json::Value::String(std::move(error)), json::Value::String(std::move(cause))});
+}
+
+const json::Value& HistoryEvent::Part(const json::Value& pair, size_t i) {
+  static const json::Value kNull;
+  const json::Value* v = pair.at(i);
+  return v ? *v : kNull;
+}
+
 json::Value HistoryEvent::ToJson(bool include_data) const {
   json::ObjectBuilder d;
   auto data = [&](const char* key, const char* details_key, bool serialise) {
@@ -34,13 +45,13 @@ json::Value HistoryEvent::ToJson(bool include_data) const {
     d.Append(details_key, NotTruncated());
   };
   auto errors = [&] {
-    if (!Text(error).empty()) d.Append("error", error);
-    if (!Text(cause).empty()) d.Append("cause", cause);
+    if (!Text(error()).empty()) d.Append("error", error());
+    if (!Text(cause()).empty()) d.Append("cause", cause());
   };
   auto str = [](const json::Value& v) { return v.is_string() ? v : json::Value::String(""); };
   auto task = [&] {
-    d.Append("resourceType", str(resource_type));
-    d.Append("resource", str(resource));
+    d.Append("resourceType", str(resource_type()));
+    d.Append("resource", str(resource_name()));
   };
   std::string details;
   switch (type) {
@@ -134,7 +145,7 @@ json::Value HistoryEvent::ToJson(bool include_data) const {
       break;
     case EventType::LambdaFunctionScheduled:
       details = "lambdaFunctionScheduledEventDetails";
-      d.Append("resource", str(resource));
+      d.Append("resource", str(resource_name()));
       data("input", "inputDetails", true);
       break;
     case EventType::LambdaFunctionSucceeded:
@@ -151,7 +162,7 @@ json::Value HistoryEvent::ToJson(bool include_data) const {
       break;
     case EventType::ActivityScheduled:
       details = "activityScheduledEventDetails";
-      d.Append("resource", str(resource));
+      d.Append("resource", str(resource_name()));
       data("input", "inputDetails", true);
       break;
     case EventType::ActivitySucceeded:

@@ -39,18 +39,22 @@ struct HistoryEvent {
   int64_t id = 0;
   int64_t previous_event_id = 0;
   EpochMillis timestamp = 0;
-  int64_t index = -1;      // map iteration index; map length for MapStateStarted
+  int32_t index = -1;  // map iteration index; map length for MapStateStarted
   EventType type = EventType::ExecutionStarted;
   // Strings are json::Value handles so that names and resources are shared with the compiled
   // program rather than copied into every event; null when the event has none.
-  json::Value name;           // state name (state events), iteration name (map iterations)
-  json::Value payload;        // input (entered/started), output (exited/succeeded), parameters
-  json::Value error;          // failure events
-  json::Value cause;
-  json::Value resource_type;  // task events: "lambda", "states", ...
-  json::Value resource;       // task events: "invoke", ...
+  json::Value name;      // state name (state events), iteration name (map iterations)
+  json::Value payload;   // input (entered/started), output (exited/succeeded), parameters
+  json::Value resource;  // task events: ["lambda", "invoke"] (shared with the program)
+  json::Value failure;   // failure events: [error, cause]
 
-  // The string held by one of the fields above, or "" when it is null.
+  void SetFailure(std::string error, std::string cause);
+  const json::Value& error() const { return Part(failure, 0); }
+  const json::Value& cause() const { return Part(failure, 1); }
+  const json::Value& resource_type() const { return Part(resource, 0); }
+  const json::Value& resource_name() const { return Part(resource, 1); }
+
+  // The string held by one of the values above, or "" when it is null.
   static std::string_view Text(const json::Value& v) {
     return v.is_string() ? std::string_view(v.as_string()) : std::string_view();
   }
@@ -58,6 +62,9 @@ struct HistoryEvent {
   // {"timestamp":..., "type":..., "id":..., "previousEventId":..., "<kind>EventDetails":{...}}
   // with payloads serialised as strings as AWS does. include_data=false leaves them out.
   json::Value ToJson(bool include_data = true) const;
+
+ private:
+  static const json::Value& Part(const json::Value& pair, size_t i);
 };
 
 }  // namespace stepfn::eval

@@ -72,8 +72,7 @@ uint64_t NextRandom(uint64_t* s) {
 }
 
 void SetResource(const State& s, HistoryEvent* e) {
-  e->resource_type = s.resource_type_value;
-  e->resource = s.resource_value;
+  e->resource = s.resource_names;
 }
 
 bool ErrorMatches(const std::vector<std::string>& names, const std::string& error) {
@@ -358,7 +357,7 @@ void Stepper::Deliver(const Input& in) {
     st_.pending.erase(f->pending);
     f->pending = 0;
     HistoryEvent& e = Emit(f, EventType::TaskTimedOut);
-    e.error = json::Value::String("States.Timeout");
+    e.SetFailure("States.Timeout", "");
     SetResource(s, &e);
     FailState(f, {"States.Timeout", ""});
     f = FindFrame(frame_id);
@@ -386,8 +385,7 @@ void Stepper::Deliver(const Input& in) {
     }
     case InputKind::TaskFailed: {
       HistoryEvent& e = Emit(f, EventType::TaskFailed);
-      e.error = json::Value::String(in.error);
-      e.cause = json::Value::String(in.cause);
+      e.SetFailure(in.error, in.cause);
       SetResource(s, &e);
       FailState(f, {in.error, in.cause});
       break;
@@ -835,7 +833,7 @@ void Stepper::ExecuteMap(Frame* f) {
   auto fan = std::make_unique<Fanout>();
   if (s.distributed) {
     HistoryEvent& started = Emit(f, EventType::MapStateStarted);
-    started.index = static_cast<int64_t>(items.size());
+    started.index = static_cast<int32_t>(items.size());
   }
   auto read_number = [&](const asl::NumberOrPath& n, const char* field, bool integer,
                          double* dst) -> bool {
@@ -884,7 +882,7 @@ void Stepper::ExecuteMap(Frame* f) {
     Emit(f, EventType::MapRunStarted);
   } else {
     HistoryEvent& e = Emit(f, EventType::MapStateStarted);
-    e.index = static_cast<int64_t>(fan->total);
+    e.index = static_cast<int32_t>(fan->total);
   }
   f->fanout = std::move(fan);
   f->phase = FramePhase::WaitChildren;
@@ -923,7 +921,7 @@ void Stepper::StartChild(Frame* f) {
   if (!s.distributed) {
     HistoryEvent& e = Emit(f, EventType::MapIterationStarted);
     e.name = s.name_value;
-    e.index = static_cast<int64_t>(i);
+    e.index = static_cast<int32_t>(i);
   }
   Frame* c = NewFrame(f->id, i, s.processor.get(), std::move(item));
   fan.running.insert(c->id);
@@ -987,10 +985,9 @@ void Stepper::ChildDone(Frame* child, bool ok, json::Value output, StatesError e
     HistoryEvent& e = Emit(parent, ok ? EventType::MapIterationSucceeded
                                       : EventType::MapIterationFailed);
     e.name = s.name_value;
-    e.index = static_cast<int64_t>(index);
+    e.index = static_cast<int32_t>(index);
     if (!ok) {
-      e.error = json::Value::String(err.error);
-      e.cause = json::Value::String(err.cause);
+      e.SetFailure(err.error, err.cause);
     }
   }
   if (ok) {
@@ -1061,8 +1058,7 @@ void Stepper::FinishExecution(ExecutionStatus s, json::Value output, StatesError
     case ExecutionStatus::Running: return;
   }
   if (s != ExecutionStatus::Succeeded) {
-    e->error = json::Value::String(err.error);
-    e->cause = json::Value::String(err.cause);
+    e->SetFailure(err.error, err.cause);
     st_.failure = std::move(err);
   }
   // Cancel everything still out.

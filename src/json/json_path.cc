@@ -976,12 +976,70 @@ Result<Value> AssignAt(const std::string& text, const std::vector<Segment>& segs
 
 }  // namespace
 
+namespace {
+
+// Assign's fast path for paths of names only ("$.a.b"), the common ResultPath. REQUIRES every
+// existing node along the path to be an object (checked by the caller). Copies one member
+// vector per level and, where the replaced parts' sizes are known, records the new objects'
+// serialised sizes so that the payload-size check after a ResultPath costs O(1).
+Value AssignNames(const std::vector<Segment>& segs, size_t i, const Value& node, Value v) {
+  if (i == segs.size()) return v;
+  const std::string& key = segs[i].name;
+  const Value* child = node.is_object() ? node.find(key) : nullptr;
+  Value replaced =
+      AssignNames(segs, i + 1, child ? *child : Value::EmptyObject(), std::move(v));
+  size_t old_size = node.is_object() ? node.KnownSerializedSize() : 0;
+  size_t new_child = replaced.KnownSerializedSize();
+  size_t old_child = child ? child->KnownSerializedSize() : 0;
+  std::vector<Member> members;
+  if (node.is_object()) {
+    members.reserve(node.size() + (child ? 0 : 1));
+    members.insert(members.end(), node.members().begin(), node.members().end());
+  }
+  if (child != nullptr) {
+    for (auto& m : members) {
+      if (m.first == key) {
+        m.second = std::move(replaced);
+        break;
+      }
+    }
+  } else {
+    members.emplace_back(key, std::move(replaced));
+  }
+  bool was_empty = !node.is_object() || node.size() == 0;
+  Value out = Value::Object(std::move(members));
+  if (old_size != 0 && new_child != 0 && (child == nullptr || old_child != 0)) {
+    size_t n = child ? old_size - old_child + new_child
+                     : old_size + (was_empty ? 0 : 1) + QuotedSizeOf(key) + 1 + new_child;
+    out.CacheSerializedSize(n);
+  }
+  return out;
+}
+
+// True when every node the path crosses that exists is an object.
+bool ObjectsAlongNames(const std::vector<Segment>& segs, const Value& doc) {
+  for (const Segment& seg : segs) {
+    if (seg.kind != SegKind::Name || seg.descendant) return false;
+  }
+  const Value* node = &doc;
+  for (const Segment& seg : segs) {
+    if (!node->is_object()) return false;
+    node = node->find(seg.name);
+    if (node == nullptr) return true;  // the rest is created
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<Value> Path::Assign(const Value& doc, Value v) const {
   if (!impl_->reference) {
     return InvalidArgument("JSONPath '" + impl_->text +
                            "' is not a reference path (only names and indices may be set)");
   }
-  return AssignAt(impl_->text, impl_->chain.segments, 0, doc, std::move(v));
+  const std::vector<Segment>& segs = impl_->chain.segments;
+  if (!segs.empty() && ObjectsAlongNames(segs, doc)) return AssignNames(segs, 0, doc, std::move(v));
+  return AssignAt(impl_->text, segs, 0, doc, std::move(v));
 }
 
 }  // namespace stepfn::json

@@ -306,6 +306,20 @@ TEST(JsonPath, AssignReplacesAlongThePath) {
   EXPECT_EQ(Write(*C("$.a").Assign(P(R"({"a":1,"b":2})"), Value::Int(3))), R"({"a":3,"b":2})");
 }
 
+TEST(JsonPath, AssignKeepsSerialisedSizesExact) {
+  for (const char* doc : {R"({})", R"({"a":1})", R"({"r":{"x":"y"},"q":[1,2]})", R"({"r":{}})"}) {
+    for (const char* path : {"$.r", "$.r.s", "$.new.deeper"}) {
+      Value d = P(doc);
+      d.SerializedSizeBound();  // known, as after a payload check
+      Value v = P(R"({"k":"v\n","n":[1,true,null]})");
+      v.SerializedSizeBound();
+      auto out = C(path).Assign(d, v);
+      ASSERT_TRUE(out.ok()) << doc << " " << path;
+      EXPECT_EQ(out->SerializedSizeBound(), Write(*out).size()) << doc << " " << path;
+    }
+  }
+}
+
 TEST(JsonPath, AssignErrors) {
   auto scalar = C("$.a.b").Assign(P(R"({"a":"str"})"), Value::Int(1));
   ASSERT_FALSE(scalar.ok());

@@ -102,6 +102,14 @@ class Value {
   // from parts that were asked before) costs O(new nodes).
   size_t SerializedSizeBound() const;
 
+  // For the json library's own builders: records SerializedSizeBound for a node built from
+  // parts whose sizes are known. REQUIRES n to be exactly what SerializedSizeBound would compute.
+  void CacheSerializedSize(size_t n) const {
+    if (type_ >= Type::String) u_.node->serialized_size.store(n, std::memory_order_relaxed);
+  }
+  // SerializedSizeBound if it is already known, else 0 (never computes it).
+  size_t KnownSerializedSize() const;
+
   // True when both handles share the same node (or hold the same scalar bits).
   bool SameNode(const Value& other) const { return type_ == other.type_ && u_.i == other.u_.i; }
 
@@ -120,6 +128,9 @@ class Value {
     detail::Node* node;
   } u_;
 };
+
+// Bytes Write needs for `s` as a JSON string literal, quotes included.
+size_t QuotedSizeOf(std::string_view s);
 
 // Builds an object member by member. Set replaces an earlier value for the same key in place
 // (keeping its position); Append assumes the key is new (faster).

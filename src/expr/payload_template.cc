@@ -31,6 +31,7 @@ struct PayloadTemplate::Node {
   Kind kind = Kind::kConstant;
   json::Value constant;                             // kConstant
   std::vector<Field> fields;                        // kObject
+  size_t size_overhead = 0;  // kObject: serialised bytes of the braces, keys, colons, commas
   std::vector<std::shared_ptr<const Node>> items;   // kArray
 };
 
@@ -109,6 +110,8 @@ Result<NodePtr> CompileNode(const json::Value& v, std::vector<std::string>* wher
       }
     }
     node->kind = Node::Kind::kObject;
+    node->size_overhead = 2 + (node->fields.empty() ? 0 : node->fields.size() - 1);
+    for (const Node::Field& f : node->fields) node->size_overhead += json::QuotedSizeOf(f.key) + 1;
     return NodePtr(std::move(node));
   }
   if (v.is_array()) {
@@ -159,7 +162,17 @@ Fallible<json::Value> EvaluateNode(const Node& node, const Scope& scope) {
           }
         }
       }
-      return std::move(out).Build();
+      json::Value built = std::move(out).Build();
+      // The output's serialised size from its parts', when they are all known, so that the
+      // payload check after this state costs O(fields).
+      size_t size = node.size_overhead;
+      for (const json::Member& m : built.members()) {
+        size_t part = m.second.KnownSerializedSize();
+        if (part == 0) return built;
+        size += part;
+      }
+      built.CacheSerializedSize(size);
+      return built;
     }
     case Node::Kind::kArray: {
       std::vector<json::Value> items;

@@ -44,6 +44,21 @@ std::string RunTemplate(std::string_view tmpl, std::string_view input) {
   return json::Write(r.value);
 }
 
+TEST(PayloadTemplate, OutputsKnowTheirExactSerialisedSize) {
+  for (const char* tmpl : {R"({"a.$":"$.x","n":1})", R"({"s.$":"$.s","o":{"k.$":"$.x"},"l":[1,"\n"]})",
+                           R"({})", R"({"q\"k.$":"$.o"})"}) {
+    Result<PayloadTemplate> t = PayloadTemplate::Compile(J(tmpl));
+    ASSERT_TRUE(t.ok()) << tmpl;
+    json::Value in = J(R"({"x":-12,"s":"a\"b","o":{"z":[true,null,2.5]}})");
+    in.SerializedSizeBound();  // known, as after the previous state's payload check
+    Scope scope{&in, nullptr, nullptr, [] { return uint64_t{7}; }};
+    Fallible<json::Value> r = t->Evaluate(scope);
+    ASSERT_TRUE(r.ok()) << tmpl;
+    // The same bound as a fresh copy of the output computes for itself.
+    EXPECT_EQ(r.value.SerializedSizeBound(), J(json::Write(r.value)).SerializedSizeBound()) << tmpl;
+  }
+}
+
 TEST(PayloadTemplate, StaticValuesAreCopiedAsTheyAre) {
   EXPECT_EQ(RunTemplate(R"j({"a":1,"b":"$.x","c":[1,{"d":null}]})j", "{}"),
             R"j({"a":1,"b":"$.x","c":[1,{"d":null}]})j");

@@ -860,6 +860,7 @@ class Evaluator {
 }  // namespace
 
 struct Path::Impl {
+  bool names_only = false;  // every segment a plain name (".a", "['a']"): a definite key walk
   std::string text;
   PathRoot root = PathRoot::Input;
   std::string variable;
@@ -893,6 +894,10 @@ Result<Path> Path::Compile(std::string_view text) {
     }
   }
   impl->reference = reference;
+  impl->names_only = true;
+  for (const Segment& seg : impl->chain.segments) {
+    if (seg.kind != SegKind::Name || seg.descendant) impl->names_only = false;
+  }
   return Path(std::move(impl));
 }
 
@@ -904,6 +909,15 @@ bool Path::is_reference() const { return impl_->reference; }
 bool Path::is_root_only() const { return impl_->chain.segments.empty(); }
 
 Result<Value> Path::Evaluate(const Value& doc) const {
+  if (impl_->names_only) {
+    // Fast path for "$.a.b": follow the keys (the common case in templates and paths).
+    const Value* node = &doc;
+    for (const Segment& seg : impl_->chain.segments) {
+      node = node->find(seg.name);
+      if (node == nullptr) break;
+    }
+    if (node != nullptr) return *node;
+  }
   Evaluator eval(doc);
   size_t fail_at = 0;
   std::optional<Value> v = eval.Run(impl_->chain, doc, &fail_at);

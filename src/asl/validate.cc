@@ -259,6 +259,43 @@ std::vector<Diagnostic> Validate(const json::Value& definition, MachineType type
   return out;
 }
 
+namespace {
+
+std::string UnescapePointerToken(std::string_view token) {
+  std::string out;
+  for (size_t i = 0; i < token.size(); ++i) {
+    if (token[i] == '~' && i + 1 < token.size()) {
+      out.push_back(token[i + 1] == '1' ? '/' : '~');
+      ++i;
+    } else {
+      out.push_back(token[i]);
+    }
+  }
+  return out;
+}
+
+// "/States/P/Branches/1/States/A" -> "/States/P/Branches[1]/States/A", the form of our
+// diagnostics' locations.
+std::string PointerToLocation(std::string_view pointer) {
+  std::string out;
+  size_t i = 0;
+  while (i < pointer.size()) {
+    size_t next = pointer.find('/', i + 1);
+    std::string_view token = pointer.substr(i + 1, next == std::string_view::npos ? std::string_view::npos : next - i - 1);
+    bool numeric = !token.empty() && token.find_first_not_of("0123456789") == std::string_view::npos;
+    if (numeric && !out.empty()) {
+      out += "[" + std::string(token) + "]";
+    } else {
+      out += "/" + UnescapePointerToken(token);
+    }
+    if (next == std::string_view::npos) break;
+    i = next;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineType type) {
   size_t first = 0;
   while (first < definition_text.size() && IsJsonSpace(definition_text[first])) ++first;
@@ -272,9 +309,23 @@ std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineTy
                            std::to_string(kMaxDefinitionBytes) + " bytes",
                        "", std::string(kSeverityError)}};
   }
-  Result<json::Value> parsed = json::Parse(definition_text);
+  std::vector<std::string> repeated;
+  json::ParseOptions options;
+  options.repeated_keys = &repeated;
+  Result<json::Value> parsed = json::Parse(definition_text, options);
   if (!parsed.ok()) return {JsonSyntaxDiagnostic(definition_text, parsed.status())};
-  return Validate(*parsed, type);
+  std::vector<Diagnostic> out = Validate(*parsed, type);
+  // A state name given twice in one States object: the parser kept the last one, so only the
+  // text shows it.
+  for (const std::string& pointer : repeated) {
+    size_t slash = pointer.rfind('/');
+    std::string_view parent = std::string_view(pointer).substr(0, slash);
+    if (!parent.ends_with("/States")) continue;
+    std::string name = pointer.substr(slash + 1);
+    out.push_back(Diagnostic{"DUPLICATE_STATE_NAME", "Duplicate State name: " + UnescapePointerToken(name),
+                             PointerToLocation(pointer), std::string(kSeverityError)});
+  }
+  return out;
 }
 
 bool HasErrors(const std::vector<Diagnostic>& diagnostics) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -419,6 +421,25 @@ TEST(ValidateConformance, AcceptedDefinitionsHaveNoErrors) {
   }
   if (total == 0) GTEST_SKIP() << "no conformance data under " << SharedDir();
   std::printf("[ accepted ] %d definitions, %d with false errors\n", total, false_errors);
+}
+
+TEST(ValidateText, StateNameGivenTwiceInOneStatesObject) {
+  std::vector<Diagnostic> d = ValidateText(
+      R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true},"A":{"Type":"Succeed"},
+          "P":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"B","States":{
+             "B":{"Type":"Pass","End":true},"B":{"Type":"Pass","End":true}}}]}}})",
+      MachineType::Standard);
+  std::vector<std::string> found;
+  for (const auto& x : d) {
+    if (x.code == "DUPLICATE_STATE_NAME") found.push_back(x.message + " @ " + x.location);
+  }
+  std::sort(found.begin(), found.end());
+  EXPECT_EQ(found, (std::vector<std::string>{"Duplicate State name: A @ /States/A",
+                                             "Duplicate State name: B @ /States/P/Branches[0]/States/B"}));
+  // Repeated keys elsewhere keep the last value, as before.
+  EXPECT_FALSE(HasErrors(ValidateText(
+      R"({"Comment":"x","Comment":"y","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})",
+      MachineType::Standard)));
 }
 
 }  // namespace

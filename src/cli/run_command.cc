@@ -38,9 +38,14 @@ struct RunArgs {
 void PrintError(const std::string& what) { std::fprintf(stderr, "stepfn run: %s\n", what.c_str()); }
 
 int Run(const RunArgs& a) {
-  auto def = ReadJsonFile(a.definition, asl::kMaxDefinitionBytes);
+  auto text = ReadFile(a.definition, asl::kMaxDefinitionBytes);
+  if (!text.ok()) {
+    PrintError(text.status().message());
+    return kExitUsage;
+  }
+  auto def = json::Parse(*text);
   if (!def.ok()) {
-    PrintError(def.status().message());
+    PrintError(a.definition + ": " + def.status().message());
     return kExitUsage;
   }
   engine::MachineType type;
@@ -52,7 +57,14 @@ int Run(const RunArgs& a) {
     PrintError("--type must be STANDARD or EXPRESS, not '" + a.type + "'");
     return kExitUsage;
   }
-  auto program = engine::CompileDefinition(*def, type);
+  // Validate the text, not only the parsed value: a state name given twice in one States
+  // object shows only there.
+  std::vector<asl::Diagnostic> diagnostics = asl::ValidateText(*text, type);
+  if (asl::HasErrors(diagnostics)) {
+    PrintError(a.definition + ": " + asl::InvalidDefinitionMessage(diagnostics));
+    return kExitUsage;
+  }
+  auto program = asl::Program::Compile(*def);
   if (!program.ok()) {
     PrintError(a.definition + ": " + program.status().message());
     return kExitUsage;

@@ -13,6 +13,9 @@
 namespace stepfn::json {
 namespace {
 
+struct RepeatTracker;
+void ReportRepeats(const std::vector<Member>& members, RepeatTracker* t);
+
 // Repeated keys keep their first position and their last value. Linear time.
 std::vector<Member> KeepLastOfRepeatedKeys(std::vector<Member> members) {
   std::unordered_map<std::string_view, size_t> first;
@@ -33,7 +36,37 @@ std::vector<Member> KeepLastOfRepeatedKeys(std::vector<Member> members) {
 }
 
 // Converts a simdjson DOM element. Depth is bounded by the parser's max depth.
-Value Convert(simdjson::dom::element e) {
+// Where repeated keys are reported, with the pointer of the value being converted.
+struct RepeatTracker {
+  std::vector<std::string>* out;
+  std::string pointer;
+};
+
+void AppendPointerToken(std::string_view key, std::string* p) {
+  p->push_back('/');
+  for (char c : key) {
+    if (c == '~') {
+      p->append("~0");
+    } else if (c == '/') {
+      p->append("~1");
+    } else {
+      p->push_back(c);
+    }
+  }
+}
+
+void ReportRepeats(const std::vector<Member>& members, RepeatTracker* t) {
+  std::unordered_map<std::string_view, int> seen;
+  for (const auto& m : members) {
+    if (seen[m.first]++ == 1) {
+      std::string p = t->pointer;
+      AppendPointerToken(m.first, &p);
+      t->out->push_back(std::move(p));
+    }
+  }
+}
+
+Value Convert(simdjson::dom::element e, RepeatTracker* t) {
   using simdjson::dom::element_type;
   switch (e.type()) {
     case element_type::NULL_VALUE: return Value();
@@ -47,7 +80,17 @@ Value Convert(simdjson::dom::element e) {
       simdjson::dom::array a = e.get_array().value_unsafe();
       std::vector<Value> items;
       items.reserve(a.size());
-      for (simdjson::dom::element child : a) items.push_back(Convert(child));
+      size_t index = 0;
+      for (simdjson::dom::element child : a) {
+        if (t == nullptr) {
+          items.push_back(Convert(child, nullptr));
+          continue;
+        }
+        size_t mark = t->pointer.size();
+        t->pointer += "/" + std::to_string(index++);
+        items.push_back(Convert(child, t));
+        t->pointer.resize(mark);
+      }
       return Value::Array(std::move(items));
     }
     case element_type::OBJECT: {
@@ -59,7 +102,14 @@ Value Convert(simdjson::dom::element e) {
         if (!duplicate && members.size() < 16) {
           for (const auto& m : members) duplicate |= m.first == kv.key;
         }
-        members.emplace_back(std::string(kv.key), Convert(kv.value));
+        if (t == nullptr) {
+          members.emplace_back(std::string(kv.key), Convert(kv.value, nullptr));
+          continue;
+        }
+        size_t mark = t->pointer.size();
+        AppendPointerToken(kv.key, &t->pointer);
+        members.emplace_back(std::string(kv.key), Convert(kv.value, t));
+        t->pointer.resize(mark);
       }
       if (members.size() >= 16) {
         // Larger objects: Value::Object indexes its keys; find() returns the last of repeated
@@ -74,7 +124,10 @@ Value Convert(simdjson::dom::element e) {
         if (!duplicate) return probe;
         members = probe.members();
       }
-      if (duplicate) return Value::Object(KeepLastOfRepeatedKeys(std::move(members)));
+      if (duplicate) {
+        if (t != nullptr) ReportRepeats(members, t);
+        return Value::Object(KeepLastOfRepeatedKeys(std::move(members)));
+      }
       return Value::Object(std::move(members));
     }
   }
@@ -357,7 +410,8 @@ Result<Value> Parse(std::string_view text, const ParseOptions& options) {
                            (loc.number_too_large ? "number out of range (beyond 1.8e308)"
                                                  : Describe(err)));
   }
-  Value v = Convert(root);
+  RepeatTracker tracker{options.repeated_keys, ""};
+  Value v = Convert(root, options.repeated_keys ? &tracker : nullptr);
   // Release large internal buffers after unusually large documents.
   if (text.size() > (64u << 20)) parser = simdjson::dom::parser();
   return v;

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 
@@ -36,6 +37,56 @@ struct RunArgs {
 };
 
 void PrintError(const std::string& what) { std::fprintf(stderr, "stepfn run: %s\n", what.c_str()); }
+
+// Shows the states as they are entered, on a terminal. Inside a Map, the states of the first
+// kShownIterations iterations are shown and the rest counted, so that a Map over thousands of
+// items stays readable; failures are always shown.
+std::function<void(const eval::HistoryEvent&)> TerminalProgress() {
+  constexpr int kShownIterations = 3;
+  struct Progress {
+    int hidden_depth = 0;   // > 0 while inside iterations past the first few
+    int64_t hidden = 0;     // iterations not shown in the current Map
+  };
+  auto p = std::make_shared<Progress>();
+  return [p](const eval::HistoryEvent& e) {
+    using eval::EventType;
+    std::string_view t = eval::EventTypeName(e.type);
+    switch (e.type) {
+      case EventType::MapIterationStarted:
+        if (p->hidden_depth > 0 || e.index >= kShownIterations) {
+          ++p->hidden_depth;
+          if (p->hidden_depth == 1) ++p->hidden;
+        }
+        return;
+      case EventType::MapIterationSucceeded:
+      case EventType::MapIterationFailed:
+      case EventType::MapIterationAborted:
+        if (p->hidden_depth > 0) --p->hidden_depth;
+        break;
+      case EventType::MapStateSucceeded:
+      case EventType::MapStateFailed:
+        if (p->hidden_depth == 0 && p->hidden > 0) {
+          std::fprintf(stderr, "    \033[2m… and %lld more iteration%s\033[0m\n",
+                       static_cast<long long>(p->hidden), p->hidden == 1 ? "" : "s");
+          p->hidden = 0;
+        }
+        return;
+      default: break;
+    }
+    bool failure = t == "TaskFailed" || t == "MapIterationFailed" || t == "TaskTimedOut";
+    if (failure) {
+      std::string err(eval::HistoryEvent::Text(e.error())),
+          cause(eval::HistoryEvent::Text(e.cause()));
+      std::fprintf(stderr, "    \033[31m✗ %s: %s\033[0m\n", err.c_str(), cause.c_str());
+      return;
+    }
+    if (p->hidden_depth > 0 || !t.ends_with("StateEntered")) return;
+    std::string_view name = eval::HistoryEvent::Text(e.name);
+    std::fprintf(stderr, "  \033[36m▶\033[0m %.*s \033[2m(%.*s)\033[0m\n",
+                 static_cast<int>(name.size()), name.data(), static_cast<int>(t.size() - 12),
+                 t.data());
+  };
+}
 
 int Run(const RunArgs& a) {
   auto text = ReadFile(a.definition, asl::kMaxDefinitionBytes);
@@ -120,21 +171,7 @@ int Run(const RunArgs& a) {
     return kExitUsage;
   }
   bool show = !a.json && isatty(STDERR_FILENO);
-  if (show) {
-    options.on_event = [](const eval::HistoryEvent& e) {
-      std::string_view t = eval::EventTypeName(e.type);
-      if (t.ends_with("StateEntered")) {
-        std::string_view name = eval::HistoryEvent::Text(e.name);
-        std::fprintf(stderr, "  \033[36m▶\033[0m %.*s \033[2m(%.*s)\033[0m\n",
-                     static_cast<int>(name.size()), name.data(), static_cast<int>(t.size() - 12),
-                     t.data());
-      } else if (t == "TaskFailed" || t == "MapIterationFailed") {
-        std::string err(eval::HistoryEvent::Text(e.error())),
-            cause(eval::HistoryEvent::Text(e.cause()));
-        std::fprintf(stderr, "    \033[31m✗ %s: %s\033[0m\n", err.c_str(), cause.c_str());
-      }
-    };
-  }
+  if (show) options.on_event = TerminalProgress();
   auto result = engine::RunLocal(**program, input, options);
   if (!result.ok()) {
     PrintError(result.status().message());

@@ -21,30 +21,13 @@ size_t QuotedSize(std::string_view s) {
   return n;
 }
 
-struct StringNode : Node {
-  explicit StringNode(std::string s) : str(std::move(s)) {}
-  std::string str;
-};
-
-struct ArrayNode : Node {
-  explicit ArrayNode(std::vector<Value> v) : items(std::move(v)) {}
-  std::vector<Value> items;
-};
-
-// Objects above this many members get a hash index.
-constexpr size_t kIndexThreshold = 12;
-
-struct ObjectNode : Node {
-  explicit ObjectNode(std::vector<Member> m) : members(std::move(m)) {
-    if (members.size() > kIndexThreshold) {
-      index = std::make_unique<std::unordered_map<std::string_view, uint32_t>>();
-      index->reserve(members.size());
-      for (uint32_t i = 0; i < members.size(); ++i) (*index)[members[i].first] = i;
-    }
+ObjectNode::ObjectNode(std::vector<Member> m) : members(std::move(m)) {
+  if (members.size() > kIndexThreshold) {
+    index = std::make_unique<std::unordered_map<std::string_view, uint32_t>>();
+    index->reserve(members.size());
+    for (uint32_t i = 0; i < members.size(); ++i) (*index)[members[i].first] = i;
   }
-  std::vector<Member> members;
-  std::unique_ptr<std::unordered_map<std::string_view, uint32_t>> index;
-};
+}
 
 }  // namespace detail
 
@@ -116,33 +99,6 @@ Value Value::EmptyArray() {
 Value Value::EmptyObject() {
   static const Value kEmpty = Object({});
   return kEmpty;
-}
-
-Value& Value::operator=(const Value& other) {
-  if (this != &other) {
-    other.Ref();
-    Unref();
-    type_ = other.type_;
-    u_ = other.u_;
-  }
-  return *this;
-}
-
-Value& Value::operator=(Value&& other) noexcept {
-  if (this != &other) {
-    Unref();
-    type_ = other.type_;
-    u_ = other.u_;
-    other.type_ = Type::Null;
-    other.u_.i = 0;
-  }
-  return *this;
-}
-
-void Value::Unref() {
-  if (type_ >= Type::String) {
-    if (u_.node->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) Destroy(type_, u_.node);
-  }
 }
 
 void Value::Destroy(Type t, detail::Node* n) {
@@ -217,32 +173,10 @@ double Value::as_double() const {
   return type_ == Type::Int ? static_cast<double>(u_.i) : u_.d;
 }
 
-const std::string& Value::as_string() const {
-  STEPFN_CHECK(type_ == Type::String);
-  return static_cast<const StringNode*>(u_.node)->str;
-}
 
-const std::vector<Value>& Value::items() const {
-  STEPFN_CHECK(type_ == Type::Array);
-  return static_cast<const ArrayNode*>(u_.node)->items;
-}
 
-const std::vector<Member>& Value::members() const {
-  STEPFN_CHECK(type_ == Type::Object);
-  return static_cast<const ObjectNode*>(u_.node)->members;
-}
 
-size_t Value::size() const {
-  if (type_ == Type::Array) return items().size();
-  if (type_ == Type::Object) return members().size();
-  return 0;
-}
 
-const Value* Value::at(size_t index) const {
-  if (type_ != Type::Array) return nullptr;
-  const auto& v = items();
-  return index < v.size() ? &v[index] : nullptr;
-}
 
 const Value* Value::find(std::string_view key) const {
   if (type_ != Type::Object) return nullptr;

@@ -15,10 +15,14 @@
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "common/status.h"
 
 namespace stepfn::json {
 
@@ -36,9 +40,6 @@ struct Node {
   // race compute the same number, so relaxed order suffices.
   mutable std::atomic<size_t> serialized_size{0};
 };
-struct StringNode;
-struct ArrayNode;
-struct ObjectNode;
 }  // namespace detail
 
 class Value {
@@ -62,8 +63,25 @@ class Value {
     other.type_ = Type::Null;
     other.u_.i = 0;
   }
-  Value& operator=(const Value& other);
-  Value& operator=(Value&& other) noexcept;
+  Value& operator=(const Value& other) {
+    if (this != &other) {
+      other.Ref();
+      Unref();
+      type_ = other.type_;
+      u_ = other.u_;
+    }
+    return *this;
+  }
+  Value& operator=(Value&& other) noexcept {
+    if (this != &other) {
+      Unref();
+      type_ = other.type_;
+      u_ = other.u_;
+      other.type_ = Type::Null;
+      other.u_.i = 0;
+    }
+    return *this;
+  }
   ~Value() { Unref(); }
 
   Type type() const { return type_; }
@@ -117,7 +135,12 @@ class Value {
   void Ref() const {
     if (type_ >= Type::String) u_.node->refs.fetch_add(1, std::memory_order_relaxed);
   }
-  void Unref();
+  void Unref() {
+    if (type_ >= Type::String &&
+        u_.node->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      Destroy(type_, u_.node);
+    }
+  }
   static void Destroy(Type t, detail::Node* n);
 
   Type type_;
@@ -128,6 +151,57 @@ class Value {
     detail::Node* node;
   } u_;
 };
+
+namespace detail {
+
+struct StringNode : Node {
+  explicit StringNode(std::string s) : str(std::move(s)) {}
+  std::string str;
+};
+
+struct ArrayNode : Node {
+  explicit ArrayNode(std::vector<Value> v) : items(std::move(v)) {}
+  std::vector<Value> items;
+};
+
+// Objects above this many members get a hash index.
+constexpr size_t kIndexThreshold = 12;
+
+struct ObjectNode : Node {
+  explicit ObjectNode(std::vector<Member> m);
+  std::vector<Member> members;
+  std::unique_ptr<std::unordered_map<std::string_view, uint32_t>> index;
+};
+
+}  // namespace detail
+
+// The accessors are inline: they are on every hot path of the engine.
+inline const std::string& Value::as_string() const {
+  STEPFN_CHECK(type_ == Type::String);
+  return static_cast<const detail::StringNode*>(u_.node)->str;
+}
+
+inline const std::vector<Value>& Value::items() const {
+  STEPFN_CHECK(type_ == Type::Array);
+  return static_cast<const detail::ArrayNode*>(u_.node)->items;
+}
+
+inline const std::vector<Member>& Value::members() const {
+  STEPFN_CHECK(type_ == Type::Object);
+  return static_cast<const detail::ObjectNode*>(u_.node)->members;
+}
+
+inline size_t Value::size() const {
+  if (type_ == Type::Array) return items().size();
+  if (type_ == Type::Object) return members().size();
+  return 0;
+}
+
+inline const Value* Value::at(size_t index) const {
+  if (type_ != Type::Array) return nullptr;
+  const auto& v = items();
+  return index < v.size() ? &v[index] : nullptr;
+}
 
 // Bytes Write needs for `s` as a JSON string literal, quotes included.
 size_t QuotedSizeOf(std::string_view s);

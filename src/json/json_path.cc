@@ -999,7 +999,15 @@ namespace {
 Value AssignNames(const std::vector<Segment>& segs, size_t i, const Value& node, Value v) {
   if (i == segs.size()) return v;
   const std::string& key = segs[i].name;
-  const Value* child = node.is_object() ? node.find(key) : nullptr;
+  // One scan finds the member to replace (objects here are small as a rule).
+  size_t at = node.is_object() ? node.size() : 0;
+  if (node.is_object()) {
+    const auto& ms = node.members();
+    for (size_t k = 0; k < ms.size(); ++k) {
+      if (KeyEquals(ms[k].first, key)) at = k;  // the last repeat, as find() would
+    }
+  }
+  const Value* child = node.is_object() && at < node.size() ? &node.members()[at].second : nullptr;
   Value replaced =
       AssignNames(segs, i + 1, child ? *child : Value::EmptyObject(), std::move(v));
   size_t old_size = node.is_object() ? node.KnownSerializedSize() : 0;
@@ -1011,12 +1019,7 @@ Value AssignNames(const std::vector<Segment>& segs, size_t i, const Value& node,
     members.insert(members.end(), node.members().begin(), node.members().end());
   }
   if (child != nullptr) {
-    for (auto& m : members) {
-      if (m.first == key) {
-        m.second = std::move(replaced);
-        break;
-      }
-    }
+    members[at].second = std::move(replaced);
   } else {
     members.emplace_back(key, std::move(replaced));
   }

@@ -186,7 +186,7 @@ const Value* Value::find(std::string_view key) const {
     return it == node->index->end() ? nullptr : &node->members[it->second].second;
   }
   for (const auto& m : node->members) {
-    if (m.first == key) return &m.second;
+    if (KeyEquals(m.first, key)) return &m.second;
   }
   return nullptr;
 }

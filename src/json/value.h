@@ -203,6 +203,12 @@ inline const Value* Value::at(size_t index) const {
   return index < v.size() ? &v[index] : nullptr;
 }
 
+// Key comparison for object lookups: sizes and first bytes decide most mismatches without a
+// call to memcmp.
+inline bool KeyEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
+}
+
 // Bytes Write needs for `s` as a JSON string literal, quotes included.
 size_t QuotedSizeOf(std::string_view s);
 

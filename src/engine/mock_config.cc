@@ -95,6 +95,12 @@ Result<MockConfig> MockConfig::FromJson(const json::Value& doc) {
       }
     }
   }
+  for (const auto& [mname, cases] : mc.machines_) {
+    for (const auto& [cname, states] : cases) {
+      auto& table = mc.resolved_[mname][cname];
+      for (const auto& [sname, rname] : states) table[sname] = &mc.responses_.at(rname);
+    }
+  }
   return mc;
 }
 
@@ -125,16 +131,15 @@ std::optional<MockConfig::TestCase> MockConfig::FindTestCase(std::string_view ma
   if (c == m->second.end()) return std::nullopt;
   TestCase tc;
   tc.config_ = this;
-  tc.states_ = &c->second;
+  tc.table_ = &resolved_.find(machine)->second.find(test_case)->second;
   return tc;
 }
 
 const MockedAnswer* MockConfig::TestCase::Find(std::string_view state, int attempt) const {
-  auto s = states_->find(state);
-  if (s == states_->end()) return nullptr;
-  auto r = config_->responses_.find(s->second);
-  if (r == config_->responses_.end() || r->second.by_first.empty()) return nullptr;
-  const auto& by_first = r->second.by_first;
+  const auto& table = *static_cast<const StateTable*>(table_);
+  auto s = table.find(state);
+  if (s == table.end() || s->second->by_first.empty()) return nullptr;
+  const auto& by_first = s->second->by_first;
   auto it = by_first.upper_bound(attempt);
   if (it == by_first.begin()) return &by_first.begin()->second.second;
   --it;

@@ -10,6 +10,8 @@
 
 #include <map>
 #include <optional>
+#include <unordered_map>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -47,7 +49,7 @@ class MockConfig {
    private:
     friend class MockConfig;
     const MockConfig* config_ = nullptr;
-    const std::map<std::string, std::string, std::less<>>* states_ = nullptr;
+    const void* table_ = nullptr;  // the case's state -> response table (resolved_)
   };
   // nullptr when the file has no such machine or test case.
   std::optional<TestCase> FindTestCase(std::string_view machine, std::string_view test_case) const;
@@ -56,6 +58,13 @@ class MockConfig {
   struct Response {
     std::map<int, std::pair<int, MockedAnswer>> by_first;  // first attempt -> (last, answer)
   };
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  // machine -> case -> state -> its response, resolved at load: one hash lookup per task.
+  using StateTable = std::unordered_map<std::string, const Response*, StringHash, std::equal_to<>>;
+  std::map<std::string, std::map<std::string, StateTable, std::less<>>, std::less<>> resolved_;
   // machine -> case -> state -> response name
   std::map<std::string, std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>>,
            std::less<>>

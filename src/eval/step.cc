@@ -162,6 +162,10 @@ class Stepper {
   }
   bool CheckSize(Frame* f, const json::Value& v, const char* what);
 
+  // `doc` through the template `t` (Parameters, ResultSelector), or `doc` itself without one.
+  // On failure the state fails (Retry/Catch apply) and false is returned.
+  bool ApplyTemplate(Frame* f, const std::optional<expr::PayloadTemplate>& t,
+                     const json::Value& doc, json::Value* out);
   void StartTimer(Frame* f, EpochMillis at, FramePhase phase);
   void ExecuteTask(Frame* f);
   void ExecuteChoice(Frame* f);
@@ -477,17 +481,8 @@ void Stepper::ExecuteState(Frame* f) {
       json::Value result;
       if (s.result) {
         result = *s.result;
-      } else if (s.parameters) {
-        json::Value ctx;
-        if (s.uses_context) ctx = ContextFor(*f);
-        auto p = s.parameters->Evaluate(ScopeFor(&f->effective, &ctx));
-        if (!p.ok()) {
-          FailState(f, Contextualise(*f, p.error));
-          return;
-        }
-        result = std::move(p.value);
-      } else {
-        result = f->effective;
+      } else if (!ApplyTemplate(f, s.parameters, f->effective, &result)) {
+        return;
       }
       CompleteState(f, result);
       return;
@@ -512,17 +507,8 @@ void Stepper::ExecuteState(Frame* f) {
 
 void Stepper::CompleteState(Frame* f, const json::Value& raw_result) {
   const State& s = StateOf(*f);
-  json::Value result = raw_result;
-  if (s.result_selector) {
-    json::Value ctx;
-    if (s.uses_context) ctx = ContextFor(*f);
-    auto r = s.result_selector->Evaluate(ScopeFor(&raw_result, &ctx));
-    if (!r.ok()) {
-      FailState(f, Contextualise(*f, r.error));
-      return;
-    }
-    result = std::move(r.value);
-  }
+  json::Value result;
+  if (!ApplyTemplate(f, s.result_selector, raw_result, &result)) return;
   json::Value output;
   if (s.result_path.kind == asl::OptionalPath::Kind::Absent) {
     output = std::move(result);
@@ -603,6 +589,23 @@ void Stepper::FailState(Frame* f, StatesError err, std::optional<EventType> give
   FailFrame(f, std::move(err));
 }
 
+inline bool Stepper::ApplyTemplate(Frame* f, const std::optional<expr::PayloadTemplate>& t,
+                            const json::Value& doc, json::Value* out) {
+  if (!t) {
+    *out = doc;
+    return true;
+  }
+  json::Value ctx;
+  if (StateOf(*f).uses_context) ctx = ContextFor(*f);
+  auto r = t->Evaluate(ScopeFor(&doc, &ctx));
+  if (!r.ok()) {
+    FailState(f, Contextualise(*f, r.error));
+    return false;
+  }
+  *out = std::move(r.value);
+  return true;
+}
+
 void Stepper::StartTimer(Frame* f, EpochMillis at, FramePhase phase) {
   uint64_t id = NewId();
   st_.pending[id] = f->id;
@@ -616,17 +619,8 @@ void Stepper::StartTimer(Frame* f, EpochMillis at, FramePhase phase) {
 
 void Stepper::ExecuteTask(Frame* f) {
   const State& s = StateOf(*f);
-  json::Value params = f->effective;
-  if (s.parameters) {
-    json::Value ctx;
-    if (s.uses_context) ctx = ContextFor(*f);
-    auto p = s.parameters->Evaluate(ScopeFor(&f->effective, &ctx));
-    if (!p.ok()) {
-      FailState(f, Contextualise(*f, p.error));
-      return;
-    }
-    params = std::move(p.value);
-  }
+  json::Value params;
+  if (!ApplyTemplate(f, s.parameters, f->effective, &params)) return;
   double timeout = 0;
   if (s.timeout_seconds.literal) timeout = *s.timeout_seconds.literal;
   if (s.timeout_seconds.path) {
@@ -787,17 +781,8 @@ void Stepper::ExecuteFail(Frame* f) {
 
 void Stepper::ExecuteParallel(Frame* f) {
   const State& s = StateOf(*f);
-  json::Value branch_input = f->effective;
-  if (s.parameters) {
-    json::Value ctx;
-    if (s.uses_context) ctx = ContextFor(*f);
-    auto p = s.parameters->Evaluate(ScopeFor(&f->effective, &ctx));
-    if (!p.ok()) {
-      FailState(f, Contextualise(*f, p.error));
-      return;
-    }
-    branch_input = std::move(p.value);
-  }
+  json::Value branch_input;
+  if (!ApplyTemplate(f, s.parameters, f->effective, &branch_input)) return;
   Emit(f, EventType::ParallelStateStarted);
   auto fan = std::make_unique<Fanout>();
   fan->total = s.branches.size();

@@ -342,8 +342,9 @@ Result<std::string> MapMemory(const Args& args) {
                 ",\"record_history\":%s,\"history_events\":%zu,\"wall_s\":%.6f,"
                 "\"rss_before_mb\":%.1f,\"peak_rss_before_mb\":%.1f,\"peak_rss_after_mb\":%.1f,"
                 "\"bytes_per_item\":%.0f,\"ok\":true}",
-                args.map_definition.c_str(), n, args.map_memory_history ? "true" : "false", r.history.size(), wall, rss_before,
-                peak_before, peak_after, growth_mb * 1024.0 * 1024.0 / static_cast<double>(n));
+                args.map_definition.c_str(), n, args.map_memory_history ? "true" : "false",
+                r.history.size(), wall, rss_before, peak_before, peak_after,
+                growth_mb * 1024.0 * 1024.0 / static_cast<double>(n));
   return std::string(buf);
 }
 

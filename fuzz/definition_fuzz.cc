@@ -99,8 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // JSONata and other parts not built yet may be refused.
     if (program.status().code() == StatusCode::Unimplemented) return 0;
     if (UsesJsonata(*definition)) return 0;
-    Die("validator accepted a definition that does not compile", text,
-        program.status().ToString());
+    Die("validator accepted a definition that does not compile", text, program.status().ToString());
   }
 
   stepfn::engine::RunOptions options;
@@ -134,8 +133,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < r.history.size(); ++i) {
     const auto& e = r.history[i];
     if (e.id != static_cast<int64_t>(i) + 1) {
-      Die("history ids are not 1..n", text, "event " + std::to_string(i) + " has id " +
-                                                std::to_string(e.id));
+      Die("history ids are not 1..n", text,
+          "event " + std::to_string(i) + " has id " + std::to_string(e.id));
     }
     if (e.previous_event_id < 0 || e.previous_event_id >= e.id) {
       Die("previousEventId does not point back", text, "event " + std::to_string(e.id));

@@ -66,8 +66,8 @@ Scope MakeScope(uint64_t* counter) {
 }
 
 [[noreturn]] void Die(const char* what, std::string_view text, const std::string& detail) {
-  std::fprintf(stderr, "%s\n  call: %.*s\n  %s\n", what, static_cast<int>(text.size()),
-               text.data(), detail.c_str());
+  std::fprintf(stderr, "%s\n  call: %.*s\n  %s\n", what, static_cast<int>(text.size()), text.data(),
+               detail.c_str());
   std::abort();
 }
 
@@ -106,8 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   // The same call as a payload-template field.
-  auto tmpl = PayloadTemplate::Compile(
-      Value::Object({{"f.$", Value::String(std::string(text))}}));
+  auto tmpl = PayloadTemplate::Compile(Value::Object({{"f.$", Value::String(std::string(text))}}));
   if (stepfn::expr::LooksLikeIntrinsic(text)) {
     if (!tmpl.ok()) Die("template refused a call that compiles", text, tmpl.status().ToString());
     uint64_t c3 = 0;

@@ -31,14 +31,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string written = stepfn::json::Write(*first);
   auto second = Parse(written);
   if (!second.ok()) Die("written JSON does not parse", written, second.status().message());
-  if (!first->Equals(*second)) Die("round trip changed the value", written,
-                                   stepfn::json::Write(*second));
+  if (!first->Equals(*second))
+    Die("round trip changed the value", written, stepfn::json::Write(*second));
   std::string rewritten = stepfn::json::Write(*second);
   if (rewritten != written) Die("serialisation is not stable", written, rewritten);
   std::string pretty = stepfn::json::WritePretty(*first);
   auto third = Parse(pretty);
   if (!third.ok()) Die("pretty JSON does not parse", pretty, third.status().message());
-  if (stepfn::json::Write(*third) != written) Die("pretty round trip changed the value", written,
-                                                  stepfn::json::Write(*third));
+  if (stepfn::json::Write(*third) != written)
+    Die("pretty round trip changed the value", written, stepfn::json::Write(*third));
   return 0;
 }

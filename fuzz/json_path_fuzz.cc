@@ -38,8 +38,8 @@ const Value& Document() {
 }
 
 [[noreturn]] void Die(const char* what, std::string_view path, const std::string& detail) {
-  std::fprintf(stderr, "%s\n  path: %.*s\n  %s\n", what, static_cast<int>(path.size()),
-               path.data(), detail.c_str());
+  std::fprintf(stderr, "%s\n  path: %.*s\n  %s\n", what, static_cast<int>(path.size()), path.data(),
+               detail.c_str());
   std::abort();
 }
 

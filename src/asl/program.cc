@@ -17,12 +17,12 @@ Status FieldError(const std::string& where, std::string_view field, std::string_
                          Loc(where, field) + "'");
 }
 
-Result<std::optional<json::Path>> CompilePathField(const json::Value& state,
-                                                    std::string_view field,
-                                                    const std::string& where) {
+Result<std::optional<json::Path>> CompilePathField(const json::Value& state, std::string_view field,
+                                                   const std::string& where) {
   const json::Value* v = state.find(field);
   if (v == nullptr) return std::optional<json::Path>();
-  if (!v->is_string()) return FieldError(where, field, "SCHEMA_VALIDATION_FAILED: expected a string");
+  if (!v->is_string())
+    return FieldError(where, field, "SCHEMA_VALIDATION_FAILED: expected a string");
   auto p = json::Path::Compile(v->as_string());
   if (!p.ok()) return FieldError(where, field, "INVALID_JSON_PATH: " + p.status().message());
   return std::optional<json::Path>(std::move(*p));
@@ -46,7 +46,8 @@ Result<NumberOrPath> CompileNumberOrPath(const json::Value& state, std::string_v
                                          const std::string& path_field, const std::string& where) {
   NumberOrPath out;
   if (const json::Value* v = state.find(field)) {
-    if (!v->is_number()) return FieldError(where, field, "SCHEMA_VALIDATION_FAILED: expected a number");
+    if (!v->is_number())
+      return FieldError(where, field, "SCHEMA_VALIDATION_FAILED: expected a number");
     out.literal = v->as_double();
   }
   ASSIGN_OR_RETURN(out.path, CompilePathField(state, path_field, where));
@@ -54,8 +55,8 @@ Result<NumberOrPath> CompileNumberOrPath(const json::Value& state, std::string_v
 }
 
 Result<std::optional<expr::PayloadTemplate>> CompileTemplate(const json::Value& state,
-                                                              std::string_view field,
-                                                              const std::string& where) {
+                                                             std::string_view field,
+                                                             const std::string& where) {
   const json::Value* v = state.find(field);
   if (v == nullptr) return std::optional<expr::PayloadTemplate>();
   auto t = expr::PayloadTemplate::Compile(*v);
@@ -81,7 +82,8 @@ std::vector<std::string> StringList(const json::Value* v) {
 // Whether "$$" appears in v; `into_children` also looks inside Branches and item processors.
 bool MentionsContext(const json::Value& v, bool into_children = false) {
   switch (v.type()) {
-    case json::Type::String: return v.as_string().find("$$") != std::string::npos;
+    case json::Type::String:
+      return v.as_string().find("$$") != std::string::npos;
     case json::Type::Array:
       for (const auto& e : v.items()) {
         if (MentionsContext(e, into_children)) return true;
@@ -96,12 +98,13 @@ bool MentionsContext(const json::Value& v, bool into_children = false) {
         if (MentionsContext(m.second, into_children)) return true;
       }
       return false;
-    default: return false;
+    default:
+      return false;
   }
 }
 
 Result<std::shared_ptr<const Body>> CompileBody(const json::Value& def, const std::string& where,
-                                                 int depth);
+                                                int depth);
 
 Result<int> Target(const Body& body, const json::Value& state, std::string_view field,
                    const std::string& where) {
@@ -119,9 +122,9 @@ Status CompileState(const json::Value& s, const std::string& where, int depth, B
   auto type = StringField(s, "Type");
   if (!type) return FieldError(where, "Type", "SCHEMA_VALIDATION_FAILED: missing state Type");
   static const std::pair<const char*, StateType> kTypes[] = {
-      {"Pass", StateType::Pass},       {"Task", StateType::Task},
-      {"Choice", StateType::Choice},   {"Wait", StateType::Wait},
-      {"Succeed", StateType::Succeed}, {"Fail", StateType::Fail},
+      {"Pass", StateType::Pass},         {"Task", StateType::Task},
+      {"Choice", StateType::Choice},     {"Wait", StateType::Wait},
+      {"Succeed", StateType::Succeed},   {"Fail", StateType::Fail},
       {"Parallel", StateType::Parallel}, {"Map", StateType::Map}};
   bool known = false;
   for (const auto& [n, t] : kTypes) {
@@ -130,7 +133,8 @@ Status CompileState(const json::Value& s, const std::string& where, int depth, B
       known = true;
     }
   }
-  if (!known) return FieldError(where, "Type", "SCHEMA_VALIDATION_FAILED: unknown state type " + *type);
+  if (!known)
+    return FieldError(where, "Type", "SCHEMA_VALIDATION_FAILED: unknown state type " + *type);
 
   if (const json::Value* end = s.find("End"); end && end->is_bool()) st->end = end->as_bool();
   if (s.find("Next")) {
@@ -152,11 +156,16 @@ Status CompileState(const json::Value& s, const std::string& where, int depth, B
     for (const auto& r : retry->items()) {
       Retrier rt;
       rt.error_equals = StringList(r.find("ErrorEquals"));
-      if (const auto* v = r.find("IntervalSeconds"); v && v->is_number()) rt.interval_seconds = v->as_double();
-      if (const auto* v = r.find("MaxAttempts"); v && v->is_number()) rt.max_attempts = static_cast<int>(v->as_double());
-      if (const auto* v = r.find("BackoffRate"); v && v->is_number()) rt.backoff_rate = v->as_double();
-      if (const auto* v = r.find("MaxDelaySeconds"); v && v->is_number()) rt.max_delay_seconds = v->as_double();
-      if (const auto* v = r.find("JitterStrategy"); v && v->is_string()) rt.jitter_full = v->as_string() == "FULL";
+      if (const auto* v = r.find("IntervalSeconds"); v && v->is_number())
+        rt.interval_seconds = v->as_double();
+      if (const auto* v = r.find("MaxAttempts"); v && v->is_number())
+        rt.max_attempts = static_cast<int>(v->as_double());
+      if (const auto* v = r.find("BackoffRate"); v && v->is_number())
+        rt.backoff_rate = v->as_double();
+      if (const auto* v = r.find("MaxDelaySeconds"); v && v->is_number())
+        rt.max_delay_seconds = v->as_double();
+      if (const auto* v = r.find("JitterStrategy"); v && v->is_string())
+        rt.jitter_full = v->as_string() == "FULL";
       st->retry.push_back(std::move(rt));
     }
   }
@@ -217,9 +226,8 @@ Status CompileState(const json::Value& s, const std::string& where, int depth, B
     case StateType::Fail: {
       st->error = StringField(s, "Error");
       st->cause = StringField(s, "Cause");
-      for (auto [field, path, call] :
-           {std::tuple{"ErrorPath", &st->error_path, &st->error_call},
-            std::tuple{"CausePath", &st->cause_path, &st->cause_call}}) {
+      for (auto [field, path, call] : {std::tuple{"ErrorPath", &st->error_path, &st->error_call},
+                                       std::tuple{"CausePath", &st->cause_path, &st->cause_call}}) {
         auto text = StringField(s, field);
         if (text && expr::LooksLikeIntrinsic(*text)) {
           auto c = expr::CompileIntrinsic(*text);
@@ -238,8 +246,9 @@ Status CompileState(const json::Value& s, const std::string& where, int depth, B
       }
       size_t i = 0;
       for (const auto& b : branches->items()) {
-        ASSIGN_OR_RETURN(auto body_ptr,
-                         CompileBody(b, where + "/Branches[" + std::to_string(i++) + "]", depth + 1));
+        ASSIGN_OR_RETURN(
+            auto body_ptr,
+            CompileBody(b, where + "/Branches[" + std::to_string(i++) + "]", depth + 1));
         st->branches.push_back(std::move(body_ptr));
       }
       break;
@@ -252,18 +261,21 @@ Status CompileState(const json::Value& s, const std::string& where, int depth, B
         pw = where + "/Iterator";
       }
       if (proc == nullptr) {
-        return FieldError(where, "ItemProcessor", "SCHEMA_VALIDATION_FAILED: missing ItemProcessor");
+        return FieldError(where, "ItemProcessor",
+                          "SCHEMA_VALIDATION_FAILED: missing ItemProcessor");
       }
       ASSIGN_OR_RETURN(st->processor, CompileBody(*proc, pw, depth + 1));
       if (const json::Value* cfg = proc->find("ProcessorConfig")) {
         if (auto mode = StringField(*cfg, "Mode")) st->distributed = *mode == "DISTRIBUTED";
       }
       ASSIGN_OR_RETURN(st->items_path, CompilePathField(s, "ItemsPath", where));
-      if (const json::Value* items = s.find("Items"); items && items->is_array()) st->items_literal = *items;
+      if (const json::Value* items = s.find("Items"); items && items->is_array())
+        st->items_literal = *items;
       ASSIGN_OR_RETURN(st->max_concurrency,
                        CompileNumberOrPath(s, "MaxConcurrency", "MaxConcurrencyPath", where));
-      ASSIGN_OR_RETURN(st->tolerated_failure_count,
-                       CompileNumberOrPath(s, "ToleratedFailureCount", "ToleratedFailureCountPath", where));
+      ASSIGN_OR_RETURN(
+          st->tolerated_failure_count,
+          CompileNumberOrPath(s, "ToleratedFailureCount", "ToleratedFailureCountPath", where));
       ASSIGN_OR_RETURN(st->tolerated_failure_percentage,
                        CompileNumberOrPath(s, "ToleratedFailurePercentage",
                                            "ToleratedFailurePercentagePath", where));
@@ -271,20 +283,25 @@ Status CompileState(const json::Value& s, const std::string& where, int depth, B
       break;
     }
     case StateType::Pass:
-    case StateType::Succeed: break;
+    case StateType::Succeed:
+      break;
   }
   return Status();
 }
 
 Result<std::shared_ptr<const Body>> CompileBody(const json::Value& def, const std::string& where,
-                                                 int depth) {
-  if (depth > 64) return InvalidArgument("Invalid State Machine Definition: nested too deeply at " + where);
+                                                int depth) {
+  if (depth > 64)
+    return InvalidArgument("Invalid State Machine Definition: nested too deeply at " + where);
   if (!def.is_object()) {
-    return InvalidArgument("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: expected an object at " + (where.empty() ? std::string("/") : where) + "'");
+    return InvalidArgument(
+        "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: expected an object at " +
+        (where.empty() ? std::string("/") : where) + "'");
   }
   const json::Value* states = def.find("States");
   if (states == nullptr || !states->is_object()) {
-    return FieldError(where, "States", "SCHEMA_VALIDATION_FAILED: These fields are required: [States]");
+    return FieldError(where, "States",
+                      "SCHEMA_VALIDATION_FAILED: These fields are required: [States]");
   }
   auto body = std::make_shared<Body>();
   body->states.resize(states->size());
@@ -295,17 +312,22 @@ Result<std::shared_ptr<const Body>> CompileBody(const json::Value& def, const st
     body->index[name] = i++;
   }
   auto start = StringField(def, "StartAt");
-  if (!start) return FieldError(where, "StartAt", "SCHEMA_VALIDATION_FAILED: These fields are required: [StartAt]");
+  if (!start)
+    return FieldError(where, "StartAt",
+                      "SCHEMA_VALIDATION_FAILED: These fields are required: [StartAt]");
   auto it = body->index.find(*start);
   if (it == body->index.end()) {
-    return FieldError(where, "StartAt", "MISSING_TRANSITION_TARGET: StartAt names no state: " + *start);
+    return FieldError(where, "StartAt",
+                      "MISSING_TRANSITION_TARGET: StartAt names no state: " + *start);
   }
   body->start = it->second;
   i = 0;
   for (const auto& [name, s] : states->members()) {
     std::string sw = where + "/States/" + name;
-    if (!s.is_object()) return FieldError(sw, "", "SCHEMA_VALIDATION_FAILED: a state must be an object");
-    RETURN_IF_ERROR(CompileState(s, sw, depth, body.get(), &body->states[static_cast<size_t>(i++)]));
+    if (!s.is_object())
+      return FieldError(sw, "", "SCHEMA_VALIDATION_FAILED: a state must be an object");
+    RETURN_IF_ERROR(
+        CompileState(s, sw, depth, body.get(), &body->states[static_cast<size_t>(i++)]));
   }
   return std::shared_ptr<const Body>(std::move(body));
 }
@@ -314,14 +336,22 @@ Result<std::shared_ptr<const Body>> CompileBody(const json::Value& def, const st
 
 std::string_view StateTypeName(StateType t) {
   switch (t) {
-    case StateType::Pass: return "Pass";
-    case StateType::Task: return "Task";
-    case StateType::Choice: return "Choice";
-    case StateType::Wait: return "Wait";
-    case StateType::Succeed: return "Succeed";
-    case StateType::Fail: return "Fail";
-    case StateType::Parallel: return "Parallel";
-    case StateType::Map: return "Map";
+    case StateType::Pass:
+      return "Pass";
+    case StateType::Task:
+      return "Task";
+    case StateType::Choice:
+      return "Choice";
+    case StateType::Wait:
+      return "Wait";
+    case StateType::Succeed:
+      return "Succeed";
+    case StateType::Fail:
+      return "Fail";
+    case StateType::Parallel:
+      return "Parallel";
+    case StateType::Map:
+      return "Map";
   }
   return "Unknown";
 }

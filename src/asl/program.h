@@ -75,9 +75,9 @@ struct State {
   OptionalPath input_path;
   OptionalPath output_path;
   OptionalPath result_path;
-  std::optional<expr::PayloadTemplate> parameters;       // Parameters / Map ItemSelector
+  std::optional<expr::PayloadTemplate> parameters;  // Parameters / Map ItemSelector
   std::optional<expr::PayloadTemplate> result_selector;
-  std::optional<json::Value> result;                     // Pass Result
+  std::optional<json::Value> result;  // Pass Result
 
   std::vector<Retrier> retry;
   std::vector<Catcher> catches;

@@ -227,11 +227,10 @@ Diagnostic JsonSyntaxDiagnostic(std::string_view text, const Status& status) {
     ++pos;
   }
   auto is_word_char = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   };
-  if (pos < text.size() && ((text[pos] >= 'a' && text[pos] <= 'z') ||
-                            (text[pos] >= 'A' && text[pos] <= 'Z'))) {
+  if (pos < text.size() &&
+      ((text[pos] >= 'a' && text[pos] <= 'z') || (text[pos] >= 'A' && text[pos] <= 'Z'))) {
     size_t end = pos;
     while (end < text.size() && is_word_char(text[end])) ++end;
     std::string token(text.substr(pos, end - pos));
@@ -243,8 +242,7 @@ Diagnostic JsonSyntaxDiagnostic(std::string_view text, const Status& status) {
     return Diagnostic{"INVALID_JSON_DESCRIPTION", std::move(message), std::move(source),
                       std::string(kSeverityError)};
   }
-  return Diagnostic{"INVALID_JSON_DESCRIPTION", status.message(), "",
-                    std::string(kSeverityError)};
+  return Diagnostic{"INVALID_JSON_DESCRIPTION", status.message(), "", std::string(kSeverityError)};
 }
 
 }  // namespace
@@ -281,8 +279,10 @@ std::string PointerToLocation(std::string_view pointer) {
   size_t i = 0;
   while (i < pointer.size()) {
     size_t next = pointer.find('/', i + 1);
-    std::string_view token = pointer.substr(i + 1, next == std::string_view::npos ? std::string_view::npos : next - i - 1);
-    bool numeric = !token.empty() && token.find_first_not_of("0123456789") == std::string_view::npos;
+    std::string_view token = pointer.substr(
+        i + 1, next == std::string_view::npos ? std::string_view::npos : next - i - 1);
+    bool numeric =
+        !token.empty() && token.find_first_not_of("0123456789") == std::string_view::npos;
     if (numeric && !out.empty()) {
       out += "[" + std::string(token) + "]";
     } else {
@@ -304,10 +304,10 @@ std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineTy
                        std::string(kSeverityError)}};
   }
   if (definition_text.size() > kMaxDefinitionBytes) {
-    return {Diagnostic{"SCHEMA_VALIDATION_FAILED",
-                       "Definition exceeds the maximum size of " +
-                           std::to_string(kMaxDefinitionBytes) + " bytes",
-                       "", std::string(kSeverityError)}};
+    return {Diagnostic{
+        "SCHEMA_VALIDATION_FAILED",
+        "Definition exceeds the maximum size of " + std::to_string(kMaxDefinitionBytes) + " bytes",
+        "", std::string(kSeverityError)}};
   }
   std::vector<std::string> repeated;
   json::ParseOptions options;
@@ -322,7 +322,8 @@ std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineTy
     std::string_view parent = std::string_view(pointer).substr(0, slash);
     if (!parent.ends_with("/States")) continue;
     std::string name = pointer.substr(slash + 1);
-    out.push_back(Diagnostic{"DUPLICATE_STATE_NAME", "Duplicate State name: " + UnescapePointerToken(name),
+    out.push_back(Diagnostic{"DUPLICATE_STATE_NAME",
+                             "Duplicate State name: " + UnescapePointerToken(name),
                              PointerToLocation(pointer), std::string(kSeverityError)});
   }
   return out;

@@ -42,8 +42,8 @@ void CheckTemplateNode(Sink& sink, const json::Value& node, const std::string& l
       std::string_view plain(key.data(), key.size() - 2);
       bool plain_is_dynamic = plain.size() > 2 && plain.substr(plain.size() - 2) == ".$";
       if (!plain_is_dynamic && node.find(plain) != nullptr) {
-        sink.Schema("The field " + Quoted(plain) + " is given more than once (as " +
-                        Quoted(plain) + " and " + Quoted(key) + ")",
+        sink.Schema("The field " + Quoted(plain) + " is given more than once (as " + Quoted(plain) +
+                        " and " + Quoted(key) + ")",
                     location);
       }
     } else {
@@ -100,8 +100,7 @@ void CheckErrorHandlers(Sink& sink, std::string_view field, const json::Value& h
     }
     bool has_all = CheckErrorEquals(sink, element, element_location);
     if (has_all && k + 1 < handlers.size()) {
-      sink.Schema("'States.ALL' must be in the last element of " + Quoted(field),
-                  element_location);
+      sink.Schema("'States.ALL' must be in the last element of " + Quoted(field), element_location);
     }
     check_element(element, element_location);
   }
@@ -189,8 +188,8 @@ void CheckOperand(Sink& sink, const Operator& op, const json::Value& value,
   }
 }
 
-void CheckJsonPathRule(Sink& sink, const json::Value& rule, const std::string& location,
-                       bool top, StateLinks* links, int depth);
+void CheckJsonPathRule(Sink& sink, const json::Value& rule, const std::string& location, bool top,
+                       StateLinks* links, int depth);
 
 void CheckNestedRules(Sink& sink, const json::Value& rules, const std::string& location,
                       std::string_view field, StateLinks* links, int depth) {
@@ -203,13 +202,13 @@ void CheckNestedRules(Sink& sink, const json::Value& rules, const std::string& l
     return;
   }
   for (size_t k = 0; k < rules.size(); ++k) {
-    CheckJsonPathRule(sink, *rules.at(k), location + "[" + std::to_string(k) + "]", false,
-                      links, depth + 1);
+    CheckJsonPathRule(sink, *rules.at(k), location + "[" + std::to_string(k) + "]", false, links,
+                      depth + 1);
   }
 }
 
-void CheckJsonPathRule(Sink& sink, const json::Value& rule, const std::string& location,
-                       bool top, StateLinks* links, int depth) {
+void CheckJsonPathRule(Sink& sink, const json::Value& rule, const std::string& location, bool top,
+                       StateLinks* links, int depth) {
   if (!rule.is_object()) {
     sink.Schema("The value should be an object", location);
     return;
@@ -333,8 +332,7 @@ void CheckPathOrIntrinsicField(Sink& sink, std::string_view field, const json::V
 }
 
 void CheckIntegerField(Sink& sink, std::string_view field, const json::Value& value,
-                       const std::string& location, Language language, int64_t min,
-                       int64_t max) {
+                       const std::string& location, Language language, int64_t min, int64_t max) {
   if (IsExpression(value, language)) return;
   if (!value.is_int() || value.as_int() < min || value.as_int() > max) {
     sink.Schema(IntegerRule(field, min, max), location);
@@ -354,12 +352,14 @@ void CheckNumberField(Sink& sink, std::string_view field, const json::Value& val
 
 void CheckStringField(Sink& sink, std::string_view field, const json::Value& value,
                       const std::string& location) {
-  if (!value.is_string()) sink.Schema("The field " + Quoted(field) + " should be a string", location);
+  if (!value.is_string())
+    sink.Schema("The field " + Quoted(field) + " should be a string", location);
 }
 
 void CheckBoolField(Sink& sink, std::string_view field, const json::Value& value,
                     const std::string& location) {
-  if (!value.is_bool()) sink.Schema("The field " + Quoted(field) + " should be a boolean", location);
+  if (!value.is_bool())
+    sink.Schema("The field " + Quoted(field) + " should be a boolean", location);
 }
 
 void CheckObjectField(Sink& sink, std::string_view field, const json::Value& value,
@@ -376,9 +376,9 @@ void CheckEnumField(Sink& sink, std::string_view field, const json::Value& value
       if (candidate == value.as_string()) return;
     }
   }
-  sink.Schema("The field " + Quoted(field) + " should have one of these values: " +
-                  BracketList(allowed),
-              location);
+  sink.Schema(
+      "The field " + Quoted(field) + " should have one of these values: " + BracketList(allowed),
+      location);
 }
 
 void CheckJsonataValue(Sink& sink, std::string_view field, const json::Value& value,
@@ -386,9 +386,9 @@ void CheckJsonataValue(Sink& sink, std::string_view field, const json::Value& va
   if (value.is_string()) {
     const std::string& text = value.as_string();
     if (text.size() >= 2 && text.compare(0, 2, "{%") == 0 && !IsJsonataExpression(text)) {
-      sink.Schema("The value for the field " + Quoted(field) +
-                      " must be a valid JSONata expression",
-                  location);
+      sink.Schema(
+          "The value for the field " + Quoted(field) + " must be a valid JSONata expression",
+          location);
     }
     return;
   }
@@ -402,33 +402,34 @@ void CheckJsonataValue(Sink& sink, std::string_view field, const json::Value& va
 }
 
 void CheckRetry(Sink& sink, const json::Value& retry, const std::string& location) {
-  CheckErrorHandlers(sink, "Retry", retry, location,
-                     [&sink](const json::Value& retrier, const std::string& retrier_location) {
-    for (const auto& [name, value] : retrier.members()) {
-      const std::string_view key = name;
-      std::string key_location = Join(retrier_location, key);
-      if (key == "ErrorEquals") {
-        // checked by CheckErrorHandlers
-      } else if (key == "Comment") {
-        CheckStringField(sink, key, value, key_location);
-      } else if (key == "MaxAttempts") {
-        CheckIntegerField(sink, key, value, key_location, Language::JsonPath, 0, 99999999);
-      } else if (key == "IntervalSeconds") {
-        CheckIntegerField(sink, key, value, key_location, Language::JsonPath, 1, 99999999);
-      } else if (key == "MaxDelaySeconds") {
-        CheckIntegerField(sink, key, value, key_location, Language::JsonPath, 1, 31622400);
-      } else if (key == "BackoffRate") {
-        if (!value.is_number() || !(value.as_double() >= 1.0)) {
-          sink.Schema("The field 'BackoffRate' should be a number greater than or equal to 1.0",
-                      key_location);
+  CheckErrorHandlers(
+      sink, "Retry", retry, location,
+      [&sink](const json::Value& retrier, const std::string& retrier_location) {
+        for (const auto& [name, value] : retrier.members()) {
+          const std::string_view key = name;
+          std::string key_location = Join(retrier_location, key);
+          if (key == "ErrorEquals") {
+            // checked by CheckErrorHandlers
+          } else if (key == "Comment") {
+            CheckStringField(sink, key, value, key_location);
+          } else if (key == "MaxAttempts") {
+            CheckIntegerField(sink, key, value, key_location, Language::JsonPath, 0, 99999999);
+          } else if (key == "IntervalSeconds") {
+            CheckIntegerField(sink, key, value, key_location, Language::JsonPath, 1, 99999999);
+          } else if (key == "MaxDelaySeconds") {
+            CheckIntegerField(sink, key, value, key_location, Language::JsonPath, 1, 31622400);
+          } else if (key == "BackoffRate") {
+            if (!value.is_number() || !(value.as_double() >= 1.0)) {
+              sink.Schema("The field 'BackoffRate' should be a number greater than or equal to 1.0",
+                          key_location);
+            }
+          } else if (key == "JitterStrategy") {
+            CheckEnumField(sink, key, value, key_location, {"FULL", "NONE"});
+          } else {
+            sink.Schema("Field '" + name + "' is not supported", retrier_location);
+          }
         }
-      } else if (key == "JitterStrategy") {
-        CheckEnumField(sink, key, value, key_location, {"FULL", "NONE"});
-      } else {
-        sink.Schema("Field '" + name + "' is not supported", retrier_location);
-      }
-    }
-  });
+      });
 }
 
 void CheckCatch(Sink& sink, const json::Value& catchers, const std::string& location,

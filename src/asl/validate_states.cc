@@ -24,8 +24,8 @@ constexpr std::array<std::pair<std::string_view, StateType>, 8> kStateTypes = {{
 }};
 
 // Which query languages a field belongs to.
-constexpr uint8_t kPath = 1;     // JSONPath states only
-constexpr uint8_t kAta = 2;      // JSONata states only
+constexpr uint8_t kPath = 1;  // JSONPath states only
+constexpr uint8_t kAta = 2;   // JSONata states only
 constexpr uint8_t kBoth = 3;
 
 struct FieldSpec {
@@ -34,64 +34,70 @@ struct FieldSpec {
 };
 
 constexpr FieldSpec kPassFields[] = {
-    {"Next", kBoth},       {"End", kBoth},        {"Assign", kBoth},   {"InputPath", kPath},
-    {"OutputPath", kPath}, {"Parameters", kPath}, {"ResultPath", kPath}, {"Result", kPath},
-    {"Output", kAta}};
-constexpr FieldSpec kTaskFields[] = {
-    {"Resource", kBoth},         {"Next", kBoth},
-    {"End", kBoth},              {"Assign", kBoth},
-    {"Retry", kBoth},            {"Catch", kBoth},
-    {"TimeoutSeconds", kBoth},   {"TimeoutSecondsPath", kPath},
-    {"HeartbeatSeconds", kBoth}, {"HeartbeatSecondsPath", kPath},
-    {"Credentials", kBoth},      {"InputPath", kPath},
-    {"OutputPath", kPath},       {"Parameters", kPath},
-    {"ResultPath", kPath},       {"ResultSelector", kPath},
-    {"Arguments", kAta},         {"Output", kAta}};
-constexpr FieldSpec kChoiceFields[] = {{"Choices", kBoth},   {"Default", kBoth},
-                                       {"Assign", kBoth},    {"InputPath", kPath},
+    {"Next", kBoth},       {"End", kBoth},        {"Assign", kBoth},
+    {"InputPath", kPath},  {"OutputPath", kPath}, {"Parameters", kPath},
+    {"ResultPath", kPath}, {"Result", kPath},     {"Output", kAta}};
+constexpr FieldSpec kTaskFields[] = {{"Resource", kBoth},
+                                     {"Next", kBoth},
+                                     {"End", kBoth},
+                                     {"Assign", kBoth},
+                                     {"Retry", kBoth},
+                                     {"Catch", kBoth},
+                                     {"TimeoutSeconds", kBoth},
+                                     {"TimeoutSecondsPath", kPath},
+                                     {"HeartbeatSeconds", kBoth},
+                                     {"HeartbeatSecondsPath", kPath},
+                                     {"Credentials", kBoth},
+                                     {"InputPath", kPath},
+                                     {"OutputPath", kPath},
+                                     {"Parameters", kPath},
+                                     {"ResultPath", kPath},
+                                     {"ResultSelector", kPath},
+                                     {"Arguments", kAta},
+                                     {"Output", kAta}};
+constexpr FieldSpec kChoiceFields[] = {{"Choices", kBoth},    {"Default", kBoth},
+                                       {"Assign", kBoth},     {"InputPath", kPath},
                                        {"OutputPath", kPath}, {"Output", kAta}};
 constexpr FieldSpec kWaitFields[] = {
-    {"Next", kBoth},         {"End", kBoth},           {"Assign", kBoth},
-    {"Seconds", kBoth},      {"Timestamp", kBoth},     {"SecondsPath", kPath},
-    {"TimestampPath", kPath}, {"InputPath", kPath},    {"OutputPath", kPath},
-    {"Output", kAta}};
+    {"Next", kBoth},       {"End", kBoth},         {"Assign", kBoth},        {"Seconds", kBoth},
+    {"Timestamp", kBoth},  {"SecondsPath", kPath}, {"TimestampPath", kPath}, {"InputPath", kPath},
+    {"OutputPath", kPath}, {"Output", kAta}};
 constexpr FieldSpec kSucceedFields[] = {
     {"InputPath", kPath}, {"OutputPath", kPath}, {"Output", kAta}};
 constexpr FieldSpec kFailFields[] = {
     {"Error", kBoth}, {"Cause", kBoth}, {"ErrorPath", kPath}, {"CausePath", kPath}};
 constexpr FieldSpec kParallelFields[] = {
-    {"Branches", kBoth},   {"Next", kBoth},       {"End", kBoth},
-    {"Assign", kBoth},     {"Retry", kBoth},      {"Catch", kBoth},
-    {"InputPath", kPath},  {"OutputPath", kPath}, {"Parameters", kPath},
+    {"Branches", kBoth},   {"Next", kBoth},           {"End", kBoth},
+    {"Assign", kBoth},     {"Retry", kBoth},          {"Catch", kBoth},
+    {"InputPath", kPath},  {"OutputPath", kPath},     {"Parameters", kPath},
     {"ResultPath", kPath}, {"ResultSelector", kPath}, {"Arguments", kAta},
     {"Output", kAta}};
-constexpr FieldSpec kMapFields[] = {
-    {"ItemProcessor", kBoth},
-    {"Iterator", kBoth},
-    {"ItemReader", kBoth},
-    {"ItemSelector", kBoth},
-    {"ItemBatcher", kBoth},
-    {"ResultWriter", kBoth},
-    {"MaxConcurrency", kBoth},
-    {"MaxConcurrencyPath", kPath},
-    {"ToleratedFailureCount", kBoth},
-    {"ToleratedFailureCountPath", kPath},
-    {"ToleratedFailurePercentage", kBoth},
-    {"ToleratedFailurePercentagePath", kPath},
-    {"Label", kBoth},
-    {"Next", kBoth},
-    {"End", kBoth},
-    {"Assign", kBoth},
-    {"Retry", kBoth},
-    {"Catch", kBoth},
-    {"ItemsPath", kPath},
-    {"Parameters", kPath},
-    {"InputPath", kPath},
-    {"OutputPath", kPath},
-    {"ResultPath", kPath},
-    {"ResultSelector", kPath},
-    {"Items", kAta},
-    {"Output", kAta}};
+constexpr FieldSpec kMapFields[] = {{"ItemProcessor", kBoth},
+                                    {"Iterator", kBoth},
+                                    {"ItemReader", kBoth},
+                                    {"ItemSelector", kBoth},
+                                    {"ItemBatcher", kBoth},
+                                    {"ResultWriter", kBoth},
+                                    {"MaxConcurrency", kBoth},
+                                    {"MaxConcurrencyPath", kPath},
+                                    {"ToleratedFailureCount", kBoth},
+                                    {"ToleratedFailureCountPath", kPath},
+                                    {"ToleratedFailurePercentage", kBoth},
+                                    {"ToleratedFailurePercentagePath", kPath},
+                                    {"Label", kBoth},
+                                    {"Next", kBoth},
+                                    {"End", kBoth},
+                                    {"Assign", kBoth},
+                                    {"Retry", kBoth},
+                                    {"Catch", kBoth},
+                                    {"ItemsPath", kPath},
+                                    {"Parameters", kPath},
+                                    {"InputPath", kPath},
+                                    {"OutputPath", kPath},
+                                    {"ResultPath", kPath},
+                                    {"ResultSelector", kPath},
+                                    {"Items", kAta},
+                                    {"Output", kAta}};
 
 template <size_t N>
 std::pair<const FieldSpec*, size_t> Table(const FieldSpec (&table)[N]) {
@@ -183,8 +189,7 @@ void CheckCredentials(Sink& sink, const json::Value& value, const std::string& l
     return;
   }
   const json::Value* role = value.find("RoleArn");
-  const json::Value* role_path =
-      language == Language::JsonPath ? value.find("RoleArn.$") : nullptr;
+  const json::Value* role_path = language == Language::JsonPath ? value.find("RoleArn.$") : nullptr;
   if (role == nullptr && role_path == nullptr) {
     sink.Schema("The field 'RoleArn' is required but was missing", location);
     return;
@@ -256,8 +261,7 @@ void CheckReaderOrWriter(Sink& sink, std::string_view field, const json::Value& 
           CheckEnumField(sink, config_key, config_value, config_location,
                          {"CSV", "JSON", "JSONL", "MANIFEST", "PARQUET"});
         } else if (config_key == "CSVHeaderLocation") {
-          CheckEnumField(sink, config_key, config_value, config_location,
-                         {"FIRST_ROW", "GIVEN"});
+          CheckEnumField(sink, config_key, config_value, config_location, {"FIRST_ROW", "GIVEN"});
         } else if (config_key == "MaxItems") {
           CheckIntegerField(sink, config_key, config_value, config_location, language, 0,
                             100000000);
@@ -479,12 +483,11 @@ void ValidateState(Sink& sink, const std::string& name, const json::Value& state
         present += state.find(field) != nullptr ? 1 : 0;
       }
       if (present == 0) {
-        sink.Schema(
-            language == Language::JsonPath
-                ? "One of these fields is required: [Seconds, SecondsPath, Timestamp, "
-                  "TimestampPath]"
-                : "One of these fields is required: [Seconds, Timestamp]",
-            location);
+        sink.Schema(language == Language::JsonPath
+                        ? "One of these fields is required: [Seconds, SecondsPath, Timestamp, "
+                          "TimestampPath]"
+                        : "One of these fields is required: [Seconds, Timestamp]",
+                    location);
       } else if (present > 1) {
         sink.Schema(
             "These fields are mutually exclusive: [Seconds, SecondsPath, Timestamp, "
@@ -518,8 +521,7 @@ void ValidateState(Sink& sink, const std::string& name, const json::Value& state
       CheckExclusive(sink, state, location, {"ItemProcessor", "Iterator"});
       CheckExclusive(sink, state, location, {"Parameters", "ItemSelector"});
       CheckExclusive(sink, state, location, {"MaxConcurrency", "MaxConcurrencyPath"});
-      CheckExclusive(sink, state, location,
-                     {"ToleratedFailureCount", "ToleratedFailureCountPath"});
+      CheckExclusive(sink, state, location, {"ToleratedFailureCount", "ToleratedFailureCountPath"});
       CheckExclusive(sink, state, location,
                      {"ToleratedFailurePercentage", "ToleratedFailurePercentagePath"});
       CheckTransition(sink, state, location, links);

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -72,8 +71,8 @@ TEST(Validate, UnknownAndMisplacedFields) {
 }
 
 TEST(Validate, TransitionsAndReachability) {
-  std::vector<Diagnostic> d = V(
-      R"j({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Z"},"B":{"Type":"Succeed"}}})j");
+  std::vector<Diagnostic> d =
+      V(R"j({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Z"},"B":{"Type":"Succeed"}}})j");
   EXPECT_EQ(InvalidDefinitionMessage(d),
             "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' "
             "target: Z at /States/A/Next, MISSING_TRANSITION_TARGET: State \"B\" is not "
@@ -156,9 +155,10 @@ TEST(Validate, WaitFailMapExclusions) {
                     "End":true}}})j"),
             "SCHEMA_VALIDATION_FAILED: String does not match RFC3339 timestamp @ "
             "/States/W/Timestamp");
-  EXPECT_EQ(One(R"j({"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","ErrorPath":"$.e"}}})j"),
-            "SCHEMA_VALIDATION_FAILED: These fields are mutually exclusive: [Error, ErrorPath] @ "
-            "/States/F");
+  EXPECT_EQ(
+      One(R"j({"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","ErrorPath":"$.e"}}})j"),
+      "SCHEMA_VALIDATION_FAILED: These fields are mutually exclusive: [Error, ErrorPath] @ "
+      "/States/F");
   EXPECT_EQ(One(R"j({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,
       "MaxConcurrencyPath":"$.m","End":true,
       "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}}}})j"),
@@ -263,7 +263,8 @@ TEST(Validate, LargeDefinition) {
                                        : std::string("\"End\":true");
     if (k > 0) text += ",";
     if (k % 3 == 1 && k + 1 < kStates) {
-      text += "\"" + name + R"j(":{"Type":"Choice","Choices":[{"Variable":"$.x","NumericEquals":)j" +
+      text += "\"" + name +
+              R"j(":{"Type":"Choice","Choices":[{"Variable":"$.x","NumericEquals":)j" +
               std::to_string(k) + R"j(,"Next":"S)j" + std::to_string(k + 1) +
               R"j("}],"Default":"S)j" + std::to_string(k + 1) + "\"}";
     } else {
@@ -434,8 +435,9 @@ TEST(ValidateText, StateNameGivenTwiceInOneStatesObject) {
     if (x.code == "DUPLICATE_STATE_NAME") found.push_back(x.message + " @ " + x.location);
   }
   std::sort(found.begin(), found.end());
-  EXPECT_EQ(found, (std::vector<std::string>{"Duplicate State name: A @ /States/A",
-                                             "Duplicate State name: B @ /States/P/Branches[0]/States/B"}));
+  EXPECT_EQ(found,
+            (std::vector<std::string>{"Duplicate State name: A @ /States/A",
+                                      "Duplicate State name: B @ /States/P/Branches[0]/States/B"}));
   // Repeated keys elsewhere keep the last value, as before.
   EXPECT_FALSE(HasErrors(ValidateText(
       R"({"Comment":"x","Comment":"y","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})",

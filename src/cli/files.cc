@@ -29,8 +29,8 @@ Result<std::string> ReadFile(const std::string& path, size_t max_bytes) {
   if (::stat(path.c_str(), &st) != 0) return NotFound(path + ": no such file");
   if (S_ISDIR(st.st_mode)) return InvalidArgument(path + ": is a directory");
   if (static_cast<size_t>(st.st_size) > max_bytes) {
-    return OutOfRange(path + ": " + std::to_string(st.st_size) + " bytes is larger than the limit of " +
-                      std::to_string(max_bytes) + " bytes");
+    return OutOfRange(path + ": " + std::to_string(st.st_size) +
+                      " bytes is larger than the limit of " + std::to_string(max_bytes) + " bytes");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFound(path + ": cannot be read");

@@ -44,8 +44,8 @@ void PrintError(const std::string& what) { std::fprintf(stderr, "stepfn run: %s\
 std::function<void(const eval::HistoryEvent&)> TerminalProgress() {
   constexpr int kShownIterations = 3;
   struct Progress {
-    int hidden_depth = 0;   // > 0 while inside iterations past the first few
-    int64_t hidden = 0;     // iterations not shown in the current Map
+    int hidden_depth = 0;  // > 0 while inside iterations past the first few
+    int64_t hidden = 0;    // iterations not shown in the current Map
   };
   auto p = std::make_shared<Progress>();
   return [p](const eval::HistoryEvent& e) {
@@ -71,7 +71,8 @@ std::function<void(const eval::HistoryEvent&)> TerminalProgress() {
           p->hidden = 0;
         }
         return;
-      default: break;
+      default:
+        break;
     }
     bool failure = t == "TaskFailed" || t == "MapIterationFailed" || t == "TaskTimedOut";
     if (failure) {
@@ -161,9 +162,9 @@ int Run(const RunArgs& a) {
       PrintError("--mock-config needs --test-case NAME");
       return kExitUsage;
     }
-    options.state_machine_name =
-        !a.state_machine.empty() ? a.state_machine
-        : !mocks->SoleMachine().empty() ? mocks->SoleMachine() : options.state_machine_name;
+    options.state_machine_name = !a.state_machine.empty()        ? a.state_machine
+                                 : !mocks->SoleMachine().empty() ? mocks->SoleMachine()
+                                                                 : options.state_machine_name;
     options.mocks = &*mocks;
     options.test_case = a.test_case;
   } else if (!a.test_case.empty()) {
@@ -224,16 +225,19 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("run", "Run one execution of a state machine definition");
   cmd->add_option("definition", args->definition, "ASL definition file (JSON)")->required();
   cmd->add_option("--input", args->input, "Execution input (JSON text)");
-  cmd->add_option("--input-file", args->input_file, "File holding the execution input ('-': stdin)");
+  cmd->add_option("--input-file", args->input_file,
+                  "File holding the execution input ('-': stdin)");
   cmd->add_option("--type", args->type, "STANDARD or EXPRESS");
   cmd->add_option("--mock-config", args->mock_config,
                   "Mocked task responses (AWS Step Functions Local format)");
   cmd->add_option("--test-case", args->test_case, "Test case of the mock config to use");
-  cmd->add_option("--state-machine", args->state_machine,
-                  "State machine name in the mock config (default: its only one, or the file name)");
+  cmd->add_option(
+      "--state-machine", args->state_machine,
+      "State machine name in the mock config (default: its only one, or the file name)");
   cmd->add_option("--name", args->name, "Execution name");
-  cmd->add_option("--time-scale", args->time_scale,
-                  "Speed of waits, retries and timeouts: 1 real time, 10 ten times faster, 0 no waiting");
+  cmd->add_option(
+      "--time-scale", args->time_scale,
+      "Speed of waits, retries and timeouts: 1 real time, 10 ten times faster, 0 no waiting");
   cmd->add_flag("--history", args->history, "Print the history events");
   cmd->add_flag("--json", args->json, "Print exactly one JSON object on stdout");
   cmd->callback([args, exit_code] { *exit_code = Run(*args); });

@@ -42,16 +42,14 @@ int Validate(const ValidateArgs& a) {
                                            {"message", json::Value::String(d.message)},
                                            {"location", json::Value::String(d.location)}}));
     }
-    json::Value out = json::Value::Object(
-        {{"result", json::Value::String(failed ? "FAIL" : "OK")},
-         {"diagnostics", json::Value::Array(std::move(items))},
-         {"truncated", json::Value::Bool(false)}});
+    json::Value out = json::Value::Object({{"result", json::Value::String(failed ? "FAIL" : "OK")},
+                                           {"diagnostics", json::Value::Array(std::move(items))},
+                                           {"truncated", json::Value::Bool(false)}});
     std::printf("%s\n", json::Write(out).c_str());
   } else {
     for (const auto& d : diags) {
       std::printf("%s %s %s: %s\n", d.severity.c_str(),
-                  d.location.empty() ? "/" : d.location.c_str(), d.code.c_str(),
-                  d.message.c_str());
+                  d.location.empty() ? "/" : d.location.c_str(), d.code.c_str(), d.message.c_str());
     }
     std::printf("%s: %s\n", a.definition.c_str(), failed ? "invalid" : "valid");
   }

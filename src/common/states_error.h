@@ -16,7 +16,7 @@ struct StatesError {
 // Result-like holder for code that fails with ASL errors rather than Status.
 template <typename T>
 struct Fallible {
-  Fallible(T v) : value(std::move(v)), failed(false) {}  // NOLINT
+  Fallible(T v) : value(std::move(v)), failed(false) {}           // NOLINT
   Fallible(StatesError e) : error(std::move(e)), failed(true) {}  // NOLINT
   bool ok() const { return !failed; }
   T value{};

@@ -7,17 +7,28 @@ namespace stepfn {
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::Ok: return "OK";
-    case StatusCode::InvalidArgument: return "InvalidArgument";
-    case StatusCode::NotFound: return "NotFound";
-    case StatusCode::AlreadyExists: return "AlreadyExists";
-    case StatusCode::FailedPrecondition: return "FailedPrecondition";
-    case StatusCode::OutOfRange: return "OutOfRange";
-    case StatusCode::Unimplemented: return "Unimplemented";
-    case StatusCode::Internal: return "Internal";
-    case StatusCode::Unavailable: return "Unavailable";
-    case StatusCode::DeadlineExceeded: return "DeadlineExceeded";
-    case StatusCode::Cancelled: return "Cancelled";
+    case StatusCode::Ok:
+      return "OK";
+    case StatusCode::InvalidArgument:
+      return "InvalidArgument";
+    case StatusCode::NotFound:
+      return "NotFound";
+    case StatusCode::AlreadyExists:
+      return "AlreadyExists";
+    case StatusCode::FailedPrecondition:
+      return "FailedPrecondition";
+    case StatusCode::OutOfRange:
+      return "OutOfRange";
+    case StatusCode::Unimplemented:
+      return "Unimplemented";
+    case StatusCode::Internal:
+      return "Internal";
+    case StatusCode::Unavailable:
+      return "Unavailable";
+    case StatusCode::DeadlineExceeded:
+      return "DeadlineExceeded";
+    case StatusCode::Cancelled:
+      return "Cancelled";
   }
   return "Unknown";
 }

@@ -16,14 +16,14 @@ namespace stepfn {
 
 enum class StatusCode : int {
   Ok = 0,
-  InvalidArgument,   // the caller's input is malformed or breaks a rule
-  NotFound,          // a named thing does not exist
-  AlreadyExists,     // a named thing exists and may not be created again
+  InvalidArgument,  // the caller's input is malformed or breaks a rule
+  NotFound,         // a named thing does not exist
+  AlreadyExists,    // a named thing exists and may not be created again
   FailedPrecondition,
-  OutOfRange,        // a size, depth or count limit was passed
+  OutOfRange,  // a size, depth or count limit was passed
   Unimplemented,
-  Internal,          // a bug or an impossible state reached through the environment
-  Unavailable,       // a transient failure (I/O, a full disk); retrying may help
+  Internal,     // a bug or an impossible state reached through the environment
+  Unavailable,  // a transient failure (I/O, a full disk); retrying may help
   DeadlineExceeded,
   Cancelled,
 };
@@ -57,12 +57,20 @@ class [[nodiscard]] Status {
   std::shared_ptr<const Rep> rep_;
 };
 
-inline Status InvalidArgument(std::string m) { return Status(StatusCode::InvalidArgument, std::move(m)); }
+inline Status InvalidArgument(std::string m) {
+  return Status(StatusCode::InvalidArgument, std::move(m));
+}
 inline Status NotFound(std::string m) { return Status(StatusCode::NotFound, std::move(m)); }
-inline Status AlreadyExists(std::string m) { return Status(StatusCode::AlreadyExists, std::move(m)); }
-inline Status FailedPrecondition(std::string m) { return Status(StatusCode::FailedPrecondition, std::move(m)); }
+inline Status AlreadyExists(std::string m) {
+  return Status(StatusCode::AlreadyExists, std::move(m));
+}
+inline Status FailedPrecondition(std::string m) {
+  return Status(StatusCode::FailedPrecondition, std::move(m));
+}
 inline Status OutOfRange(std::string m) { return Status(StatusCode::OutOfRange, std::move(m)); }
-inline Status Unimplemented(std::string m) { return Status(StatusCode::Unimplemented, std::move(m)); }
+inline Status Unimplemented(std::string m) {
+  return Status(StatusCode::Unimplemented, std::move(m));
+}
 inline Status Internal(std::string m) { return Status(StatusCode::Internal, std::move(m)); }
 inline Status Unavailable(std::string m) { return Status(StatusCode::Unavailable, std::move(m)); }
 
@@ -103,20 +111,19 @@ class [[nodiscard]] Result {
 #define STEPFN_CONCAT_INNER(a, b) a##b
 #define STEPFN_CONCAT(a, b) STEPFN_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                    \
-  do {                                           \
-    ::stepfn::Status _st = (expr);               \
-    if (!_st.ok()) return _st;                   \
+#define RETURN_IF_ERROR(expr)      \
+  do {                             \
+    ::stepfn::Status _st = (expr); \
+    if (!_st.ok()) return _st;     \
   } while (0)
 
-#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                          \
+#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)    \
+  auto tmp = (expr);                             \
   if (!tmp.ok()) return std::move(tmp).status(); \
   lhs = std::move(tmp).value()
 
 // ASSIGN_OR_RETURN(auto x, Foo()); or ASSIGN_OR_RETURN(x, Foo());
-#define ASSIGN_OR_RETURN(lhs, expr) \
-  ASSIGN_OR_RETURN_IMPL(STEPFN_CONCAT(_res_, __LINE__), lhs, expr)
+#define ASSIGN_OR_RETURN(lhs, expr) ASSIGN_OR_RETURN_IMPL(STEPFN_CONCAT(_res_, __LINE__), lhs, expr)
 
 namespace stepfn {
 

@@ -39,8 +39,9 @@ class RunClock {
   // are skipped), so execution timeouts honour --time-scale too.
   EpochMillis Now() const {
     double speed = scale_ > 1 ? scale_ : 1;
-    return start_ + static_cast<EpochMillis>(static_cast<double>(MonotonicNanos() - real_start_) /
-                                             1e6 * speed) +
+    return start_ +
+           static_cast<EpochMillis>(static_cast<double>(MonotonicNanos() - real_start_) / 1e6 *
+                                    speed) +
            skipped_;
   }
   EpochMillis start() const { return start_; }
@@ -71,7 +72,7 @@ class RunClock {
 }  // namespace
 
 Result<std::shared_ptr<const asl::Program>> CompileDefinition(const json::Value& definition,
-                                                             MachineType type) {
+                                                              MachineType type) {
   std::vector<asl::Diagnostic> diagnostics = asl::Validate(definition, type);
   if (asl::HasErrors(diagnostics)) {
     return InvalidArgument(asl::InvalidDefinitionMessage(diagnostics));
@@ -117,7 +118,8 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
   }
 
   std::optional<MockConfig::TestCase> test_case;
-  if (options.mocks) test_case = options.mocks->FindTestCase(options.state_machine_name, options.test_case);
+  if (options.mocks)
+    test_case = options.mocks->FindTestCase(options.state_machine_name, options.test_case);
   auto state = eval::NewExecution(program, info);
   RunResult result;
   std::vector<eval::Input> inputs;
@@ -146,23 +148,31 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
     for (auto& c : out.commands) {
       switch (c.kind) {
         case eval::CommandKind::RunTask: {
-          const MockedAnswer* a = test_case ? test_case->Find(c.state->name, c.retry_count)
-                                            : nullptr;
+          const MockedAnswer* a =
+              test_case ? test_case->Find(c.state->name, c.retry_count) : nullptr;
           if (a == nullptr) {
-            inputs.push_back({eval::InputKind::TaskFailed, c.id, {}, "States.TaskFailed",
+            inputs.push_back({eval::InputKind::TaskFailed,
+                              c.id,
+                              {},
+                              "States.TaskFailed",
                               "No service answers the resource '" + c.state->resource +
                                   "' here: give a mocked response for state '" + c.state->name +
                                   "' (--mock-config, --test-case)."});
           } else if (a->is_throw) {
-            inputs.push_back({eval::InputKind::TaskFailed, c.id, {}, a->error.error, a->error.cause});
+            inputs.push_back(
+                {eval::InputKind::TaskFailed, c.id, {}, a->error.error, a->error.cause});
           } else {
             inputs.push_back({eval::InputKind::TaskSucceeded, c.id, a->result, {}, {}});
           }
           break;
         }
-        case eval::CommandKind::StartTimer: timers.push({c.fire_at, c.id}); break;
+        case eval::CommandKind::StartTimer:
+          timers.push({c.fire_at, c.id});
+          break;
         case eval::CommandKind::CancelTimer:
-        case eval::CommandKind::CancelTask: cancelled.insert(c.id); break;
+        case eval::CommandKind::CancelTask:
+          cancelled.insert(c.id);
+          break;
       }
     }
     if (eval::Status(*state) != eval::ExecutionStatus::Running) break;

@@ -38,7 +38,8 @@ Result<MockConfig> MockConfig::FromJson(const json::Value& doc) {
         bool ok = dash == std::string::npos
                       ? ParseInt(key, &first) && ((last = first), true)
                       : ParseInt(std::string_view(key).substr(0, dash), &first) &&
-                            ParseInt(std::string_view(key).substr(dash + 1), &last) && last >= first;
+                            ParseInt(std::string_view(key).substr(dash + 1), &last) &&
+                            last >= first;
         if (!ok) {
           return InvalidArgument(where + "." + key +
                                  ": attempt keys are numbers or ranges like \"0\" or \"1-2\"");
@@ -54,15 +55,19 @@ Result<MockConfig> MockConfig::FromJson(const json::Value& doc) {
           a.result = *ret;
         } else {
           a.is_throw = true;
-          if (!thr->is_object()) return InvalidArgument(where + "." + key + ".Throw: must be an object");
+          if (!thr->is_object())
+            return InvalidArgument(where + "." + key + ".Throw: must be an object");
           const json::Value* e = thr->find("Error");
           const json::Value* c = thr->find("Cause");
-          if (e && !e->is_string()) return InvalidArgument(where + "." + key + ".Throw.Error: must be a string");
-          if (c && !c->is_string()) return InvalidArgument(where + "." + key + ".Throw.Cause: must be a string");
+          if (e && !e->is_string())
+            return InvalidArgument(where + "." + key + ".Throw.Error: must be a string");
+          if (c && !c->is_string())
+            return InvalidArgument(where + "." + key + ".Throw.Cause: must be a string");
           a.error.error = e ? e->as_string() : "";
           a.error.cause = c ? c->as_string() : "";
         }
-        if (r.by_first.count(first)) return InvalidArgument(where + "." + key + ": attempt given twice");
+        if (r.by_first.count(first))
+          return InvalidArgument(where + "." + key + ": attempt given twice");
         r.by_first[first] = {last, std::move(a)};
       }
       mc.responses_[name] = std::move(r);
@@ -80,7 +85,8 @@ Result<MockConfig> MockConfig::FromJson(const json::Value& doc) {
     }
     auto& out = mc.machines_[mname];
     for (const auto& [cname, c] : cases->members()) {
-      if (!c.is_object()) return InvalidArgument(where + ".TestCases." + cname + ": must be an object");
+      if (!c.is_object())
+        return InvalidArgument(where + ".TestCases." + cname + ": must be an object");
       auto& states = out[cname];
       for (const auto& [sname, rname] : c.members()) {
         if (!rname.is_string()) {
@@ -124,7 +130,7 @@ std::string MockConfig::SoleMachine() const {
 }
 
 std::optional<MockConfig::TestCase> MockConfig::FindTestCase(std::string_view machine,
-                                                              std::string_view test_case) const {
+                                                             std::string_view test_case) const {
   auto m = machines_.find(machine);
   if (m == machines_.end()) return std::nullopt;
   auto c = m->second.find(test_case);

@@ -10,10 +10,10 @@
 
 #include <map>
 #include <optional>
-#include <unordered_map>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 
 #include "common/states_error.h"
 #include "common/status.h"
@@ -66,7 +66,8 @@ class MockConfig {
   using StateTable = std::unordered_map<std::string, const Response*, StringHash, std::equal_to<>>;
   std::map<std::string, std::map<std::string, StateTable, std::less<>>, std::less<>> resolved_;
   // machine -> case -> state -> response name
-  std::map<std::string, std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>>,
+  std::map<std::string,
+           std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>>,
            std::less<>>
       machines_;
   std::map<std::string, Response, std::less<>> responses_;

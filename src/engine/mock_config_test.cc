@@ -54,7 +54,8 @@ TEST(MockConfig, ErrorsNameTheKey) {
       "MockedResponses":{"R":{"0":{"Return":1,"Throw":{"Error":"E"}}}}})"));
   ASSERT_FALSE(both.ok());
   EXPECT_NE(both.status().message().find("exactly one of Return or Throw"), std::string::npos);
-  auto dangling = MockConfig::FromJson(J(R"({"StateMachines":{"M":{"TestCases":{"C":{"S":"Missing"}}}},
+  auto dangling =
+      MockConfig::FromJson(J(R"({"StateMachines":{"M":{"TestCases":{"C":{"S":"Missing"}}}},
       "MockedResponses":{}})"));
   ASSERT_FALSE(dangling.ok());
   EXPECT_NE(dangling.status().message().find("no MockedResponses entry named 'Missing'"),

@@ -43,8 +43,8 @@ struct Fanout {
   size_t next_start = 0;
   size_t finished = 0;
   size_t failed = 0;
-  size_t max_concurrency = 0;  // 0: unlimited
-  double tolerated_count = -1;     // < 0: none given
+  size_t max_concurrency = 0;   // 0: unlimited
+  double tolerated_count = -1;  // < 0: none given
   double tolerated_percentage = -1;
   bool failing = false;
   StatesError error;
@@ -65,7 +65,7 @@ struct Frame {
   EpochMillis entered_time = 0;
   std::vector<uint16_t> retry_counts;  // per retrier of the current state
   int retry_total = 0;
-  uint64_t pending = 0;  // task or timer id
+  uint64_t pending = 0;        // task or timer id
   uint64_t timeout_timer = 0;  // a Task's TimeoutSeconds timer
   // Runs inside a Distributed Map's child execution: its events belong to that execution's
   // own history, not this one's.
@@ -75,7 +75,7 @@ struct Frame {
 
 class ExecutionState {
  public:
-  uint64_t next_id = 1;        // frames, tasks and timers share one id space
+  uint64_t next_id = 1;  // frames, tasks and timers share one id space
   int64_t next_event_id = 1;
   uint64_t rng = 0;
   EpochMillis now = 0;
@@ -84,8 +84,8 @@ class ExecutionState {
   std::vector<uint64_t> ready;                     // frames to run (a stack)
   uint64_t timeout_timer = 0;
   json::Value execution_input;
-  json::Value context_execution;     // the constant part of $$ (Execution, StateMachine)
-  int status = 0;                    // ExecutionStatus
+  json::Value context_execution;  // the constant part of $$ (Execution, StateMachine)
+  int status = 0;                 // ExecutionStatus
   json::Value output;
   StatesError failure;
   std::unique_ptr<ExecutionInfo> info;

@@ -19,7 +19,8 @@ json::Value NotTruncated() {
 std::string_view EventTypeName(EventType t) {
   switch (t) {
 #define STEPFN_NAME_ITEM(name) \
-  case EventType::name: return #name;
+  case EventType::name:        \
+    return #name;
     STEPFN_HISTORY_EVENT_TYPES(STEPFN_NAME_ITEM)
 #undef STEPFN_NAME_ITEM
   }

@@ -8,17 +8,20 @@ namespace {
 Fallible<json::Value> Select(const asl::OptionalPath& p, const json::Value& v,
                              const json::Value& context) {
   switch (p.kind) {
-    case asl::OptionalPath::Kind::Absent: return v;
-    case asl::OptionalPath::Kind::Null: return json::Value::EmptyObject();
-    case asl::OptionalPath::Kind::Path: break;
+    case asl::OptionalPath::Kind::Absent:
+      return v;
+    case asl::OptionalPath::Kind::Null:
+      return json::Value::EmptyObject();
+    case asl::OptionalPath::Kind::Path:
+      break;
   }
   bool ctx = p.path->root() == json::PathRoot::Context;
   if (p.path->is_root_only()) return ctx ? context : v;
   auto r = p.path->Evaluate(ctx ? context : v);
   if (!r.ok()) {
-    return StatesError{"States.Runtime", "Invalid path '" + p.path->text() +
-                                             "' : No results for path: " +
-                                             NormalisedPath(p.path->text())};
+    return StatesError{"States.Runtime",
+                       "Invalid path '" + p.path->text() +
+                           "' : No results for path: " + NormalisedPath(p.path->text())};
   }
   return std::move(*r);
 }
@@ -38,9 +41,12 @@ Fallible<json::Value> ApplyOutputPath(const asl::State& s, const json::Value& ou
 Fallible<json::Value> ApplyResultPath(const asl::OptionalPath& rp, const json::Value& input,
                                       json::Value result) {
   switch (rp.kind) {
-    case asl::OptionalPath::Kind::Absent: return result;
-    case asl::OptionalPath::Kind::Null: return input;
-    case asl::OptionalPath::Kind::Path: break;
+    case asl::OptionalPath::Kind::Absent:
+      return result;
+    case asl::OptionalPath::Kind::Null:
+      return input;
+    case asl::OptionalPath::Kind::Path:
+      break;
   }
   if (rp.path->is_root_only()) return result;
   auto r = rp.path->Assign(input, std::move(result));

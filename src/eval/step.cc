@@ -18,11 +18,16 @@ ExecutionState::~ExecutionState() = default;
 
 std::string_view ExecutionStatusName(ExecutionStatus s) {
   switch (s) {
-    case ExecutionStatus::Running: return "RUNNING";
-    case ExecutionStatus::Succeeded: return "SUCCEEDED";
-    case ExecutionStatus::Failed: return "FAILED";
-    case ExecutionStatus::TimedOut: return "TIMED_OUT";
-    case ExecutionStatus::Aborted: return "ABORTED";
+    case ExecutionStatus::Running:
+      return "RUNNING";
+    case ExecutionStatus::Succeeded:
+      return "SUCCEEDED";
+    case ExecutionStatus::Failed:
+      return "FAILED";
+    case ExecutionStatus::TimedOut:
+      return "TIMED_OUT";
+    case ExecutionStatus::Aborted:
+      return "ABORTED";
   }
   return "UNKNOWN";
 }
@@ -37,28 +42,44 @@ constexpr int kTransitionBudget = 20000;
 
 EventType EnteredType(StateType t) {
   switch (t) {
-    case StateType::Pass: return EventType::PassStateEntered;
-    case StateType::Task: return EventType::TaskStateEntered;
-    case StateType::Choice: return EventType::ChoiceStateEntered;
-    case StateType::Wait: return EventType::WaitStateEntered;
-    case StateType::Succeed: return EventType::SucceedStateEntered;
-    case StateType::Fail: return EventType::FailStateEntered;
-    case StateType::Parallel: return EventType::ParallelStateEntered;
-    case StateType::Map: return EventType::MapStateEntered;
+    case StateType::Pass:
+      return EventType::PassStateEntered;
+    case StateType::Task:
+      return EventType::TaskStateEntered;
+    case StateType::Choice:
+      return EventType::ChoiceStateEntered;
+    case StateType::Wait:
+      return EventType::WaitStateEntered;
+    case StateType::Succeed:
+      return EventType::SucceedStateEntered;
+    case StateType::Fail:
+      return EventType::FailStateEntered;
+    case StateType::Parallel:
+      return EventType::ParallelStateEntered;
+    case StateType::Map:
+      return EventType::MapStateEntered;
   }
   return EventType::PassStateEntered;
 }
 
 EventType ExitedType(StateType t) {
   switch (t) {
-    case StateType::Pass: return EventType::PassStateExited;
-    case StateType::Task: return EventType::TaskStateExited;
-    case StateType::Choice: return EventType::ChoiceStateExited;
-    case StateType::Wait: return EventType::WaitStateExited;
-    case StateType::Succeed: return EventType::SucceedStateExited;
-    case StateType::Fail: return EventType::FailStateEntered;  // Fail never exits
-    case StateType::Parallel: return EventType::ParallelStateExited;
-    case StateType::Map: return EventType::MapStateExited;
+    case StateType::Pass:
+      return EventType::PassStateExited;
+    case StateType::Task:
+      return EventType::TaskStateExited;
+    case StateType::Choice:
+      return EventType::ChoiceStateExited;
+    case StateType::Wait:
+      return EventType::WaitStateExited;
+    case StateType::Succeed:
+      return EventType::SucceedStateExited;
+    case StateType::Fail:
+      return EventType::FailStateEntered;  // Fail never exits
+    case StateType::Parallel:
+      return EventType::ParallelStateExited;
+    case StateType::Map:
+      return EventType::MapStateExited;
   }
   return EventType::PassStateExited;
 }
@@ -71,9 +92,7 @@ uint64_t NextRandom(uint64_t* s) {
   return z ^ (z >> 31);
 }
 
-void SetResource(const State& s, HistoryEvent* e) {
-  e->resource = s.resource_names;
-}
+void SetResource(const State& s, HistoryEvent* e) { e->resource = s.resource_names; }
 
 bool ErrorMatches(const std::vector<std::string>& names, const std::string& error) {
   for (const auto& n : names) {
@@ -104,10 +123,10 @@ class Stepper {
   void FinishIfHistoryFull() {
     if (history_full_ && status() == ExecutionStatus::Running) {
       history_full_ = false;
-      FinishExecution(ExecutionStatus::Failed, json::Value(),
-                      {"States.Runtime",
-                       "The execution reached the maximum number of history events (" +
-                           std::to_string(st_.info->max_history_events) + ")."});
+      FinishExecution(
+          ExecutionStatus::Failed, json::Value(),
+          {"States.Runtime", "The execution reached the maximum number of history events (" +
+                                 std::to_string(st_.info->max_history_events) + ")."});
     }
   }
 
@@ -142,7 +161,7 @@ class Stepper {
   void ExitState(Frame* f, json::Value output, int next);
   // Retry / Catch / fail the frame. `give_up` (if set) is emitted when no retry happens.
   void FailState(Frame* f, StatesError err, std::optional<EventType> give_up = std::nullopt);
-  void FailFrame(Frame* f, StatesError err);  // the body fails
+  void FailFrame(Frame* f, StatesError err);       // the body fails
   void FinishFrame(Frame* f, json::Value output);  // the body succeeds
 
   void FinishExecution(ExecutionStatus s, json::Value output, StatesError err);
@@ -180,9 +199,9 @@ class Stepper {
   ExecutionState& st_;
   StepOutput* out_;
   int budget_ = kTransitionBudget;
-  std::vector<uint64_t> pumping_;  // frames whose Pump is on the stack
-  HistoryEvent scratch_;            // where silent frames' events go
-  bool history_full_ = false;       // an event was refused by the history limit
+  std::vector<uint64_t> pumping_;                  // frames whose Pump is on the stack
+  HistoryEvent scratch_;                           // where silent frames' events go
+  bool history_full_ = false;                      // an event was refused by the history limit
   std::vector<std::unique_ptr<Frame>> graveyard_;  // frames removed during this Step
 };
 
@@ -208,7 +227,8 @@ HistoryEvent& Stepper::Emit(Frame* f, EventType type) {
     scratch_ = HistoryEvent();
     return scratch_;
   }
-  HistoryEvent& e = out_->discard_events ? (scratch_ = HistoryEvent()) : out_->events.emplace_back();
+  HistoryEvent& e =
+      out_->discard_events ? (scratch_ = HistoryEvent()) : out_->events.emplace_back();
   e.id = st_.next_event_id++;
   e.previous_event_id = f ? f->last_event_id : (e.id - 1);
   e.timestamp = st_.now;
@@ -318,7 +338,8 @@ void Stepper::Start(const json::Value& input) {
   e.previous_event_id = 0;
   e.payload = input;
   std::optional<double> timeout = program_.timeout_seconds();
-  if (!timeout && st_.info->default_timeout_seconds > 0) timeout = st_.info->default_timeout_seconds;
+  if (!timeout && st_.info->default_timeout_seconds > 0)
+    timeout = st_.info->default_timeout_seconds;
   if (timeout) {
     st_.timeout_timer = NewId();
     st_.pending[st_.timeout_timer] = 0;
@@ -402,7 +423,8 @@ void Stepper::Deliver(const Input& in) {
       }
       break;
     case InputKind::Start:
-    case InputKind::Stop: break;
+    case InputKind::Stop:
+      break;
   }
   f = FindFrame(frame_id);
   if (f != nullptr && (f->phase == FramePhase::Enter || f->phase == FramePhase::Execute)) Ready(f);
@@ -436,7 +458,9 @@ void Stepper::RunFrame(Frame* f) {
         }
         EnterState(f);
         break;
-      case FramePhase::Execute: ExecuteState(f); break;
+      case FramePhase::Execute:
+        ExecuteState(f);
+        break;
       case FramePhase::WaitChildren:
         Pump(f);
         if (f->phase == FramePhase::WaitChildren) return;
@@ -444,7 +468,8 @@ void Stepper::RunFrame(Frame* f) {
       case FramePhase::WaitTask:
       case FramePhase::WaitTimer:
       case FramePhase::WaitRetry:
-      case FramePhase::Done: return;
+      case FramePhase::Done:
+        return;
     }
   }
 }
@@ -496,12 +521,24 @@ void Stepper::ExecuteState(Frame* f) {
       ExitState(f, std::move(out.value), -1);
       return;
     }
-    case StateType::Task: ExecuteTask(f); return;
-    case StateType::Choice: ExecuteChoice(f); return;
-    case StateType::Wait: ExecuteWait(f); return;
-    case StateType::Fail: ExecuteFail(f); return;
-    case StateType::Parallel: ExecuteParallel(f); return;
-    case StateType::Map: ExecuteMap(f); return;
+    case StateType::Task:
+      ExecuteTask(f);
+      return;
+    case StateType::Choice:
+      ExecuteChoice(f);
+      return;
+    case StateType::Wait:
+      ExecuteWait(f);
+      return;
+    case StateType::Fail:
+      ExecuteFail(f);
+      return;
+    case StateType::Parallel:
+      ExecuteParallel(f);
+      return;
+    case StateType::Map:
+      ExecuteMap(f);
+      return;
   }
 }
 
@@ -553,8 +590,8 @@ void Stepper::ExitState(Frame* f, json::Value output, int next) {
 
 void Stepper::FailState(Frame* f, StatesError err, std::optional<EventType> give_up) {
   const State& s = StateOf(*f);
-  bool retriable = s.type == StateType::Task || s.type == StateType::Parallel ||
-                   s.type == StateType::Map;
+  bool retriable =
+      s.type == StateType::Task || s.type == StateType::Parallel || s.type == StateType::Map;
   if (retriable) {
     for (size_t i = 0; i < s.retry.size(); ++i) {
       const asl::Retrier& r = s.retry[i];
@@ -590,7 +627,7 @@ void Stepper::FailState(Frame* f, StatesError err, std::optional<EventType> give
 }
 
 inline bool Stepper::ApplyTemplate(Frame* f, const std::optional<expr::PayloadTemplate>& t,
-                            const json::Value& doc, json::Value* out) {
+                                   const json::Value& doc, json::Value* out) {
   if (!t) {
     *out = doc;
     return true;
@@ -626,8 +663,10 @@ void Stepper::ExecuteTask(Frame* f) {
   if (s.timeout_seconds.path) {
     auto v = s.timeout_seconds.path->Evaluate(f->effective);
     if (!v.ok() || !v->is_number() || v->as_double() <= 0) {
-      FailState(f, RuntimeError(*f, "The TimeoutSecondsPath parameter does not reference a "
-                                    "positive integer: " + s.timeout_seconds.path->text()));
+      FailState(f, RuntimeError(*f,
+                                "The TimeoutSecondsPath parameter does not reference a "
+                                "positive integer: " +
+                                    s.timeout_seconds.path->text()));
       return;
     }
     timeout = v->as_double();
@@ -699,7 +738,8 @@ void Stepper::ExecuteWait(Frame* f) {
     auto v = s.seconds_path->Evaluate(f->effective);
     const std::string& p = s.seconds_path->text();
     if (!v.ok()) {
-      FailState(f, RuntimeError(*f, "The SecondsPath parameter does not reference an input value: " + p));
+      FailState(
+          f, RuntimeError(*f, "The SecondsPath parameter does not reference an input value: " + p));
       return;
     }
     if (!v->is_int()) {
@@ -721,16 +761,18 @@ void Stepper::ExecuteWait(Frame* f) {
     auto v = s.timestamp_path->Evaluate(f->effective);
     const std::string& p = s.timestamp_path->text();
     if (!v.ok()) {
-      FailState(f, RuntimeError(*f, "The TimestampPath parameter does not reference an input value: " + p));
+      FailState(f, RuntimeError(
+                       *f, "The TimestampPath parameter does not reference an input value: " + p));
       return;
     }
     std::optional<expr::Timestamp> t;
     if (v->is_string()) t = expr::TryParseTimestamp(v->as_string());
     if (!t) {
       std::string shown = v->is_string() ? v->as_string() : json::Write(*v);
-      FailState(f, RuntimeError(*f, "The TimestampPath parameter does not reference a valid "
-                                    "ISO-8601 extended offset date-time format string: " +
-                                        p + " == " + shown));
+      FailState(f, RuntimeError(*f,
+                                "The TimestampPath parameter does not reference a valid "
+                                "ISO-8601 extended offset date-time format string: " +
+                                    p + " == " + shown));
       return;
     }
     at = t->EpochMillis();
@@ -752,9 +794,10 @@ void Stepper::ExecuteFail(Frame* f) {
     if (!path) return true;
     auto v = path->Evaluate(f->effective);
     if (!v.ok()) {
-      FailFrame(f, RuntimeError(*f, "The JSONPath '" + path->text() + "' specified for the field '" +
-                                        field + "' could not be found in the input '" +
-                                        json::Write(f->effective) + "'"));
+      FailFrame(f,
+                RuntimeError(*f, "The JSONPath '" + path->text() + "' specified for the field '" +
+                                     field + "' could not be found in the input '" +
+                                     json::Write(f->effective) + "'"));
       return false;
     }
     *dst = v->is_string() ? v->as_string() : json::Write(*v);
@@ -809,10 +852,10 @@ void Stepper::ExecuteMap(Frame* f) {
     items = f->effective;
   }
   if (!items.is_array()) {
-    FailState(f, RuntimeError(*f, "Invalid path '" +
-                                      (s.items_path ? s.items_path->text() : std::string("$")) +
-                                      "' : The value at the path must be an array: " +
-                                      json::Write(items)));
+    FailState(f,
+              RuntimeError(
+                  *f, "Invalid path '" + (s.items_path ? s.items_path->text() : std::string("$")) +
+                          "' : The value at the path must be an array: " + json::Write(items)));
     return;
   }
   auto fan = std::make_unique<Fanout>();
@@ -967,8 +1010,8 @@ void Stepper::ChildDone(Frame* child, bool ok, json::Value output, StatesError e
   const State& s = StateOf(*parent);
   if (parent->last_event_id < last) parent->last_event_id = last;
   if (s.type == StateType::Map && !s.distributed) {
-    HistoryEvent& e = Emit(parent, ok ? EventType::MapIterationSucceeded
-                                      : EventType::MapIterationFailed);
+    HistoryEvent& e =
+        Emit(parent, ok ? EventType::MapIterationSucceeded : EventType::MapIterationFailed);
     e.name = s.name_value;
     e.index = static_cast<int32_t>(index);
     if (!ok) {
@@ -995,8 +1038,7 @@ void Stepper::ChildDone(Frame* child, bool ok, json::Value output, StatesError e
           {{"Error", json::Value::String(err.error)}, {"Cause", json::Value::String(err.cause)}});
     } else if (!fan.failing) {
       fan.failing = true;
-      if ((fan.tolerated_count >= 0 || fan.tolerated_percentage >= 0) &&
-          s.type == StateType::Map) {
+      if ((fan.tolerated_count >= 0 || fan.tolerated_percentage >= 0) && s.type == StateType::Map) {
         fan.error = {"States.ExceedToleratedFailureThreshold",
                      "The specified tolerated failure threshold was exceeded"};
       } else {
@@ -1037,10 +1079,17 @@ void Stepper::FinishExecution(ExecutionStatus s, json::Value output, StatesError
       e->payload = output;
       st_.output = std::move(output);
       break;
-    case ExecutionStatus::Failed: e = &Emit(nullptr, EventType::ExecutionFailed); break;
-    case ExecutionStatus::TimedOut: e = &Emit(nullptr, EventType::ExecutionTimedOut); break;
-    case ExecutionStatus::Aborted: e = &Emit(nullptr, EventType::ExecutionAborted); break;
-    case ExecutionStatus::Running: return;
+    case ExecutionStatus::Failed:
+      e = &Emit(nullptr, EventType::ExecutionFailed);
+      break;
+    case ExecutionStatus::TimedOut:
+      e = &Emit(nullptr, EventType::ExecutionTimedOut);
+      break;
+    case ExecutionStatus::Aborted:
+      e = &Emit(nullptr, EventType::ExecutionAborted);
+      break;
+    case ExecutionStatus::Running:
+      return;
   }
   if (s != ExecutionStatus::Succeeded) {
     e->SetFailure(err.error, err.cause);

@@ -29,7 +29,7 @@
 namespace stepfn::asl {
 class Program;
 struct State;
-}
+}  // namespace stepfn::asl
 
 namespace stepfn::eval {
 
@@ -94,7 +94,7 @@ void Step(const asl::Program& program, ExecutionState& state, std::span<const In
           EpochMillis now, StepOutput* out);
 
 ExecutionStatus Status(const ExecutionState& state);
-const json::Value& Output(const ExecutionState& state);  // when Succeeded
+const json::Value& Output(const ExecutionState& state);   // when Succeeded
 const StatesError& Failure(const ExecutionState& state);  // when Failed/TimedOut/Aborted
 int64_t EventCount(const ExecutionState& state);
 

@@ -170,7 +170,8 @@ TEST(Step, PayloadLimitGivesDataLimitExceeded) {
   ExecutionInfo info;
   info.max_payload_bytes = 1000;
   Driver d(R"({"StartAt":"P","States":{"P":{"Type":"Pass",
-      "Parameters":{"a.$":"$.s","b.$":"$.s","c.$":"$.s"},"End":true}}})", info);
+      "Parameters":{"a.$":"$.s","b.$":"$.s","c.$":"$.s"},"End":true}}})",
+           info);
   d.Start(R"({"s":")" + std::string(400, 'x') + R"("})");
   ASSERT_EQ(Status(d.state()), ExecutionStatus::Failed);
   EXPECT_EQ(Failure(d.state()).error, "States.DataLimitExceeded");
@@ -180,7 +181,8 @@ TEST(Step, EndlessLoopStopsAtTheHistoryLimit) {
   ExecutionInfo info;
   info.max_history_events = 25000;
   Driver d(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
-      "B":{"Type":"Pass","Next":"A"}}})", info);
+      "B":{"Type":"Pass","Next":"A"}}})",
+           info);
   d.Start("{}");
   ASSERT_EQ(Status(d.state()), ExecutionStatus::Failed);
   EXPECT_EQ(Failure(d.state()).error, "States.Runtime");

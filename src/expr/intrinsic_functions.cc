@@ -76,9 +76,12 @@ uint64_t SplitMix64(uint64_t x) {
 // Structural hash consistent with Value::Equals (numbers by value, objects by content).
 uint64_t HashValue(const Value& v) {
   switch (v.type()) {
-    case json::Type::Null: return 0x6e756c6c;
-    case json::Type::Bool: return v.as_bool() ? 0x74727565 : 0x66616c73;
-    case json::Type::Int: return SplitMix64(static_cast<uint64_t>(v.as_int()));
+    case json::Type::Null:
+      return 0x6e756c6c;
+    case json::Type::Bool:
+      return v.as_bool() ? 0x74727565 : 0x66616c73;
+    case json::Type::Int:
+      return SplitMix64(static_cast<uint64_t>(v.as_int()));
     case json::Type::Double: {
       double d = v.as_double();
       if (d == std::trunc(d) && std::fabs(d) < 9e18) {
@@ -88,7 +91,8 @@ uint64_t HashValue(const Value& v) {
       std::memcpy(&bits, &d, sizeof bits);
       return SplitMix64(bits);
     }
-    case json::Type::String: return std::hash<std::string>()(v.as_string());
+    case json::Type::String:
+      return std::hash<std::string>()(v.as_string());
     case json::Type::Array: {
       uint64_t h = 0x61727261;
       for (const Value& item : v.items()) h = SplitMix64(h ^ HashValue(item));
@@ -130,7 +134,11 @@ std::string SanitizeUtf8(std::string_view in) {
   size_t i = 0;
   while (i < in.size()) {
     unsigned char c = static_cast<unsigned char>(in[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
     uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
     bool ok = len != 0 && i + len <= in.size();
     for (size_t k = 1; ok && k < len; ++k) {
@@ -174,7 +182,8 @@ std::string Base64Encode(std::string_view in) {
   size_t i = 0;
   for (; i + 3 <= in.size(); i += 3) {
     uint32_t n = (static_cast<unsigned char>(in[i]) << 16) |
-                 (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
+                 static_cast<unsigned char>(in[i + 2]);
     out.push_back(kB64[(n >> 18) & 63]);
     out.push_back(kB64[(n >> 12) & 63]);
     out.push_back(kB64[(n >> 6) & 63]);
@@ -308,8 +317,9 @@ Fallible<Value> Apply(const Intrinsic& call, std::vector<Value>& a, const Scope&
       chunks.reserve(items.size() / step + 1);
       for (size_t i = 0; i < items.size(); i += step) {
         size_t end = items.size() - i < step ? items.size() : i + step;
-        chunks.push_back(Value::Array(std::vector<Value>(items.begin() + static_cast<ptrdiff_t>(i),
-                                                         items.begin() + static_cast<ptrdiff_t>(end))));
+        chunks.push_back(
+            Value::Array(std::vector<Value>(items.begin() + static_cast<ptrdiff_t>(i),
+                                            items.begin() + static_cast<ptrdiff_t>(end))));
       }
       return Value::Array(std::move(chunks));
     }
@@ -335,7 +345,8 @@ Fallible<Value> Apply(const Intrinsic& call, std::vector<Value>& a, const Scope&
       }
       std::vector<Value> items;
       items.reserve(count);
-      for (size_t i = 0; i < count; ++i) items.push_back(Value::Int(start + static_cast<int64_t>(i) * step));
+      for (size_t i = 0; i < count; ++i)
+        items.push_back(Value::Int(start + static_cast<int64_t>(i) * step));
       return Value::Array(std::move(items));
     }
     case IntrinsicFn::kArrayGetItem: {
@@ -437,7 +448,8 @@ Fallible<Value> Apply(const Intrinsic& call, std::vector<Value>& a, const Scope&
       size_t token_start = 0;
       size_t i = 0;
       auto flush = [&](size_t end) {
-        if (end > token_start) parts.push_back(Value::String(s.substr(token_start, end - token_start)));
+        if (end > token_start)
+          parts.push_back(Value::String(s.substr(token_start, end - token_start)));
       };
       while (i < s.size()) {
         size_t j = i + 1;
@@ -456,11 +468,12 @@ Fallible<Value> Apply(const Intrinsic& call, std::vector<Value>& a, const Scope&
     }
     case IntrinsicFn::kUuid: {
       if (n != 0) return bad();
-      if (!scope.random) return StatesError{"States.Runtime", "States.UUID: no source of randomness"};
+      if (!scope.random)
+        return StatesError{"States.Runtime", "States.UUID: no source of randomness"};
       uint64_t hi = scope.random();
       uint64_t lo = scope.random();
-      hi = (hi & ~0xF000ull) | 0x4000ull;                  // version 4
-      lo = (lo & ~(3ull << 62)) | (2ull << 62);            // RFC 4122 variant
+      hi = (hi & ~0xF000ull) | 0x4000ull;        // version 4
+      lo = (lo & ~(3ull << 62)) | (2ull << 62);  // RFC 4122 variant
       static constexpr char kHex[] = "0123456789abcdef";
       std::string out;
       out.reserve(36);
@@ -483,7 +496,9 @@ Fallible<Value> Apply(const Intrinsic& call, std::vector<Value>& a, const Scope&
 
 void AppendJavaString(const Value& v, std::string* out) {
   switch (v.type()) {
-    case json::Type::String: out->append(v.as_string()); return;
+    case json::Type::String:
+      out->append(v.as_string());
+      return;
     case json::Type::Array: {
       out->push_back('[');
       bool first = true;
@@ -511,7 +526,9 @@ void AppendJavaString(const Value& v, std::string* out) {
     case json::Type::Null:
     case json::Type::Bool:
     case json::Type::Int:
-    case json::Type::Double: json::WriteTo(v, out); return;
+    case json::Type::Double:
+      json::WriteTo(v, out);
+      return;
   }
 }
 
@@ -520,8 +537,12 @@ Fallible<Value> EvaluatePathInScope(const json::Path& path, const Scope& scope,
   static const Value kNull;
   const Value* doc = nullptr;
   switch (path.root()) {
-    case json::PathRoot::Input: doc = scope.input; break;
-    case json::PathRoot::Context: doc = scope.context; break;
+    case json::PathRoot::Input:
+      doc = scope.input;
+      break;
+    case json::PathRoot::Context:
+      doc = scope.context;
+      break;
     case json::PathRoot::Variable:
       doc = scope.variables != nullptr ? scope.variables->Find(path.variable_name()) : nullptr;
       break;
@@ -547,7 +568,9 @@ Fallible<Value> EvaluateIntrinsic(const Intrinsic& call, const Scope& scope,
   args.reserve(call.args.size());
   for (const IntrinsicArg& arg : call.args) {
     switch (arg.kind) {
-      case IntrinsicArg::Kind::kLiteral: args.push_back(arg.literal); break;
+      case IntrinsicArg::Kind::kLiteral:
+        args.push_back(arg.literal);
+        break;
       case IntrinsicArg::Kind::kPath: {
         Fallible<Value> v = EvaluatePathInScope(*arg.path, scope, field);
         if (!v.ok()) return std::move(v.error);

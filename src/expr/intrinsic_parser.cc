@@ -158,8 +158,8 @@ class Parser {
       arg->call = std::move(inner);
       return Status::Ok();
     }
-    for (std::string_view kw : {std::string_view("true"), std::string_view("false"),
-                                std::string_view("null")}) {
+    for (std::string_view kw :
+         {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
       if (s_.substr(pos_, kw.size()) == kw &&
           (pos_ + kw.size() == s_.size() || !IsIdentChar(s_[pos_ + kw.size()]))) {
         pos_ += kw.size();
@@ -168,8 +168,9 @@ class Parser {
         return Status::Ok();
       }
     }
-    return Error("expected an argument: a 'string', a number, true, false, null, a path or "
-                 "an intrinsic function call");
+    return Error(
+        "expected an argument: a 'string', a number, true, false, null, a path or "
+        "an intrinsic function call");
   }
 
   // '...' with the escapes \' \{ \} \\ (and no others).
@@ -307,8 +308,6 @@ bool LooksLikeIntrinsic(std::string_view text) {
   return text.size() >= 9 && text.substr(0, 7) == "States." && text.back() == ')';
 }
 
-Result<IntrinsicPtr> CompileIntrinsic(std::string_view text) {
-  return Parser(text).ParseTop();
-}
+Result<IntrinsicPtr> CompileIntrinsic(std::string_view text) { return Parser(text).ParseTop(); }
 
 }  // namespace stepfn::expr

@@ -252,10 +252,12 @@ TEST(IntrinsicEval, Hash) {
   EXPECT_EQ(Eval("States.Hash('hello', 'SHA-1')"), R"("aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d")");
   EXPECT_EQ(Eval("States.Hash('hello', 'SHA-256')"),
             R"("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")");
-  EXPECT_EQ(Eval("States.Hash('hello', 'SHA-384')"),
-            R"("59e1748777448c69de6b800d7a33bbfb9ff1b463e44354c3553bcdb9c666fa90125a3c79f90397bdf5f6a13de828684f")");
-  EXPECT_EQ(Eval("States.Hash('hello', 'SHA-512')"),
-            R"("9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043")");
+  EXPECT_EQ(
+      Eval("States.Hash('hello', 'SHA-384')"),
+      R"("59e1748777448c69de6b800d7a33bbfb9ff1b463e44354c3553bcdb9c666fa90125a3c79f90397bdf5f6a13de828684f")");
+  EXPECT_EQ(
+      Eval("States.Hash('hello', 'SHA-512')"),
+      R"("9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043")");
   EXPECT_EQ(Eval("States.Hash($.s, 'MD5')", R"({"s":"abc\u0000def"})"),
             R"("a5e4d5963ae44c1f4bfb37b1a3d55a3c")");
   EXPECT_EQ(Eval("States.Hash($.s, 'SHA-256')", R"({"s":"✓"})"),
@@ -271,7 +273,8 @@ TEST(IntrinsicEval, Hash) {
 }
 
 TEST(IntrinsicEval, JsonMerge) {
-  std::string in = R"({"a":{"a":{"a1":1,"a2":2},"b":2,"d":3},"b":{"a":{"a3":1,"a4":2},"c":3,"d":4}})";
+  std::string in =
+      R"({"a":{"a":{"a1":1,"a2":2},"b":2,"d":3},"b":{"a":{"a3":1,"a4":2},"c":3,"d":4}})";
   EXPECT_EQ(Eval("States.JsonMerge($.a, $.b, false)", in),
             R"({"a":{"a3":1,"a4":2},"b":2,"d":4,"c":3})");
   EXPECT_EQ(Eval("States.JsonMerge($.a, $.b, true)", in),
@@ -304,7 +307,8 @@ TEST(IntrinsicEval, Math) {
   EXPECT_EQ(Eval("States.MathRandom(10, 5)"), Invalid("MathRandom"));
   EXPECT_EQ(Eval("States.MathRandom(1, 10, null)"), Invalid("MathRandom"));
   EXPECT_EQ(Eval("States.MathRandom(1)"), Invalid("MathRandom"));
-  Fallible<json::Value> wide = env.Run("States.MathRandom(-9223372036854775807, 9223372036854775807)");
+  Fallible<json::Value> wide =
+      env.Run("States.MathRandom(-9223372036854775807, 9223372036854775807)");
   EXPECT_TRUE(wide.ok());
 }
 

@@ -29,10 +29,10 @@ struct PayloadTemplate::Node {
   };
 
   Kind kind = Kind::kConstant;
-  json::Value constant;                             // kConstant
-  std::vector<Field> fields;                        // kObject
-  size_t size_overhead = 0;  // kObject: serialised bytes of the braces, keys, colons, commas
-  std::vector<std::shared_ptr<const Node>> items;   // kArray
+  json::Value constant;       // kConstant
+  std::vector<Field> fields;  // kObject
+  size_t size_overhead = 0;   // kObject: serialised bytes of the braces, keys, colons, commas
+  std::vector<std::shared_ptr<const Node>> items;  // kArray
 };
 
 namespace {
@@ -136,7 +136,8 @@ Result<NodePtr> CompileNode(const json::Value& v, std::vector<std::string>* wher
 
 Fallible<json::Value> EvaluateNode(const Node& node, const Scope& scope) {
   switch (node.kind) {
-    case Node::Kind::kConstant: return node.constant;
+    case Node::Kind::kConstant:
+      return node.constant;
     case Node::Kind::kObject: {
       json::ObjectBuilder out;
       out.Reserve(node.fields.size());

@@ -78,8 +78,8 @@ TEST(PayloadTemplateConformance, RecordedSinglePassStates) {
       continue;
     }
     bool other = false;
-    for (const char* k : {"InputPath", "OutputPath", "ResultPath", "Assign", "Output",
-                          "QueryLanguage", "Result"}) {
+    for (const char* k :
+         {"InputPath", "OutputPath", "ResultPath", "Assign", "Output", "QueryLanguage", "Result"}) {
       other |= state.find(k) != nullptr;
     }
     if (other) continue;
@@ -87,8 +87,8 @@ TEST(PayloadTemplateConformance, RecordedSinglePassStates) {
     std::string status = expected.find("status")->as_string();
     json::Value input = *doc->find("input");
     json::Value context = json::Value::Object(
-        {{"Execution", json::Value::Object({{"Input", input},
-                                            {"Name", json::Value::String("exec-name")}})},
+        {{"Execution",
+          json::Value::Object({{"Input", input}, {"Name", json::Value::String("exec-name")}})},
          {"StateMachine", json::Value::Object({{"Name", json::Value::String("sm-name")}})}});
     uint64_t n = 0;
     Scope scope{&input, &context, nullptr, [&n] { return ++n * 0x9E3779B97F4A7C15ull; }};

@@ -45,8 +45,9 @@ std::string RunTemplate(std::string_view tmpl, std::string_view input) {
 }
 
 TEST(PayloadTemplate, OutputsKnowTheirExactSerialisedSize) {
-  for (const char* tmpl : {R"({"a.$":"$.x","n":1})", R"({"s.$":"$.s","o":{"k.$":"$.x"},"l":[1,"\n"]})",
-                           R"({})", R"({"q\"k.$":"$.o"})"}) {
+  for (const char* tmpl :
+       {R"({"a.$":"$.x","n":1})", R"({"s.$":"$.s","o":{"k.$":"$.x"},"l":[1,"\n"]})", R"({})",
+        R"({"q\"k.$":"$.o"})"}) {
     Result<PayloadTemplate> t = PayloadTemplate::Compile(J(tmpl));
     ASSERT_TRUE(t.ok()) << tmpl;
     json::Value in = J(R"({"x":-12,"s":"a\"b","o":{"z":[true,null,2.5]}})");
@@ -70,14 +71,15 @@ TEST(PayloadTemplate, PathsContextVariablesAndIntrinsics) {
   EXPECT_EQ(RunTemplate(R"j({"a.$":"$.x","n.$":"$$.Execution.Name","v.$":"$greeting",
                     "i.$":"$$.Map.Item.Index","all.$":"$","f.$":"States.Format('{}!', $.x)",
                     "static":true})j",
-                R"j({"x":"val"})j"),
+                        R"j({"x":"val"})j"),
             R"j({"a":"val","n":"e1","v":"hi","i":3,"all":{"x":"val"},"f":"val!","static":true})j");
 }
 
 TEST(PayloadTemplate, NestedTemplates) {
-  EXPECT_EQ(RunTemplate(R"j({"outer":{"inner.$":"$.x","k":1},"list":[{"y.$":"$.x"},2,[{"z.$":"$.x"}]]})j",
-                R"j({"x":5})j"),
-            R"j({"outer":{"inner":5,"k":1},"list":[{"y":5},2,[{"z":5}]]})j");
+  EXPECT_EQ(
+      RunTemplate(R"j({"outer":{"inner.$":"$.x","k":1},"list":[{"y.$":"$.x"},2,[{"z.$":"$.x"}]]})j",
+                  R"j({"x":5})j"),
+      R"j({"outer":{"inner":5,"k":1},"list":[{"y":5},2,[{"z":5}]]})j");
 }
 
 TEST(PayloadTemplate, SharesStaticNodes) {
@@ -92,9 +94,8 @@ TEST(PayloadTemplate, SharesStaticNodes) {
   EXPECT_TRUE(r.value.find("big")->SameNode(*tmpl.find("big")));
   EXPECT_TRUE(r.value.find("x")->SameNode(*in.find("x")));
   // A template with nothing dynamic evaluates to the template itself.
-  Result<PayloadTemplate> s = PayloadTemplate::Compile(tmpl.find("big")->Equals(J("{}"))
-                                                           ? tmpl
-                                                           : *tmpl.find("big"));
+  Result<PayloadTemplate> s =
+      PayloadTemplate::Compile(tmpl.find("big")->Equals(J("{}")) ? tmpl : *tmpl.find("big"));
   ASSERT_TRUE(s.ok());
   Fallible<json::Value> r2 = s->Evaluate(scope);
   ASSERT_TRUE(r2.ok());

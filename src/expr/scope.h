@@ -18,8 +18,8 @@ class VariableLookup {
 };
 
 struct Scope {
-  const json::Value* input = nullptr;     // $
-  const json::Value* context = nullptr;   // $$
+  const json::Value* input = nullptr;    // $
+  const json::Value* context = nullptr;  // $$
   const VariableLookup* variables = nullptr;
   // Source of randomness for States.UUID and States.MathRandom; the interpreter supplies a
   // deterministic one so that executions replay identically. REQUIRED when those run.

@@ -67,7 +67,21 @@ struct Operand {
 };
 
 enum class ExprKind : uint8_t { Or, And, Not, Exists, Compare };
-enum class CmpOp : uint8_t { Eq, Ne, Lt, Le, Gt, Ge, In, Nin, SubsetOf, AnyOf, NoneOf, Size, Empty };
+enum class CmpOp : uint8_t {
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  In,
+  Nin,
+  SubsetOf,
+  AnyOf,
+  NoneOf,
+  Size,
+  Empty
+};
 
 struct Expr {
   ExprKind kind = ExprKind::Exists;
@@ -174,9 +188,9 @@ class Compiler {
     for (size_t i = 0; i < n; ++i) {
       const Segment& s = segs[i];
       bool last = i + 1 == n;
-      bool ok = !s.descendant && (s.kind == SegKind::Name || s.kind == SegKind::Index ||
-                                  (last && (s.kind == SegKind::NameUnion ||
-                                            s.kind == SegKind::Length)));
+      bool ok =
+          !s.descendant && (s.kind == SegKind::Name || s.kind == SegKind::Index ||
+                            (last && (s.kind == SegKind::NameUnion || s.kind == SegKind::Length)));
       if (!ok) plain = false;
     }
     chain->definite_prefix = plain;
@@ -417,8 +431,8 @@ class Compiler {
     if (c == '=' && d == '~') return Fail(pos_, "regular expressions in filters are not supported");
     if (c == '=') return Fail(pos_, "use '==' to compare");
     static constexpr std::pair<std::string_view, CmpOp> kWords[] = {
-        {"in", CmpOp::In},         {"nin", CmpOp::Nin},     {"subsetof", CmpOp::SubsetOf},
-        {"anyof", CmpOp::AnyOf},   {"noneof", CmpOp::NoneOf}, {"size", CmpOp::Size},
+        {"in", CmpOp::In},       {"nin", CmpOp::Nin},       {"subsetof", CmpOp::SubsetOf},
+        {"anyof", CmpOp::AnyOf}, {"noneof", CmpOp::NoneOf}, {"size", CmpOp::Size},
         {"empty", CmpOp::Empty},
     };
     for (const auto& [word, op] : kWords) {
@@ -573,12 +587,15 @@ Value MergeNames(const Value& node, const std::vector<std::string>& names) {
 std::optional<Value> LengthOf(const Value& v) {
   switch (v.type()) {
     case Type::Array:
-    case Type::Object: return Value::Int(static_cast<int64_t>(v.size()));
-    case Type::String: return Value::Int(static_cast<int64_t>(v.as_string().size()));
+    case Type::Object:
+      return Value::Int(static_cast<int64_t>(v.size()));
+    case Type::String:
+      return Value::Int(static_cast<int64_t>(v.as_string().size()));
     case Type::Null:
     case Type::Bool:
     case Type::Int:
-    case Type::Double: return std::nullopt;
+    case Type::Double:
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -734,8 +751,8 @@ class Evaluator {
         Collect(items[static_cast<size_t>(i)], next, end, out);
       }
     } else {
-      int64_t hi = seg.start.has_value() ? std::clamp<int64_t>(norm(*seg.start), -1, len - 1)
-                                         : len - 1;
+      int64_t hi =
+          seg.start.has_value() ? std::clamp<int64_t>(norm(*seg.start), -1, len - 1) : len - 1;
       int64_t lo = seg.stop.has_value() ? std::clamp<int64_t>(norm(*seg.stop), -1, len - 1) : -1;
       for (int64_t i = hi; i > lo; i += seg.step) {
         Collect(items[static_cast<size_t>(i)], next, end, out);
@@ -745,9 +762,12 @@ class Evaluator {
 
   std::optional<Value> Get(const Operand& o, const Value& current) const {
     switch (o.kind) {
-      case OperandKind::Literal: return o.literal;
-      case OperandKind::Current: return Run(o.chain, current, nullptr);
-      case OperandKind::Root: return Run(o.chain, root_, nullptr);
+      case OperandKind::Literal:
+        return o.literal;
+      case OperandKind::Current:
+        return Run(o.chain, current, nullptr);
+      case OperandKind::Root:
+        return Run(o.chain, root_, nullptr);
     }
     return std::nullopt;
   }
@@ -792,7 +812,8 @@ class Evaluator {
     if (op == CmpOp::Nin) return !Compare(CmpOp::In, a, b);
     if (!a.has_value() || !b.has_value()) return false;
     switch (op) {
-      case CmpOp::Eq: return a->Equals(*b);
+      case CmpOp::Eq:
+        return a->Equals(*b);
       case CmpOp::Lt: {
         auto o = Order(*a, *b);
         return o.has_value() && *o < 0;
@@ -809,7 +830,8 @@ class Evaluator {
         auto o = Order(*a, *b);
         return o.has_value() && *o >= 0;
       }
-      case CmpOp::In: return Contains(*b, *a);
+      case CmpOp::In:
+        return Contains(*b, *a);
       case CmpOp::SubsetOf:
       case CmpOp::AnyOf:
       case CmpOp::NoneOf: {
@@ -836,7 +858,8 @@ class Evaluator {
         return empty == b->as_bool();
       }
       case CmpOp::Ne:
-      case CmpOp::Nin: return false;  // handled above
+      case CmpOp::Nin:
+        return false;  // handled above
     }
     return false;
   }
@@ -844,11 +867,16 @@ class Evaluator {
   bool Test(const Expr& e, const Value& current) const {
     if (!Spend()) return false;
     switch (e.kind) {
-      case ExprKind::Or: return Test(*e.lhs, current) || Test(*e.rhs, current);
-      case ExprKind::And: return Test(*e.lhs, current) && Test(*e.rhs, current);
-      case ExprKind::Not: return !Test(*e.lhs, current);
-      case ExprKind::Exists: return Exists(e.a, Get(e.a, current));
-      case ExprKind::Compare: return Compare(e.op, Get(e.a, current), Get(e.b, current));
+      case ExprKind::Or:
+        return Test(*e.lhs, current) || Test(*e.rhs, current);
+      case ExprKind::And:
+        return Test(*e.lhs, current) && Test(*e.rhs, current);
+      case ExprKind::Not:
+        return !Test(*e.lhs, current);
+      case ExprKind::Exists:
+        return Exists(e.a, Get(e.a, current));
+      case ExprKind::Compare:
+        return Compare(e.op, Get(e.a, current), Get(e.b, current));
     }
     return false;
   }
@@ -932,7 +960,8 @@ Result<Value> Path::Evaluate(const Value& doc) const {
   m += "' matches nothing: '";
   m.append(std::string_view(impl_->text).substr(0, seg.begin));
   m += "' has no ";
-  m += seg.kind == SegKind::Length ? "length" : "'" + impl_->text.substr(seg.begin, seg.end - seg.begin) + "'";
+  m += seg.kind == SegKind::Length ? "length"
+                                   : "'" + impl_->text.substr(seg.begin, seg.end - seg.begin) + "'";
   return NotFound(std::move(m));
 }
 
@@ -1008,8 +1037,7 @@ Value AssignNames(const std::vector<Segment>& segs, size_t i, const Value& node,
     }
   }
   const Value* child = node.is_object() && at < node.size() ? &node.members()[at].second : nullptr;
-  Value replaced =
-      AssignNames(segs, i + 1, child ? *child : Value::EmptyObject(), std::move(v));
+  Value replaced = AssignNames(segs, i + 1, child ? *child : Value::EmptyObject(), std::move(v));
   size_t old_size = node.is_object() ? node.KnownSerializedSize() : 0;
   size_t new_child = replaced.KnownSerializedSize();
   size_t old_child = child ? child->KnownSerializedSize() : 0;

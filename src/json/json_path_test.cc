@@ -131,8 +131,7 @@ TEST(JsonPath, SpecialCharactersInBrackets) {
   EXPECT_EQ(Eval("$['']", R"({"":6})"), "6");
   EXPECT_EQ(Eval("$[ 'a' ]", R"({"a":7})"), "7");
   // Recorded against AWS: a backslash before the other quote character is kept.
-  EXPECT_EQ(Eval(R"($['Test\""Name"'])", R"({"Test\\\"\"Name\"":"Value\"\\"})"),
-            R"("Value\"\\")");
+  EXPECT_EQ(Eval(R"($['Test\""Name"'])", R"({"Test\\\"\"Name\"":"Value\"\\"})"), R"("Value\"\\")");
   EXPECT_TRUE(C("$['a b']").is_reference());
 }
 
@@ -160,8 +159,9 @@ TEST(JsonPath, DeepScan) {
   EXPECT_EQ(Eval("$..['b']", R"({"a":{"b":1}})"), "[1]");
   EXPECT_EQ(Eval("$..book[2].title", kStore), R"(["Moby Dick"])");
   EXPECT_EQ(Eval("$..nothing", kStore), "[]");
-  EXPECT_EQ(Eval("$..events..output.x", R"({"events":[{"output":{"x":1}},{"o":{"output":{"x":2}}}]})"),
-            "[1,2]");
+  EXPECT_EQ(
+      Eval("$..events..output.x", R"({"events":[{"output":{"x":1}},{"o":{"output":{"x":2}}}]})"),
+      "[1,2]");
 }
 
 TEST(JsonPath, Unions) {
@@ -201,8 +201,7 @@ TEST(JsonPath, Filters) {
   EXPECT_EQ(Eval("$.store.book[?(@.isbn)].title", kStore),
             R"(["Moby Dick","The Lord of the Rings"])");
   EXPECT_EQ(Eval("$.store.book[?(!@.isbn)].title", kStore), R"(["Sayings","Sword"])");
-  EXPECT_EQ(Eval("$.store.book[?(@.category == 'reference')].author", kStore),
-            R"(["Nigel Rees"])");
+  EXPECT_EQ(Eval("$.store.book[?(@.category == 'reference')].author", kStore), R"(["Nigel Rees"])");
   EXPECT_EQ(Eval("$.store.book[?(@.category != \"fiction\")].price", kStore), "[8.95]");
   EXPECT_EQ(Eval("$.store.book[?(@.price > 10 && @.price < 20)].title", kStore), R"(["Sword"])");
   EXPECT_EQ(Eval("$.store.book[?(@.price > 20 || @.price < 9)].price", kStore),
@@ -222,9 +221,9 @@ TEST(JsonPath, Filters) {
   EXPECT_EQ(Eval("$[?(@.a in ['x','y'])].a", R"([{"a":"x"},{"a":"z"}])"), R"(["x"])");
   EXPECT_EQ(Eval("$[?(@.a nin ['x','y'])].a", R"([{"a":"x"},{"a":"z"}])"), R"(["z"])");
   EXPECT_EQ(Eval("$[?(@.a.length() > 1)].a", R"([{"a":[1]},{"a":[1,2]}])"), "[[1,2]]");
-  EXPECT_EQ(Eval("$[?((@.a > 1 || @.a < 0) && !(@.a == 5))].a",
-                 R"([{"a":-1},{"a":0},{"a":2},{"a":5}])"),
-            "[-1,2]");
+  EXPECT_EQ(
+      Eval("$[?((@.a > 1 || @.a < 0) && !(@.a == 5))].a", R"([{"a":-1},{"a":0},{"a":2},{"a":5}])"),
+      "[-1,2]");
   EXPECT_EQ(Eval("$[?(@.a.b[0] == -1.5e0)].a.b", R"([{"a":{"b":[-1.5]}}])"), "[[-1.5]]");
   EXPECT_EQ(Eval("$[?@.a]", R"([{"a":1},{}])"), R"([{"a":1}])");
   // A filter on an object tests the object itself (Jayway).
@@ -244,24 +243,43 @@ TEST(JsonPath, Length) {
 }
 
 TEST(JsonPath, CompileErrorsSayWhere) {
-  EXPECT_EQ(CompileError("a.b"), "invalid JSONPath 'a.b' at offset 0 (at \"a.b\"): a path must start with '$'");
-  EXPECT_EQ(CompileError(""), "invalid JSONPath '' at offset 0 (at the end): a path must start with '$'");
+  EXPECT_EQ(CompileError("a.b"),
+            "invalid JSONPath 'a.b' at offset 0 (at \"a.b\"): a path must start with '$'");
+  EXPECT_EQ(CompileError(""),
+            "invalid JSONPath '' at offset 0 (at the end): a path must start with '$'");
   EXPECT_EQ(CompileError("$."),
             "invalid JSONPath '$.' at offset 2 (at the end): expected a name or '*' after '.'");
   EXPECT_EQ(CompileError("$.a["), "invalid JSONPath '$.a[' at offset 3 (at \"[\"): unclosed '['");
-  EXPECT_EQ(CompileError("$.a b"),
-            "invalid JSONPath '$.a b' at offset 3 (at \" b\"): expected '.', '..' or '[' to continue "
-            "the path");
+  EXPECT_EQ(
+      CompileError("$.a b"),
+      "invalid JSONPath '$.a b' at offset 3 (at \" b\"): expected '.', '..' or '[' to continue "
+      "the path");
   EXPECT_EQ(CompileError("$['a"),
             "invalid JSONPath '$['a' at offset 2 (at \"'a\"): unterminated quoted name");
   EXPECT_NE(CompileError("$[?(@.a =~ /x/)]").find("regular expressions"), std::string::npos);
   EXPECT_NE(CompileError("$[1:2:0]").find("step must not be 0"), std::string::npos);
   EXPECT_NE(CompileError("$.a.foo()").find("unknown function"), std::string::npos);
   EXPECT_NE(CompileError("$.a.length().b").find("must end the path"), std::string::npos);
-  for (std::string_view bad :
-       {"$..", "$...a", "$[]", "$[a]", "$[1", "$[1,]", "$['a',]", "$[?(@.a ==)]", "$[?(@.a = 1)]",
-        "$[?(@.a > 1]", "$[?()]", "$[99999999999999999999]", "$[-]", "$]", "$$$", "$x-y",
-        "$[?(@.a == 'x)]", "$.a)", "$[*", "$['a']x"}) {
+  for (std::string_view bad : {"$..",
+                               "$...a",
+                               "$[]",
+                               "$[a]",
+                               "$[1",
+                               "$[1,]",
+                               "$['a',]",
+                               "$[?(@.a ==)]",
+                               "$[?(@.a = 1)]",
+                               "$[?(@.a > 1]",
+                               "$[?()]",
+                               "$[99999999999999999999]",
+                               "$[-]",
+                               "$]",
+                               "$$$",
+                               "$x-y",
+                               "$[?(@.a == 'x)]",
+                               "$.a)",
+                               "$[*",
+                               "$['a']x"}) {
     EXPECT_NE(CompileError(bad), "compiled") << bad;
   }
 }
@@ -315,7 +333,8 @@ TEST(JsonPath, AssignKeepsSerialisedSizesExact) {
       v.SerializedSizeBound();
       auto out = C(path).Assign(d, v);
       ASSERT_TRUE(out.ok()) << doc << " " << path;
-      EXPECT_EQ(out->SerializedSizeBound(), P(Write(*out)).SerializedSizeBound()) << doc << " " << path;
+      EXPECT_EQ(out->SerializedSizeBound(), P(Write(*out)).SerializedSizeBound())
+          << doc << " " << path;
     }
   }
 }
@@ -339,14 +358,13 @@ TEST(JsonPath, AssignErrors) {
 // reference paths.
 TEST(JsonPath, ConformanceCasePathsCompile) {
   const char* shared = std::getenv("STEPFN_SHARED");
-  std::filesystem::path dir =
-      std::filesystem::path(shared != nullptr ? shared : "../shared") / "conformance" /
-      "aws-recorded" / "pure";
+  std::filesystem::path dir = std::filesystem::path(shared != nullptr ? shared : "../shared") /
+                              "conformance" / "aws-recorded" / "pure";
   if (!std::filesystem::exists(dir)) GTEST_SKIP() << "no conformance cases at " << dir;
   static const std::set<std::string> kReferenceFields = {"ResultPath", "Variable"};
-  static const std::set<std::string> kPathFields = {
-      "InputPath", "OutputPath", "ResultPath", "ItemsPath", "Variable", "SecondsPath",
-      "TimestampPath", "ErrorPath", "CausePath"};
+  static const std::set<std::string> kPathFields = {"InputPath",     "OutputPath", "ResultPath",
+                                                    "ItemsPath",     "Variable",   "SecondsPath",
+                                                    "TimestampPath", "ErrorPath",  "CausePath"};
   int checked = 0;
   std::function<void(const Value&, const std::string&)> walk = [&](const Value& v,
                                                                    const std::string& file) {

@@ -69,13 +69,18 @@ void ReportRepeats(const std::vector<Member>& members, RepeatTracker* t) {
 Value Convert(simdjson::dom::element e, RepeatTracker* t) {
   using simdjson::dom::element_type;
   switch (e.type()) {
-    case element_type::NULL_VALUE: return Value();
-    case element_type::BOOL: return Value::Bool(e.get_bool().value_unsafe());
-    case element_type::INT64: return Value::Int(e.get_int64().value_unsafe());
+    case element_type::NULL_VALUE:
+      return Value();
+    case element_type::BOOL:
+      return Value::Bool(e.get_bool().value_unsafe());
+    case element_type::INT64:
+      return Value::Int(e.get_int64().value_unsafe());
     case element_type::UINT64:
       return Value::Double(static_cast<double>(e.get_uint64().value_unsafe()));
-    case element_type::DOUBLE: return Value::Double(e.get_double().value_unsafe());
-    case element_type::STRING: return Value::String(e.get_string().value_unsafe());
+    case element_type::DOUBLE:
+      return Value::Double(e.get_double().value_unsafe());
+    case element_type::STRING:
+      return Value::String(e.get_string().value_unsafe());
     case element_type::ARRAY: {
       simdjson::dom::array a = e.get_array().value_unsafe();
       std::vector<Value> items;
@@ -205,7 +210,8 @@ Location LocateError(std::string_view s) {
           continue;
         }
         [[fallthrough]];
-      case Expect::Value: break;
+      case Expect::Value:
+        break;
     }
     // A value or key starts at i.
     if (c == '"') {
@@ -229,11 +235,14 @@ Location LocateError(std::string_view s) {
           }
         } else if (uc >= 0x80) {
           // UTF-8 sequence
-          int len = (uc >= 0xF0 && uc <= 0xF4) ? 4 : (uc >= 0xE0 && uc <= 0xEF) ? 3
-                    : (uc >= 0xC2 && uc <= 0xDF) ? 2 : 0;
+          int len = (uc >= 0xF0 && uc <= 0xF4)   ? 4
+                    : (uc >= 0xE0 && uc <= 0xEF) ? 3
+                    : (uc >= 0xC2 && uc <= 0xDF) ? 2
+                                                 : 0;
           if (len == 0) goto fail;
           for (int k = 1; k < len; ++k) {
-            if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) goto fail;
+            if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80)
+              goto fail;
           }
           i += static_cast<size_t>(len - 1);
         }
@@ -309,18 +318,30 @@ fail:
 
 std::string Describe(simdjson::error_code code) {
   switch (code) {
-    case simdjson::DEPTH_ERROR: return "nested too deeply";
-    case simdjson::UTF8_ERROR: return "text is not valid UTF-8";
-    case simdjson::UNCLOSED_STRING: return "unterminated string";
-    case simdjson::STRING_ERROR: return "invalid string (bad escape or control character)";
-    case simdjson::NUMBER_ERROR: return "invalid number";
-    case simdjson::T_ATOM_ERROR: return "invalid literal (expected true)";
-    case simdjson::F_ATOM_ERROR: return "invalid literal (expected false)";
-    case simdjson::N_ATOM_ERROR: return "invalid literal (expected null)";
-    case simdjson::EMPTY: return "empty document";
-    case simdjson::CAPACITY: return "document too large";
-    case simdjson::TAPE_ERROR: return "unexpected character or structure";
-    default: return simdjson::error_message(code);
+    case simdjson::DEPTH_ERROR:
+      return "nested too deeply";
+    case simdjson::UTF8_ERROR:
+      return "text is not valid UTF-8";
+    case simdjson::UNCLOSED_STRING:
+      return "unterminated string";
+    case simdjson::STRING_ERROR:
+      return "invalid string (bad escape or control character)";
+    case simdjson::NUMBER_ERROR:
+      return "invalid number";
+    case simdjson::T_ATOM_ERROR:
+      return "invalid literal (expected true)";
+    case simdjson::F_ATOM_ERROR:
+      return "invalid literal (expected false)";
+    case simdjson::N_ATOM_ERROR:
+      return "invalid literal (expected null)";
+    case simdjson::EMPTY:
+      return "empty document";
+    case simdjson::CAPACITY:
+      return "document too large";
+    case simdjson::TAPE_ERROR:
+      return "unexpected character or structure";
+    default:
+      return simdjson::error_message(code);
   }
 }
 
@@ -349,8 +370,8 @@ std::optional<std::string> WidenBigIntegers(std::string_view s) {
     if (c == '-') ++i;
     while (digit(i)) ++i;
     bool integer = !(i < s.size() && (s[i] == '.' || s[i] == 'e' || s[i] == 'E'));
-    while (i < s.size() && (digit(i) || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
-                            s[i] == '+' || s[i] == '-')) {
+    while (i < s.size() &&
+           (digit(i) || s[i] == '.' || s[i] == 'e' || s[i] == 'E' || s[i] == '+' || s[i] == '-')) {
       ++i;
     }
     if (!integer || i - start < 19) continue;
@@ -404,11 +425,10 @@ Result<Value> Parse(std::string_view text, const ParseOptions& options) {
                              std::to_string(options.max_depth) + " levels");
     }
     Location loc = LocateError(text);
-    return InvalidArgument("invalid JSON at line " + std::to_string(loc.line) + ", column " +
-                           std::to_string(loc.column) + " (byte " + std::to_string(loc.offset) +
-                           "): " +
-                           (loc.number_too_large ? "number out of range (beyond 1.8e308)"
-                                                 : Describe(err)));
+    return InvalidArgument(
+        "invalid JSON at line " + std::to_string(loc.line) + ", column " +
+        std::to_string(loc.column) + " (byte " + std::to_string(loc.offset) +
+        "): " + (loc.number_too_large ? "number out of range (beyond 1.8e308)" : Describe(err)));
   }
   RepeatTracker tracker{options.repeated_keys, ""};
   Value v = Convert(root, options.repeated_keys ? &tracker : nullptr);

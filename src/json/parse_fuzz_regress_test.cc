@@ -12,8 +12,9 @@ namespace {
 // simdjson refuses integers beyond 64 bits; they are read as doubles (as AWS and JavaScript
 // read them), so that whatever Write produces for a large double parses again.
 TEST(ParseFuzzRegress, IntegersBeyond64BitsReadAsDoubles) {
-  auto v = Parse("[18446744073709551615, 18446744073709551616, -9223372036854775809, "
-                 "123456789012345678901234567890, \"12345678901234567890123\", 1]");
+  auto v = Parse(
+      "[18446744073709551615, 18446744073709551616, -9223372036854775809, "
+      "123456789012345678901234567890, \"12345678901234567890123\", 1]");
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_TRUE(v->at(0)->is_double());
   EXPECT_EQ(v->at(1)->as_double(), 18446744073709551616.0);

@@ -37,13 +37,20 @@ using detail::StringNode;
 
 std::string_view TypeName(Type t) {
   switch (t) {
-    case Type::Null: return "null";
-    case Type::Bool: return "boolean";
-    case Type::Int: return "integer";
-    case Type::Double: return "number";
-    case Type::String: return "string";
-    case Type::Array: return "array";
-    case Type::Object: return "object";
+    case Type::Null:
+      return "null";
+    case Type::Bool:
+      return "boolean";
+    case Type::Int:
+      return "integer";
+    case Type::Double:
+      return "number";
+    case Type::String:
+      return "string";
+    case Type::Array:
+      return "array";
+    case Type::Object:
+      return "object";
   }
   return "unknown";
 }
@@ -103,15 +110,20 @@ Value Value::EmptyObject() {
 
 void Value::Destroy(Type t, detail::Node* n) {
   switch (t) {
-    case Type::String: delete static_cast<StringNode*>(n); return;
+    case Type::String:
+      delete static_cast<StringNode*>(n);
+      return;
     case Type::Array: {
       // Free deep chains iteratively would be ideal; recursion depth is bounded by the parser's
       // nesting limit, so plain recursion is safe here.
       delete static_cast<ArrayNode*>(n);
       return;
     }
-    case Type::Object: delete static_cast<ObjectNode*>(n); return;
-    default: return;
+    case Type::Object:
+      delete static_cast<ObjectNode*>(n);
+      return;
+    default:
+      return;
   }
 }
 
@@ -124,8 +136,10 @@ size_t QuotedSizeOf(std::string_view s) { return detail::QuotedSize(s); }
 
 size_t Value::SerializedSizeBound() const {
   switch (type_) {
-    case Type::Null: return 4;
-    case Type::Bool: return u_.b ? 4 : 5;
+    case Type::Null:
+      return 4;
+    case Type::Bool:
+      return u_.b ? 4 : 5;
     case Type::Int: {
       uint64_t v = u_.i < 0 ? 0 - static_cast<uint64_t>(u_.i) : static_cast<uint64_t>(u_.i);
       size_t digits = 1;
@@ -135,10 +149,12 @@ size_t Value::SerializedSizeBound() const {
       }
       return digits + (u_.i < 0 ? 1 : 0);
     }
-    case Type::Double: return 24;
+    case Type::Double:
+      return 24;
     case Type::String:
     case Type::Array:
-    case Type::Object: break;
+    case Type::Object:
+      break;
   }
   size_t cached = u_.node->serialized_size.load(std::memory_order_relaxed);
   if (cached != 0) return cached;
@@ -173,11 +189,6 @@ double Value::as_double() const {
   return type_ == Type::Int ? static_cast<double>(u_.i) : u_.d;
 }
 
-
-
-
-
-
 const Value* Value::find(std::string_view key) const {
   if (type_ != Type::Object) return nullptr;
   const auto* node = static_cast<const ObjectNode*>(u_.node);
@@ -198,11 +209,15 @@ bool Value::Equals(const Value& other) const {
   }
   if (type_ != other.type_) return false;
   switch (type_) {
-    case Type::Null: return true;
-    case Type::Bool: return u_.b == other.u_.b;
+    case Type::Null:
+      return true;
+    case Type::Bool:
+      return u_.b == other.u_.b;
     case Type::Int:
-    case Type::Double: return false;  // handled above
-    case Type::String: return u_.node == other.u_.node || as_string() == other.as_string();
+    case Type::Double:
+      return false;  // handled above
+    case Type::String:
+      return u_.node == other.u_.node || as_string() == other.as_string();
     case Type::Array: {
       if (u_.node == other.u_.node) return true;
       const auto& a = items();

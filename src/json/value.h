@@ -136,8 +136,7 @@ class Value {
     if (type_ >= Type::String) u_.node->refs.fetch_add(1, std::memory_order_relaxed);
   }
   void Unref() {
-    if (type_ >= Type::String &&
-        u_.node->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    if (type_ >= Type::String && u_.node->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       Destroy(type_, u_.node);
     }
   }
@@ -220,7 +219,9 @@ class ObjectBuilder {
   explicit ObjectBuilder(const Value& start);  // start from an object's members
   void Reserve(size_t n) { members_.reserve(n); }
   void Set(std::string key, Value value);
-  void Append(std::string key, Value value) { members_.emplace_back(std::move(key), std::move(value)); }
+  void Append(std::string key, Value value) {
+    members_.emplace_back(std::move(key), std::move(value));
+  }
   bool Erase(std::string_view key);
   size_t size() const { return members_.size(); }
   Value Build() &&;

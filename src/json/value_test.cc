@@ -15,7 +15,8 @@ Value P(std::string_view s) {
 }
 
 TEST(Value, RoundTripKeepsKeyOrderAndIntegers) {
-  std::string text = R"({"z":1,"a":[true,false,null],"m":{"b":"x","a":-9223372036854775808},"d":1.5})";
+  std::string text =
+      R"({"z":1,"a":[true,false,null],"m":{"b":"x","a":-9223372036854775808},"d":1.5})";
   EXPECT_EQ(Write(P(text)), text);
 }
 
@@ -39,7 +40,8 @@ TEST(Value, RepeatedKeysKeepTheLast) {
 
 TEST(Value, RepeatedKeysInLargeObjectsKeepTheLast) {
   std::string text = "{";
-  for (int i = 0; i < 40; ++i) text += "\"key_number_" + std::to_string(i % 30) + "\":" + std::to_string(i) + ",";
+  for (int i = 0; i < 40; ++i)
+    text += "\"key_number_" + std::to_string(i % 30) + "\":" + std::to_string(i) + ",";
   text.back() = '}';
   Value v = P(text);
   ASSERT_EQ(v.size(), 30u);
@@ -51,7 +53,8 @@ TEST(Value, RepeatedKeysInLargeObjectsKeepTheLast) {
 
 TEST(Value, LargeObjectsAreIndexed) {
   std::string text = "{";
-  for (int i = 0; i < 100; ++i) text += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  for (int i = 0; i < 100; ++i)
+    text += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
   text += "}";
   Value v = P(text);
   ASSERT_NE(v.find("k77"), nullptr);

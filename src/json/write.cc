@@ -15,16 +15,24 @@ void WriteImpl(const Value& v, std::string* out, int indent, int depth) {
     out->append(static_cast<size_t>(d * indent), ' ');
   };
   switch (v.type()) {
-    case Type::Null: out->append("null"); return;
-    case Type::Bool: out->append(v.as_bool() ? "true" : "false"); return;
+    case Type::Null:
+      out->append("null");
+      return;
+    case Type::Bool:
+      out->append(v.as_bool() ? "true" : "false");
+      return;
     case Type::Int: {
       char buf[32];
       auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
       out->append(buf, r.ptr);
       return;
     }
-    case Type::Double: WriteDouble(v.as_double(), out); return;
-    case Type::String: WriteString(v.as_string(), out); return;
+    case Type::Double:
+      WriteDouble(v.as_double(), out);
+      return;
+    case Type::String:
+      WriteString(v.as_string(), out);
+      return;
     case Type::Array: {
       const auto& items = v.items();
       out->push_back('[');
@@ -66,13 +74,27 @@ void WriteString(std::string_view s, std::string* out) {
     out->append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
       default:
         out->append("\\u00");
         out->push_back(kHex[c >> 4]);

@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: setup build build-asan demo test test-unit test-asan conformance fuzz bench format clean scripts-check
+.PHONY: format-check setup build build-asan demo test test-unit test-asan conformance fuzz bench format clean scripts-check
 
 setup:
 	@scripts/setup.sh
@@ -51,7 +51,11 @@ bench: build
 	bench/run.sh
 
 format:
-	find src bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	find src bench fuzz tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+# Fails when a file differs from what `make format` would make of it (clang-format 14).
+format-check:
+	find src bench fuzz tests -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run -Werror
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -177,7 +177,7 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
     }
     if (eval::Status(*state) != eval::ExecutionStatus::Running) break;
     // Timers already due (an execution timeout during a long run of transitions).
-    EpochMillis now = clock.Now();
+    EpochMillis now = timers.empty() ? 0 : clock.Now();
     while (!timers.empty() && timers.top().first <= now) {
       if (!cancelled.erase(timers.top().second)) {
         inputs.push_back({eval::InputKind::TimerFired, timers.top().second, {}, {}, {}});

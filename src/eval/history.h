@@ -11,27 +11,29 @@
 
 namespace stepfn::eval {
 
-#define STEPFN_HISTORY_EVENT_TYPES(X)                                                             \
-  X(ExecutionStarted)                                                                             \
-  X(ExecutionSucceeded) X(ExecutionFailed) X(ExecutionTimedOut) X(ExecutionAborted)               \
-      X(PassStateEntered) X(PassStateExited) X(TaskStateEntered) X(TaskStateExited)               \
-          X(TaskStateAborted) X(TaskScheduled) X(TaskStarted) X(TaskSubmitted) X(TaskSucceeded)   \
-              X(TaskFailed) X(TaskTimedOut) X(ChoiceStateEntered) X(ChoiceStateExited) X(         \
-                  WaitStateEntered) X(WaitStateExited) X(WaitStateAborted) X(SucceedStateEntered) \
-                  X(SucceedStateExited) X(FailStateEntered) X(ParallelStateEntered)               \
-                      X(ParallelStateStarted) X(ParallelStateSucceeded) X(ParallelStateFailed)    \
-                          X(ParallelStateAborted) X(ParallelStateExited) X(MapStateEntered)       \
-                              X(MapStateStarted) X(MapStateSucceeded) X(MapStateFailed)           \
-                                  X(MapStateAborted) X(MapStateExited) X(MapIterationStarted)     \
-                                      X(MapIterationSucceeded) X(MapIterationFailed)              \
-                                          X(MapIterationAborted) X(LambdaFunctionScheduled) X(    \
-                                              LambdaFunctionStarted) X(LambdaFunctionSucceeded)   \
-                                              X(LambdaFunctionFailed) X(LambdaFunctionTimedOut)   \
-                                                  X(ActivityScheduled) X(ActivityStarted)         \
-                                                      X(ActivitySucceeded) X(ActivityFailed)      \
-                                                          X(ActivityTimedOut) X(EvaluationFailed) \
-                                                              X(MapRunStarted) X(MapRunSucceeded) \
-                                                                  X(MapRunFailed) X(MapRunAborted)
+#define STEPFN_HISTORY_EVENT_TYPES(X)                                                              \
+  X(ExecutionStarted)                                                                              \
+  X(ExecutionSucceeded)                                                                            \
+  X(ExecutionFailed) X(ExecutionTimedOut) X(ExecutionAborted) X(PassStateEntered) X(               \
+      PassStateExited) X(TaskStateEntered) X(TaskStateExited) X(TaskStateAborted) X(TaskScheduled) \
+      X(TaskStarted) X(TaskSubmitted) X(TaskSucceeded) X(TaskFailed) X(TaskTimedOut)               \
+          X(ChoiceStateEntered) X(ChoiceStateExited) X(WaitStateEntered) X(WaitStateExited)        \
+              X(WaitStateAborted) X(SucceedStateEntered) X(SucceedStateExited) X(FailStateEntered) \
+                  X(ParallelStateEntered) X(ParallelStateStarted) X(ParallelStateSucceeded)        \
+                      X(ParallelStateFailed) X(ParallelStateAborted) X(ParallelStateExited)        \
+                          X(MapStateEntered) X(MapStateStarted) X(MapStateSucceeded)               \
+                              X(MapStateFailed) X(MapStateAborted) X(MapStateExited)               \
+                                  X(MapIterationStarted) X(MapIterationSucceeded)                  \
+                                      X(MapIterationFailed) X(MapIterationAborted)                 \
+                                          X(LambdaFunctionScheduled) X(LambdaFunctionStarted)      \
+                                              X(LambdaFunctionSucceeded) X(LambdaFunctionFailed)   \
+                                                  X(LambdaFunctionTimedOut) X(ActivityScheduled)   \
+                                                      X(ActivityStarted) X(ActivitySucceeded)      \
+                                                          X(ActivityFailed) X(ActivityTimedOut)    \
+                                                              X(EvaluationFailed) X(MapRunStarted) \
+                                                                  X(MapRunSucceeded)               \
+                                                                      X(MapRunFailed)              \
+                                                                          X(MapRunAborted)
 
 enum class EventType : uint8_t {
 #define STEPFN_ENUM_ITEM(name) name,

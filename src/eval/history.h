@@ -11,6 +11,7 @@
 
 namespace stepfn::eval {
 
+// clang-format off
 #define STEPFN_HISTORY_EVENT_TYPES(X)                                                              \
   X(ExecutionStarted)                                                                              \
   X(ExecutionSucceeded)                                                                            \
@@ -34,6 +35,7 @@ namespace stepfn::eval {
                                                                   X(MapRunSucceeded)               \
                                                                       X(MapRunFailed)              \
                                                                           X(MapRunAborted)
+// clang-format on
 
 enum class EventType : uint8_t {
 #define STEPFN_ENUM_ITEM(name) name,

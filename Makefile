@@ -35,7 +35,7 @@ conformance: build
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
-test: test-unit conformance test-asan scripts-check
+test: format-check test-unit conformance test-asan scripts-check
 	@echo "make test: all suites passed"
 
 scripts-check:

@@ -65,8 +65,10 @@ struct Frame {
   EpochMillis entered_time = 0;
   std::vector<uint16_t> retry_counts;  // per retrier of the current state
   int retry_total = 0;
-  uint64_t pending = 0;        // task or timer id
-  uint64_t timeout_timer = 0;  // a Task's TimeoutSeconds timer
+  uint64_t pending = 0;          // task or timer id
+  uint64_t timeout_timer = 0;    // a Task's TimeoutSeconds timer
+  uint64_t heartbeat_timer = 0;  // a Task's HeartbeatSeconds timer, restarted by heartbeats
+  double heartbeat_seconds = 0;
   // Runs inside a Distributed Map's child execution: its events belong to that execution's
   // own history, not this one's.
   bool silent = false;

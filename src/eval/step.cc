@@ -186,6 +186,10 @@ class Stepper {
   bool ApplyTemplate(Frame* f, const std::optional<expr::PayloadTemplate>& t,
                      const json::Value& doc, json::Value* out);
   void StartTimer(Frame* f, EpochMillis at, FramePhase phase);
+  // A timer that runs beside a task (TimeoutSeconds, HeartbeatSeconds); returns its id.
+  uint64_t StartTaskTimer(Frame* f, double seconds);
+  void CancelTimer(uint64_t* id);  // and zeroes *id; nothing when it is 0
+  void CancelTaskTimers(Frame* f);
   void ExecuteTask(Frame* f);
   void ExecuteChoice(Frame* f);
   void ExecuteWait(Frame* f);
@@ -260,6 +264,7 @@ void Stepper::FreeFrame(uint64_t id) {
   if (f == nullptr) return;
   AbortChildren(f);
   if (f->timeout_timer != 0) st_.pending.erase(f->timeout_timer);
+  if (f->heartbeat_timer != 0) st_.pending.erase(f->heartbeat_timer);
   if (f->pending != 0) {
     Command& c = out_->commands.emplace_back();
     c.kind = f->phase == FramePhase::WaitTask ? CommandKind::CancelTask : CommandKind::CancelTimer;
@@ -363,6 +368,14 @@ void Stepper::Deliver(const Input& in) {
   auto it = st_.pending.find(in.id);
   if (it == st_.pending.end()) return;
   uint64_t frame_id = it->second;
+  if (in.kind == InputKind::TaskHeartbeat) {
+    Frame* f = FindFrame(frame_id);
+    if (f != nullptr && f->pending == in.id && f->heartbeat_timer != 0) {
+      CancelTimer(&f->heartbeat_timer);
+      f->heartbeat_timer = StartTaskTimer(f, f->heartbeat_seconds);
+    }
+    return;
+  }
   st_.pending.erase(it);
   if (in.id == st_.timeout_timer) {
     FinishExecution(ExecutionStatus::TimedOut, json::Value(),
@@ -372,19 +385,24 @@ void Stepper::Deliver(const Input& in) {
   Frame* f = FindFrame(frame_id);
   if (f == nullptr) return;
   const State& s = StateOf(*f);
-  if (in.kind == InputKind::TimerFired && in.id == f->timeout_timer) {
-    // The task ran past TimeoutSeconds: it fails with States.Timeout; its result, should it
-    // still come, is ignored.
-    f->timeout_timer = 0;
+  bool timed_out = in.kind == InputKind::TimerFired && in.id == f->timeout_timer;
+  bool heart_stopped = in.kind == InputKind::TimerFired && in.id == f->heartbeat_timer;
+  if (timed_out || heart_stopped) {
+    // The task ran past TimeoutSeconds, or sent no heartbeat for HeartbeatSeconds: it fails
+    // with States.Timeout / States.HeartbeatTimeout; its result, should it still come, is
+    // ignored.
+    (timed_out ? f->timeout_timer : f->heartbeat_timer) = 0;
+    CancelTaskTimers(f);
     Command& cancel = out_->commands.emplace_back();
     cancel.kind = CommandKind::CancelTask;
     cancel.id = f->pending;
     st_.pending.erase(f->pending);
     f->pending = 0;
+    const char* error = timed_out ? "States.Timeout" : "States.HeartbeatTimeout";
     HistoryEvent& e = Emit(f, EventType::TaskTimedOut);
-    e.SetFailure("States.Timeout", "");
+    e.SetFailure(error, "");
     SetResource(s, &e);
-    FailState(f, {"States.Timeout", ""});
+    FailState(f, {error, ""});
     f = FindFrame(frame_id);
     if (f != nullptr && (f->phase == FramePhase::Enter || f->phase == FramePhase::Execute)) {
       Ready(f);
@@ -392,13 +410,7 @@ void Stepper::Deliver(const Input& in) {
     return;
   }
   f->pending = 0;
-  if (f->timeout_timer != 0) {
-    Command& cancel = out_->commands.emplace_back();
-    cancel.kind = CommandKind::CancelTimer;
-    cancel.id = f->timeout_timer;
-    st_.pending.erase(f->timeout_timer);
-    f->timeout_timer = 0;
-  }
+  CancelTaskTimers(f);
   switch (in.kind) {
     case InputKind::TaskSucceeded: {
       HistoryEvent& e = Emit(f, EventType::TaskSucceeded);
@@ -423,6 +435,7 @@ void Stepper::Deliver(const Input& in) {
       }
       break;
     case InputKind::Start:
+    case InputKind::TaskHeartbeat:
     case InputKind::Stop:
       break;
   }
@@ -671,6 +684,19 @@ void Stepper::ExecuteTask(Frame* f) {
     }
     timeout = v->as_double();
   }
+  double heartbeat = 0;
+  if (s.heartbeat_seconds.literal) heartbeat = *s.heartbeat_seconds.literal;
+  if (s.heartbeat_seconds.path) {
+    auto v = s.heartbeat_seconds.path->Evaluate(f->effective);
+    if (!v.ok() || !v->is_number() || v->as_double() <= 0) {
+      FailState(f, RuntimeError(*f,
+                                "The HeartbeatSecondsPath parameter does not reference a "
+                                "positive integer: " +
+                                    s.heartbeat_seconds.path->text()));
+      return;
+    }
+    heartbeat = v->as_double();
+  }
   HistoryEvent& sched = Emit(f, EventType::TaskScheduled);
   SetResource(s, &sched);
   sched.payload = params;
@@ -687,15 +713,33 @@ void Stepper::ExecuteTask(Frame* f) {
   c.parameters = std::move(params);
   c.retry_count = f->retry_total;
   c.timeout_seconds = timeout;
-  if (timeout > 0) {
-    uint64_t t = NewId();
-    st_.pending[t] = f->id;
-    f->timeout_timer = t;
-    Command& timer = out_->commands.emplace_back();
-    timer.kind = CommandKind::StartTimer;
-    timer.id = t;
-    timer.fire_at = st_.now + static_cast<EpochMillis>(timeout * 1000);
-  }
+  if (timeout > 0) f->timeout_timer = StartTaskTimer(f, timeout);
+  f->heartbeat_seconds = heartbeat;
+  if (heartbeat > 0) f->heartbeat_timer = StartTaskTimer(f, heartbeat);
+}
+
+uint64_t Stepper::StartTaskTimer(Frame* f, double seconds) {
+  uint64_t t = NewId();
+  st_.pending[t] = f->id;
+  Command& timer = out_->commands.emplace_back();
+  timer.kind = CommandKind::StartTimer;
+  timer.id = t;
+  timer.fire_at = st_.now + static_cast<EpochMillis>(seconds * 1000);
+  return t;
+}
+
+void Stepper::CancelTimer(uint64_t* id) {
+  if (*id == 0) return;
+  Command& cancel = out_->commands.emplace_back();
+  cancel.kind = CommandKind::CancelTimer;
+  cancel.id = *id;
+  st_.pending.erase(*id);
+  *id = 0;
+}
+
+void Stepper::CancelTaskTimers(Frame* f) {
+  CancelTimer(&f->timeout_timer);
+  CancelTimer(&f->heartbeat_timer);
 }
 
 void Stepper::ExecuteChoice(Frame* f) {

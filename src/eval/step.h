@@ -50,7 +50,15 @@ struct ExecutionInfo {
   double default_timeout_seconds = 0;
 };
 
-enum class InputKind : uint8_t { Start, TaskSucceeded, TaskFailed, TimerFired, Stop };
+// TaskHeartbeat: the task `id` is alive (SendTaskHeartbeat); it restarts HeartbeatSeconds.
+enum class InputKind : uint8_t {
+  Start,
+  TaskSucceeded,
+  TaskFailed,
+  TaskHeartbeat,
+  TimerFired,
+  Stop
+};
 
 struct Input {
   InputKind kind = InputKind::Start;

@@ -130,6 +130,39 @@ TEST(Step, TaskTimeoutFailsWithStatesTimeout) {
   EXPECT_EQ(d.Types().back(), "ExecutionFailed");
 }
 
+TEST(Step, HeartbeatsKeepATaskAliveUntilTheyStop) {
+  Driver d(R"({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+           "HeartbeatSeconds":10,
+           "Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"Late"}],"End":true},
+      "Late":{"Type":"Pass","End":true}}})");
+  StepOutput out = d.Start("{}");
+  const Command* task = Find(out, CommandKind::RunTask);
+  const Command* timer = Find(out, CommandKind::StartTimer);
+  ASSERT_NE(task, nullptr);
+  ASSERT_NE(timer, nullptr);
+  uint64_t task_id = task->id;
+  uint64_t first_timer = timer->id;
+  EXPECT_EQ(timer->fire_at - d.now, 10000);
+  // A heartbeat at 8 s restarts the clock: the first timer no longer counts.
+  d.now += 8000;
+  out = d.Step({{InputKind::TaskHeartbeat, task_id, {}, {}, {}}});
+  const Command* second = Find(out, CommandKind::StartTimer);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->fire_at - d.now, 10000);
+  uint64_t second_timer = second->id;
+  d.now += 2000;
+  d.Step({{InputKind::TimerFired, first_timer, {}, {}, {}}});
+  EXPECT_EQ(Status(d.state()), ExecutionStatus::Running);
+  // Silence past HeartbeatSeconds: States.HeartbeatTimeout, caught.
+  d.now += 8000;
+  d.Step({{InputKind::TimerFired, second_timer, {}, {}, {}}});
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Succeeded);
+  auto types = d.Types();
+  EXPECT_NE(std::find(types.begin(), types.end(), "TaskTimedOut"), types.end());
+  EXPECT_EQ(json::Write(Output(d.state())), R"({"Error":"States.HeartbeatTimeout","Cause":""})");
+}
+
 TEST(Step, MapHonoursMaxConcurrency) {
   Driver d(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":2,
       "ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task",

@@ -1,0 +1,90 @@
+// Task states: Parameters, TimeoutSeconds and HeartbeatSeconds timers, the RunTask command.
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "asl/program.h"
+#include "eval/io.h"
+#include "eval/stepper.h"
+#include "expr/intrinsic.h"
+#include "expr/timestamp.h"
+#include "json/write.h"
+
+namespace stepfn::eval::internal {
+
+void Stepper::ExecuteTask(Frame* f) {
+  const State& s = StateOf(*f);
+  json::Value params;
+  if (!ApplyTemplate(f, s.parameters, f->effective, &params)) return;
+  double timeout = 0;
+  if (s.timeout_seconds.literal) timeout = *s.timeout_seconds.literal;
+  if (s.timeout_seconds.path) {
+    auto v = s.timeout_seconds.path->Evaluate(f->effective);
+    if (!v.ok() || !v->is_number() || v->as_double() <= 0) {
+      FailState(f, RuntimeError(*f,
+                                "The TimeoutSecondsPath parameter does not reference a "
+                                "positive integer: " +
+                                    s.timeout_seconds.path->text()));
+      return;
+    }
+    timeout = v->as_double();
+  }
+  double heartbeat = 0;
+  if (s.heartbeat_seconds.literal) heartbeat = *s.heartbeat_seconds.literal;
+  if (s.heartbeat_seconds.path) {
+    auto v = s.heartbeat_seconds.path->Evaluate(f->effective);
+    if (!v.ok() || !v->is_number() || v->as_double() <= 0) {
+      FailState(f, RuntimeError(*f,
+                                "The HeartbeatSecondsPath parameter does not reference a "
+                                "positive integer: " +
+                                    s.heartbeat_seconds.path->text()));
+      return;
+    }
+    heartbeat = v->as_double();
+  }
+  HistoryEvent& sched = Emit(f, EventType::TaskScheduled);
+  SetResource(s, &sched);
+  sched.payload = params;
+  HistoryEvent& started = Emit(f, EventType::TaskStarted);
+  SetResource(s, &started);
+  uint64_t id = NewId();
+  st_.pending[id] = f->id;
+  f->pending = id;
+  f->phase = FramePhase::WaitTask;
+  Command& c = out_->commands.emplace_back();
+  c.kind = CommandKind::RunTask;
+  c.id = id;
+  c.state = &s;
+  c.parameters = std::move(params);
+  c.retry_count = f->retry_total;
+  c.timeout_seconds = timeout;
+  if (timeout > 0) f->timeout_timer = StartTaskTimer(f, timeout);
+  f->heartbeat_seconds = heartbeat;
+  if (heartbeat > 0) f->heartbeat_timer = StartTaskTimer(f, heartbeat);
+}
+
+uint64_t Stepper::StartTaskTimer(Frame* f, double seconds) {
+  uint64_t t = NewId();
+  st_.pending[t] = f->id;
+  Command& timer = out_->commands.emplace_back();
+  timer.kind = CommandKind::StartTimer;
+  timer.id = t;
+  timer.fire_at = st_.now + static_cast<EpochMillis>(seconds * 1000);
+  return t;
+}
+
+void Stepper::CancelTimer(uint64_t* id) {
+  if (*id == 0) return;
+  Command& cancel = out_->commands.emplace_back();
+  cancel.kind = CommandKind::CancelTimer;
+  cancel.id = *id;
+  st_.pending.erase(*id);
+  *id = 0;
+}
+
+void Stepper::CancelTaskTimers(Frame* f) {
+  CancelTimer(&f->timeout_timer);
+  CancelTimer(&f->heartbeat_timer);
+}
+
+}  // namespace stepfn::eval::internal

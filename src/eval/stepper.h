@@ -1,0 +1,130 @@
+// The interpreter's working parts, shared by step.cc and the state files (state_*.cc). Internal
+// to eval/: Stepper applies one Step's inputs to an ExecutionState; see step.h for the contract.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "asl/program.h"
+#include "eval/step.h"
+
+namespace stepfn::eval::internal {
+
+using asl::State;
+using asl::StateType;
+
+// Transitions run per Step before yielding (see step.h).
+inline constexpr int kTransitionBudget = 20000;
+
+EventType EnteredType(StateType t);
+EventType ExitedType(StateType t);
+// splitmix64: deterministic, seeded per execution.
+uint64_t NextRandom(uint64_t* s);
+// Whether an ErrorEquals list matches `error` (States.ALL, States.TaskFailed wildcards).
+bool ErrorMatches(const std::vector<std::string>& names, const std::string& error);
+void SetResource(const State& s, HistoryEvent* e);
+
+class Stepper {
+ public:
+  Stepper(const asl::Program& program, ExecutionState& st, EpochMillis now, StepOutput* out)
+      : program_(program), st_(st), out_(out) {
+    st_.now = now;
+  }
+
+  void Start(const json::Value& input);
+  void Deliver(const Input& in);
+  void RunReady();
+  // Ends the execution when the history limit was reached during this Step.
+  void FinishIfHistoryFull() {
+    if (history_full_ && status() == ExecutionStatus::Running) {
+      history_full_ = false;
+      FinishExecution(
+          ExecutionStatus::Failed, json::Value(),
+          {"States.Runtime", "The execution reached the maximum number of history events (" +
+                                 std::to_string(st_.info->max_history_events) + ")."});
+    }
+  }
+
+ private:
+  ExecutionStatus status() const { return static_cast<ExecutionStatus>(st_.status); }
+  bool running() const { return status() == ExecutionStatus::Running && !history_full_; }
+  const State& StateOf(const Frame& f) const {
+    return f.body->states[static_cast<size_t>(f.state)];
+  }
+  Frame* FindFrame(uint64_t id) {
+    auto it = st_.frames.find(id);
+    return it == st_.frames.end() ? nullptr : it->second.get();
+  }
+
+  HistoryEvent& Emit(Frame* f, EventType type);
+  void Ready(Frame* f) { st_.ready.push_back(f->id); }
+  uint64_t NewId() { return st_.next_id++; }
+  Frame* NewFrame(uint64_t parent, size_t child_index, const asl::Body* body, json::Value input);
+  void FreeFrame(uint64_t id);
+  // Removes a frame from the state. The object lives on until the Step ends, so pointers to it
+  // stay valid (phase Done tells that it is gone).
+  void Bury(uint64_t id);
+  void AbortChildren(Frame* f);
+
+  void RunFrame(Frame* f);
+  void EnterState(Frame* f);
+  void ExecuteState(Frame* f);
+  void Pump(Frame* f);  // WaitChildren: start children, finish when all are done
+
+  // State outcomes.
+  void CompleteState(Frame* f, const json::Value& result);  // ResultSelector/Path/OutputPath
+  void ExitState(Frame* f, json::Value output, int next);
+  // Retry / Catch / fail the frame. `give_up` (if set) is emitted when no retry happens.
+  void FailState(Frame* f, StatesError err, std::optional<EventType> give_up = std::nullopt);
+  void FailFrame(Frame* f, StatesError err);       // the body fails
+  void FinishFrame(Frame* f, json::Value output);  // the body succeeds
+
+  void FinishExecution(ExecutionStatus s, json::Value output, StatesError err);
+
+  void BuildExecutionContext();
+  json::Value ContextFor(const Frame& f, const json::Value* map_item = nullptr, int64_t index = -1);
+  expr::Scope ScopeFor(const json::Value* input, const json::Value* context);
+  StatesError RuntimeError(const Frame& f, const std::string& why) const {
+    if (why.rfind("An error occurred", 0) == 0) return {"States.Runtime", why};
+    return {"States.Runtime", "An error occurred while executing the state '" + StateOf(f).name +
+                                  "' (entered at the event id #" +
+                                  std::to_string(f.entered_event_id) + "). " + why};
+  }
+  StatesError Contextualise(const Frame& f, StatesError e) const {
+    if (e.error == "States.Runtime") return RuntimeError(f, e.cause);
+    return e;
+  }
+  bool CheckSize(Frame* f, const json::Value& v, const char* what);
+
+  // `doc` through the template `t` (Parameters, ResultSelector), or `doc` itself without one.
+  // On failure the state fails (Retry/Catch apply) and false is returned.
+  bool ApplyTemplate(Frame* f, const std::optional<expr::PayloadTemplate>& t,
+                     const json::Value& doc, json::Value* out);
+  void StartTimer(Frame* f, EpochMillis at, FramePhase phase);
+  // A timer that runs beside a task (TimeoutSeconds, HeartbeatSeconds); returns its id.
+  uint64_t StartTaskTimer(Frame* f, double seconds);
+  void CancelTimer(uint64_t* id);  // and zeroes *id; nothing when it is 0
+  void CancelTaskTimers(Frame* f);
+  void ExecuteTask(Frame* f);
+  void ExecuteChoice(Frame* f);
+  void ExecuteWait(Frame* f);
+  void ExecuteFail(Frame* f);
+  void ExecuteParallel(Frame* f);
+  void ExecuteMap(Frame* f);
+  void StartChild(Frame* f);
+  void ChildDone(Frame* child, bool ok, json::Value output, StatesError err);
+
+  const asl::Program& program_;
+  ExecutionState& st_;
+  StepOutput* out_;
+  int budget_ = kTransitionBudget;
+  std::vector<uint64_t> pumping_;                  // frames whose Pump is on the stack
+  HistoryEvent scratch_;                           // where silent frames' events go
+  bool history_full_ = false;                      // an event was refused by the history limit
+  std::vector<std::unique_ptr<Frame>> graveyard_;  // frames removed during this Step
+};
+
+}  // namespace stepfn::eval::internal

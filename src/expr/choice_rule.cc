@@ -344,18 +344,7 @@ Outcome Of(bool b) { return b ? Outcome::True : Outcome::False; }
 
 // The value at `path`, or nullptr when it selects nothing. `hold` keeps a computed value alive.
 const json::Value* Lookup(const RulePath& path, const Scope& scope, json::Value* hold) {
-  const json::Value* doc = nullptr;
-  switch (path.path.root()) {
-    case json::PathRoot::Input:
-      doc = scope.input;
-      break;
-    case json::PathRoot::Context:
-      doc = scope.context;
-      break;
-    case json::PathRoot::Variable:
-      doc = scope.variables != nullptr ? scope.variables->Find(path.path.variable_name()) : nullptr;
-      break;
-  }
+  const json::Value* doc = RootDocument(path.path, scope);
   if (doc == nullptr) {
     return nullptr;
   }

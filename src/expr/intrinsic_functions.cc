@@ -535,18 +535,7 @@ void AppendJavaString(const Value& v, std::string* out) {
 Fallible<Value> EvaluatePathInScope(const json::Path& path, const Scope& scope,
                                     std::string_view field) {
   static const Value kNull;
-  const Value* doc = nullptr;
-  switch (path.root()) {
-    case json::PathRoot::Input:
-      doc = scope.input;
-      break;
-    case json::PathRoot::Context:
-      doc = scope.context;
-      break;
-    case json::PathRoot::Variable:
-      doc = scope.variables != nullptr ? scope.variables->Find(path.variable_name()) : nullptr;
-      break;
-  }
+  const Value* doc = RootDocument(path, scope);
   if (doc != nullptr) {
     Result<Value> r = path.Evaluate(*doc);
     if (r.ok()) return std::move(*r);

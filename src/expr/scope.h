@@ -5,6 +5,7 @@
 #include <functional>
 #include <string_view>
 
+#include "json/json_path.h"
 #include "json/value.h"
 
 namespace stepfn::expr {
@@ -25,5 +26,19 @@ struct Scope {
   // deterministic one so that executions replay identically. REQUIRED when those run.
   std::function<uint64_t()> random;
 };
+
+// The document a path reads, by its root: `$` the input, `$$` the context object, `$name` the
+// variable. nullptr when the scope has no such document (or no such variable).
+inline const json::Value* RootDocument(const json::Path& path, const Scope& scope) {
+  switch (path.root()) {
+    case json::PathRoot::Input:
+      return scope.input;
+    case json::PathRoot::Context:
+      return scope.context;
+    case json::PathRoot::Variable:
+      return scope.variables != nullptr ? scope.variables->Find(path.variable_name()) : nullptr;
+  }
+  return nullptr;
+}
 
 }  // namespace stepfn::expr

@@ -14,6 +14,8 @@ namespace stepfn::eval::internal {
 
 void Stepper::ExecuteTask(Frame* f) {
   const State& s = StateOf(*f);
+  f->task_token.clear();
+  if (s.resource.ends_with(".waitForTaskToken")) f->task_token = NewTaskToken();
   json::Value params;
   if (!ApplyTemplate(f, s.parameters, f->effective, &params)) return;
   double timeout = 0;
@@ -58,9 +60,23 @@ void Stepper::ExecuteTask(Frame* f) {
   c.parameters = std::move(params);
   c.retry_count = f->retry_total;
   c.timeout_seconds = timeout;
+  c.task_token = f->task_token;
   if (timeout > 0) f->timeout_timer = StartTaskTimer(f, timeout);
   f->heartbeat_seconds = heartbeat;
   if (heartbeat > 0) f->heartbeat_timer = StartTaskTimer(f, heartbeat);
+}
+
+// 32 hex digits from the execution's random stream: unguessable when the seed is random, and
+// the same on a replay from the same state.
+std::string Stepper::NewTaskToken() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token;
+  token.reserve(32);
+  for (int i = 0; i < 2; ++i) {
+    uint64_t r = NextRandom(&st_.rng);
+    for (int b = 0; b < 16; ++b, r >>= 4) token.push_back(kHex[r & 15]);
+  }
+  return token;
 }
 
 uint64_t Stepper::StartTaskTimer(Frame* f, double seconds) {

@@ -78,6 +78,8 @@ struct Command {
   json::Value parameters;
   int retry_count = 0;
   double timeout_seconds = 0;  // 0: none
+  // `.waitForTaskToken` tasks: the token the task's caller must send back (SendTaskSuccess...).
+  std::string task_token;
   // StartTimer
   EpochMillis fire_at = 0;
 };

@@ -186,6 +186,9 @@ json::Value Stepper::ContextFor(const Frame& f, const json::Value* map_item, int
   if (st_.context_execution.is_null()) BuildExecutionContext();
   json::ObjectBuilder ctx(st_.context_execution);
   ctx.Append("State", std::move(state).Build());
+  if (s.type == StateType::Task && !f.task_token.empty()) {
+    ctx.Append("Task", json::Value::Object({{"Token", json::Value::String(f.task_token)}}));
+  }
   if (map_item != nullptr) {
     json::ObjectBuilder item;
     item.Append("Index", json::Value::Int(index));

@@ -105,6 +105,7 @@ class Stepper {
                      const json::Value& doc, json::Value* out);
   void StartTimer(Frame* f, EpochMillis at, FramePhase phase);
   // A timer that runs beside a task (TimeoutSeconds, HeartbeatSeconds); returns its id.
+  std::string NewTaskToken();
   uint64_t StartTaskTimer(Frame* f, double seconds);
   void CancelTimer(uint64_t* id);  // and zeroes *id; nothing when it is 0
   void CancelTaskTimers(Frame* f);

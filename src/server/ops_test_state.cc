@@ -1,0 +1,8 @@
+#include "server/service.h"
+
+namespace stepfn::server {
+
+// Not written yet: the operations answer UnknownOperationException until they are.
+void RegisterTestStateOperation(ServiceContext* /*ctx*/, api::AwsJsonProtocol* /*protocol*/) {}
+
+}  // namespace stepfn::server

@@ -29,8 +29,7 @@ bool AllDigits(std::string_view s) {
 }
 
 Status Bad(std::string_view text, std::string_view why) {
-  return InvalidArgumentError("Invalid Arn: '" + std::string(text) + "' (" + std::string(why) +
-                              ")");
+  return InvalidArgument("Invalid Arn: '" + std::string(text) + "' (" + std::string(why) + ")");
 }
 
 }  // namespace
@@ -148,9 +147,28 @@ bool IsValidName(std::string_view name, size_t max_length) {
       if (d >= 0x80 && d <= 0xA0) return false;
     }
     switch (c) {
-      case '<': case '>': case '{': case '}': case '[': case ']': case '?': case '*':
-      case '"': case '#': case '%': case '\\': case '^': case '|': case '~': case '`':
-      case '$': case '&': case ',': case ';': case ':': case '/':
+      case '<':
+      case '>':
+      case '{':
+      case '}':
+      case '[':
+      case ']':
+      case '?':
+      case '*':
+      case '"':
+      case '#':
+      case '%':
+      case '\\':
+      case '^':
+      case '|':
+      case '~':
+      case '`':
+      case '$':
+      case '&':
+      case ',':
+      case ';':
+      case ':':
+      case '/':
         return false;
       default:
         break;

@@ -13,6 +13,7 @@ ExecutionRecord Summary(const ExecutionRecord& record) {
   ExecutionRecord summary = record;
   summary.state.clear();
   summary.input.clear();
+  summary.definition.clear();
   summary.output.clear();
   return summary;
 }

@@ -14,11 +14,12 @@ namespace {
 constexpr const char* kExecutionColumns =
     "e.arn, e.name, e.state_machine_arn, e.version_arn, e.alias_arn, e.map_run_arn, e.status, "
     "e.start_date, e.stop_date, e.redrive_count, e.redrive_date, e.error, e.cause, s.version, "
-    "s.last_event_id, s.lease_owner, s.lease_token, s.lease_expiry, e.input, e.output, s.state";
+    "s.last_event_id, s.lease_owner, s.lease_token, s.lease_expiry, e.input, e.output, s.state, "
+    "e.definition";
 constexpr const char* kSummaryColumns =
     "e.arn, e.name, e.state_machine_arn, e.version_arn, e.alias_arn, e.map_run_arn, e.status, "
     "e.start_date, e.stop_date, e.redrive_count, e.redrive_date, e.error, e.cause, s.version, "
-    "s.last_event_id, s.lease_owner, s.lease_token, s.lease_expiry, '', '', x''";
+    "s.last_event_id, s.lease_owner, s.lease_token, s.lease_expiry, '', '', x'', ''";
 constexpr const char* kExecutionJoin =
     " FROM executions e JOIN execution_states s ON s.execution_id = e.id ";
 
@@ -45,6 +46,7 @@ ExecutionRecord ReadExecution(const Stmt& stmt) {
   record.input = stmt.Text(18);
   record.output = stmt.Text(19);
   record.state = stmt.Text(20);
+  record.definition = stmt.Text(21);
   return record;
 }
 

@@ -51,7 +51,8 @@ CREATE TABLE executions (
   error             TEXT NOT NULL,
   cause             TEXT NOT NULL,
   input             TEXT NOT NULL,
-  output            TEXT NOT NULL
+  output            TEXT NOT NULL,
+  definition        TEXT NOT NULL
 );
 CREATE INDEX executions_by_machine ON executions (state_machine_arn, start_date, arn);
 CREATE INDEX executions_by_machine_status

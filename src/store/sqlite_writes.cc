@@ -232,8 +232,8 @@ Status CreateExecution(SqliteDb& db, const ExecutionRecord& execution, const Tra
         Stmt stmt,
         db.Prepare("INSERT INTO executions (arn, name, state_machine_arn, version_arn, "
                    "alias_arn, map_run_arn, status, start_date, stop_date, redrive_count, "
-                   "redrive_date, error, cause, input, output) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                   "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
+                   "redrive_date, error, cause, input, output, definition) VALUES (?1, ?2, ?3, ?4, "
+                   "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"));
     stmt.BindText(1, execution.arn);
     stmt.BindText(2, execution.name);
     stmt.BindText(3, execution.state_machine_arn);
@@ -249,6 +249,7 @@ Status CreateExecution(SqliteDb& db, const ExecutionRecord& execution, const Tra
     stmt.BindText(13, execution.cause);
     stmt.BindText(14, execution.input);
     stmt.BindText(15, execution.output);
+    stmt.BindText(16, execution.definition);
     Status status = stmt.Run();
     if (status.code() == StatusCode::AlreadyExists) {
       return AlreadyExists("execution " + execution.arn + " already exists");

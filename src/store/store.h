@@ -96,6 +96,9 @@ struct ExecutionRecord {
   ExecutionStatus status = ExecutionStatus::Running;
   std::string input;   // JSON text
   std::string output;  // JSON text, when SUCCEEDED
+  // The definition the execution runs (ASL text), fixed at its start: recovery and
+  // DescribeStateMachineForExecution read it. Summaries (ListExecutions) leave it empty.
+  std::string definition;
   std::string error;
   std::string cause;
   EpochMillis start_date = 0;

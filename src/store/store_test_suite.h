@@ -77,6 +77,7 @@ class StoreTest : public ::testing::TestWithParam<StoreFactory> {
     record.name = name;
     record.state_machine_arn = kMachine;
     record.input = "{\"n\":\"" + name + "\"}";
+    record.definition = R"({"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}})";
     record.start_date = start;
     return record;
   }
@@ -258,6 +259,7 @@ TEST_P(StoreTest, CreateExecutionStoresTheFirstTransition) {
   EXPECT_EQ(got->state_machine_version_arn, execution.state_machine_version_arn);
   EXPECT_EQ(got->status, ExecutionStatus::Running);
   EXPECT_EQ(got->input, execution.input);
+  EXPECT_EQ(got->definition, execution.definition);
   EXPECT_EQ(got->start_date, kT0);
   EXPECT_EQ(got->stop_date, 0);
   EXPECT_EQ(got->state, initial.state);  // opaque bytes, NULs included
@@ -376,6 +378,7 @@ TEST_P(StoreTest, ListExecutionsNewestFirstWithStableTokens) {
   EXPECT_EQ(first->items[1].name, "e5");
   EXPECT_EQ(first->items[2].name, "e4");
   EXPECT_TRUE(first->items[0].input.empty());  // summaries
+  EXPECT_TRUE(first->items[0].definition.empty());
   EXPECT_TRUE(first->items[0].state.empty());
   // A newer execution arriving between pages shifts nothing.
   ASSERT_OK(Start("e7", kT0 + 100));

@@ -39,6 +39,18 @@ const json::Value& HistoryEvent::Part(const json::Value& pair, size_t i) {
 }
 
 json::Value HistoryEvent::ToJson(bool include_data) const {
+  std::string_view key;
+  json::Value details = Details(include_data, &key);
+  json::ObjectBuilder e;
+  e.Append("timestamp", json::Value::Double(static_cast<double>(timestamp) / 1000.0));
+  e.Append("type", json::Value::String(EventTypeName(type)));
+  e.Append("id", json::Value::Int(id));
+  e.Append("previousEventId", json::Value::Int(previous_event_id));
+  if (!key.empty()) e.Append(std::string(key), std::move(details));
+  return std::move(e).Build();
+}
+
+json::Value HistoryEvent::Details(bool include_data, std::string_view* key) const {
   json::ObjectBuilder d;
   auto data = [&](const char* key, const char* details_key, bool serialise) {
     if (!include_data) return;
@@ -54,7 +66,7 @@ json::Value HistoryEvent::ToJson(bool include_data) const {
     d.Append("resourceType", str(resource_type()));
     d.Append("resource", str(resource_name()));
   };
-  std::string details;
+  const char* details = nullptr;
   switch (type) {
     case EventType::ExecutionStarted:
       details = "executionStartedEventDetails";
@@ -205,13 +217,9 @@ json::Value HistoryEvent::ToJson(bool include_data) const {
       errors();
       break;
   }
-  json::ObjectBuilder e;
-  e.Append("timestamp", json::Value::Double(static_cast<double>(timestamp) / 1000.0));
-  e.Append("type", json::Value::String(EventTypeName(type)));
-  e.Append("id", json::Value::Int(id));
-  e.Append("previousEventId", json::Value::Int(previous_event_id));
-  if (!details.empty()) e.Append(details, std::move(d).Build());
-  return std::move(e).Build();
+  *key = details;
+  if (details == nullptr) return json::Value();
+  return std::move(d).Build();
 }
 
 }  // namespace stepfn::eval

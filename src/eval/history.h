@@ -72,6 +72,9 @@ struct HistoryEvent {
   // {"timestamp":..., "type":..., "id":..., "previousEventId":..., "<kind>EventDetails":{...}}
   // with payloads serialised as strings as AWS does. include_data=false leaves them out.
   json::Value ToJson(bool include_data = true) const;
+  // The "<kind>EventDetails" object alone, its key in *key ("" and null when the event has
+  // none).
+  json::Value Details(bool include_data, std::string_view* key) const;
 
  private:
   static const json::Value& Part(const json::Value& pair, size_t i);

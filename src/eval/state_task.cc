@@ -15,7 +15,11 @@ namespace stepfn::eval::internal {
 void Stepper::ExecuteTask(Frame* f) {
   const State& s = StateOf(*f);
   f->task_token.clear();
-  if (s.resource.ends_with(".waitForTaskToken")) f->task_token = NewTaskToken();
+  // Callbacks and activity tasks are answered by whoever holds their token.
+  if (s.resource.ends_with(".waitForTaskToken") ||
+      s.resource.find(":activity:") != std::string::npos) {
+    f->task_token = NewTaskToken();
+  }
   json::Value params;
   if (!ApplyTemplate(f, s.parameters, f->effective, &params)) return;
   double timeout = 0;

@@ -78,7 +78,7 @@ struct Command {
   json::Value parameters;
   int retry_count = 0;
   double timeout_seconds = 0;  // 0: none
-  // `.waitForTaskToken` tasks: the token the task's caller must send back (SendTaskSuccess...).
+  // `.waitForTaskToken` and activity tasks: the token their answer must carry (SendTaskSuccess).
   std::string task_token;
   // StartTimer
   EpochMillis fire_at = 0;

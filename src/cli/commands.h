@@ -8,6 +8,7 @@ namespace stepfn::cli {
 
 void AddRunCommand(CLI::App& app, int* exit_code);
 void AddValidateCommand(CLI::App& app, int* exit_code);
+void AddServeCommand(CLI::App& app, int* exit_code);
 // `stepfn conformance`, wired to the in-process engine and validator.
 void AddLocalConformanceCommand(CLI::App& app, int* exit_code);
 

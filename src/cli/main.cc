@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   int exit_code = stepfn::cli::kExitOk;
   stepfn::cli::AddRunCommand(app, &exit_code);
   stepfn::cli::AddValidateCommand(app, &exit_code);
+  stepfn::cli::AddServeCommand(app, &exit_code);
   stepfn::cli::AddLocalConformanceCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,558 @@
+#include "server/executor.h"
+
+#include <algorithm>
+
+#include "eval/state_codec.h"
+#include "json/write.h"
+#include "server/execution_blob.h"
+#include "server/log.h"
+#include "store/memory_store.h"
+
+namespace stepfn::server {
+
+struct Executor::Live {
+  // Constant after creation.
+  std::string arn;
+  std::shared_ptr<const asl::Program> program;
+  store::Store* store = nullptr;
+  bool express = false;
+  std::string test_case;
+  std::optional<engine::MockConfig::TestCase> mocks;
+  // Only for executions someone waits on (StartSyncExecution): the record to answer with.
+  std::unique_ptr<store::ExecutionRecord> summary;
+
+  // Owned by the worker that holds `busy`.
+  std::unique_ptr<eval::ExecutionState> state;
+  int64_t version = 0;
+  std::map<uint64_t, EpochMillis> timers;            // armed timers
+  std::unordered_map<uint64_t, std::string> tokens;  // task id -> its token
+  bool ended = false;
+
+  std::mutex mu;
+  // Guarded by mu.
+  std::vector<InboxEntry> inbox;
+  bool busy = false;
+  EndCallback on_end;
+};
+
+// One Step's worth of work between the worker that ran it and the commit's outcome.
+struct Executor::Batch {
+  std::vector<eval::Input> inputs;
+  std::vector<std::function<void(Status)>> committed;
+  std::vector<eval::Command> commands;
+  std::vector<std::string> activities;  // activities that got a task
+  bool more = false;
+};
+
+namespace {
+
+store::ExecutionStatus StoreStatus(eval::ExecutionStatus s) {
+  switch (s) {
+    case eval::ExecutionStatus::Running:
+      return store::ExecutionStatus::Running;
+    case eval::ExecutionStatus::Succeeded:
+      return store::ExecutionStatus::Succeeded;
+    case eval::ExecutionStatus::Failed:
+      return store::ExecutionStatus::Failed;
+    case eval::ExecutionStatus::TimedOut:
+      return store::ExecutionStatus::TimedOut;
+    case eval::ExecutionStatus::Aborted:
+      return store::ExecutionStatus::Aborted;
+  }
+  return store::ExecutionStatus::Failed;
+}
+
+bool IsActivity(const std::string& resource) {
+  return resource.find(":activity:") != std::string::npos;
+}
+
+store::HistoryEventRecord EventRecord(const eval::HistoryEvent& e) {
+  store::HistoryEventRecord r;
+  r.id = e.id;
+  r.previous_event_id = e.previous_event_id;
+  r.timestamp = e.timestamp;
+  r.type = std::string(eval::EventTypeName(e.type));
+  std::string_view key;
+  json::Value details = e.Details(true, &key);
+  if (!key.empty()) {
+    r.details = "{";
+    json::WriteString(key, &r.details);
+    r.details.push_back(':');
+    json::WriteTo(details, &r.details);
+    r.details.push_back('}');
+  }
+  return r;
+}
+
+}  // namespace
+
+Executor::Executor(store::Store* durable, Clock* clock, const engine::MockConfig* mocks,
+                   ExecutorOptions options)
+    : durable_(durable),
+      express_(std::make_unique<store::MemoryStore>()),
+      clock_(clock),
+      mocks_(mocks),
+      options_(options) {
+  int n = options_.workers > 0 ? options_.workers
+                               : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  timers_ = std::make_unique<TimerQueue>(clock_, [this](const std::string& arn, uint64_t id) {
+    if (id == 0) {  // a commit to try again
+      if (auto live = Find(arn)) Post([this, live] { Advance(live); });
+      return;
+    }
+    Deliver(arn, {eval::InputKind::TimerFired, id, {}, {}, {}}, nullptr);
+  });
+}
+
+Executor::~Executor() { Stop(); }
+
+void Executor::Stop() {
+  if (timers_) timers_->Stop();
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+}
+
+store::Store* Executor::StoreFor(std::string_view execution_arn) {
+  return execution_arn.find(":express:") != std::string_view::npos ? express_.get() : durable_;
+}
+
+size_t Executor::live_count() const {
+  std::lock_guard<std::mutex> lock(live_mu_);
+  return live_.size();
+}
+
+std::shared_ptr<Executor::Live> Executor::Find(const std::string& arn) const {
+  std::lock_guard<std::mutex> lock(live_mu_);
+  auto it = live_.find(arn);
+  return it == live_.end() ? nullptr : it->second;
+}
+
+void Executor::Post(std::function<void()> work) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (stopping_) return;
+    queue_.push_back(std::move(work));
+  }
+  queue_cv_.notify_one();
+}
+
+void Executor::Schedule(const std::shared_ptr<Live>& live) {
+  Post([this, live] { Advance(live); });
+}
+
+void Executor::WorkerLoop() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  while (true) {
+    queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    std::function<void()> work = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    work();
+    lock.lock();
+  }
+}
+
+void Executor::Start(Launch launch, std::function<void(Status)> started, EndCallback ended) {
+  auto live = std::make_shared<Live>();
+  live->arn = launch.record.arn;
+  live->program = launch.program;
+  live->express = launch.info.express;
+  live->store = live->express ? express_.get() : durable_;
+  live->test_case = launch.mock_test_case;
+  if (mocks_ != nullptr && !live->test_case.empty()) {
+    live->mocks = mocks_->FindTestCase(launch.info.state_machine_name, live->test_case);
+  }
+  live->state = eval::NewExecution(*live->program, launch.info);
+  live->busy = true;
+  if (ended) {
+    live->on_end = std::move(ended);
+    live->summary = std::make_unique<store::ExecutionRecord>(launch.record);
+    live->summary->definition.clear();
+  }
+  {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    if (!live_.emplace(live->arn, live).second) {
+      started(AlreadyExists("execution " + live->arn + " already exists"));
+      return;
+    }
+  }
+  auto batch = std::make_shared<Batch>();
+  batch->inputs.push_back({eval::InputKind::Start, 0, std::move(launch.input), {}, {}});
+  store::Transition initial;
+  RunStep(*live, *batch, &initial);
+  live->store->CreateExecutionAsync(
+      std::move(launch.record), std::move(initial),
+      [this, live, batch, started = std::move(started)](Status status) {
+        Post([this, live, batch, started, status] {
+          if (!status.ok()) {
+            {
+              std::lock_guard<std::mutex> lock(live_mu_);
+              auto it = live_.find(live->arn);
+              if (it != live_.end() && it->second == live) live_.erase(it);
+            }
+            started(status);
+            return;
+          }
+          started(Status::Ok());
+          AfterCommit(live, batch, Status::Ok());
+        });
+      });
+}
+
+void Executor::Deliver(const std::string& execution_arn, eval::Input input,
+                       std::function<void(Status)> committed) {
+  std::shared_ptr<Live> live = Find(execution_arn);
+  if (live == nullptr) {
+    if (committed) committed(NotFound("execution " + execution_arn + " is not running here"));
+    return;
+  }
+  bool schedule = false;
+  {
+    std::lock_guard<std::mutex> lock(live->mu);
+    live->inbox.push_back({std::move(input), std::move(committed)});
+    if (!live->busy) {
+      live->busy = true;
+      schedule = true;
+    }
+  }
+  if (schedule) Schedule(live);
+}
+
+void Executor::Advance(const std::shared_ptr<Live>& live) {
+  auto batch = std::make_shared<Batch>();
+  {
+    std::lock_guard<std::mutex> lock(live->mu);
+    batch->inputs.reserve(live->inbox.size());
+    for (InboxEntry& e : live->inbox) {
+      batch->inputs.push_back(std::move(e.input));
+      if (e.committed) batch->committed.push_back(std::move(e.committed));
+    }
+    live->inbox.clear();
+  }
+  store::Transition t;
+  RunStep(*live, *batch, &t);
+  live->store->CommitTransitionAsync(std::move(t), [this, live, batch](Status status) {
+    Post([this, live, batch, status] { AfterCommit(live, batch, status); });
+  });
+}
+
+// Runs one Step over batch.inputs and turns what it produced into the transition to commit:
+// events, timers and tokens to add and delete, the status update, the new state.
+void Executor::RunStep(Live& live, Batch& batch, store::Transition* t) {
+  EpochMillis now = clock_->NowMillis();
+  eval::StepOutput out;
+  eval::Step(*live.program, *live.state, batch.inputs, now, &out);
+  transitions_.fetch_add(1, std::memory_order_relaxed);
+  t->execution_arn = live.arn;
+  t->expected_version = live.version;
+  t->events.reserve(out.events.size());
+  for (const eval::HistoryEvent& e : out.events) t->events.push_back(EventRecord(e));
+  for (const eval::Input& in : batch.inputs) {
+    if (in.kind == eval::InputKind::TimerFired) {
+      if (live.timers.erase(in.id) != 0) t->timers_to_delete.push_back(static_cast<int64_t>(in.id));
+    } else if (in.kind == eval::InputKind::TaskSucceeded ||
+               in.kind == eval::InputKind::TaskFailed) {
+      auto tok = live.tokens.find(in.id);
+      if (tok != live.tokens.end() && !live.state->pending.count(in.id)) {
+        t->tokens_to_delete.push_back(tok->second);
+        live.tokens.erase(tok);
+      }
+    }
+  }
+  for (const eval::Command& c : out.commands) {
+    switch (c.kind) {
+      case eval::CommandKind::StartTimer:
+        live.timers[c.id] = c.fire_at;
+        t->timers_to_add.push_back({live.arn, static_cast<int64_t>(c.id), c.fire_at, {}});
+        break;
+      case eval::CommandKind::CancelTimer:
+        if (live.timers.erase(c.id) != 0) t->timers_to_delete.push_back(static_cast<int64_t>(c.id));
+        break;
+      case eval::CommandKind::RunTask:
+        if (!c.task_token.empty()) {
+          live.tokens[c.id] = c.task_token;
+          store::TaskTokenRecord token;
+          token.token = c.task_token;
+          token.task_id = static_cast<int64_t>(c.id);
+          if (IsActivity(c.state->resource)) {
+            token.activity_arn = c.state->resource;
+            token.input = json::Write(c.parameters);
+            batch.activities.push_back(c.state->resource);
+          }
+          token.created = now;
+          t->tokens_to_add.push_back(std::move(token));
+        }
+        break;
+      case eval::CommandKind::CancelTask: {
+        auto tok = live.tokens.find(c.id);
+        if (tok != live.tokens.end()) {
+          t->tokens_to_delete.push_back(tok->second);
+          live.tokens.erase(tok);
+        }
+        break;
+      }
+    }
+  }
+  eval::ExecutionStatus status = eval::Status(*live.state);
+  if (status != eval::ExecutionStatus::Running) {
+    live.ended = true;
+    store::StatusUpdate update;
+    update.status = StoreStatus(status);
+    if (status == eval::ExecutionStatus::Succeeded) {
+      update.output = json::Write(eval::Output(*live.state));
+    } else {
+      update.error = eval::Failure(*live.state).error;
+      update.cause = eval::Failure(*live.state).cause;
+    }
+    update.stop_date = now;
+    if (live.summary) {
+      live.summary->status = update.status;
+      live.summary->output = update.output;
+      live.summary->error = update.error;
+      live.summary->cause = update.cause;
+      live.summary->stop_date = now;
+    }
+    t->status_update = std::move(update);
+    live.timers.clear();
+    live.tokens.clear();
+  }
+  // EXPRESS executions are never recovered: their state need not be written.
+  if (!live.express) {
+    EncodeExecutionBlob(live.test_case, live.timers, eval::EncodeState(*live.program, *live.state),
+                        &t->state);
+  }
+  batch.commands = std::move(out.commands);
+  batch.more = out.more;
+}
+
+void Executor::AfterCommit(const std::shared_ptr<Live>& live, const std::shared_ptr<Batch>& batch,
+                           Status status) {
+  if (!status.ok()) {
+    Log(LogLevel::Error, "transition not committed",
+        {{"execution", live->arn}, {"error", status.ToString()}});
+    // Nothing of the Step happened: go back to the committed state and try the same inputs
+    // again later (a full disk may get space back). A lost lease or a conflict means another
+    // writer owns the execution now: forget it here.
+    Status reloaded =
+        status.code() == StatusCode::FailedPrecondition || status.code() == StatusCode::NotFound
+            ? status
+            : Reload(*live);
+    if (!reloaded.ok()) {
+      Forget(live, FailedPrecondition("execution " + live->arn + " is no longer run here"));
+      for (auto& cb : batch->committed) cb(reloaded);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(live->mu);
+      std::vector<InboxEntry> again;
+      again.reserve(batch->inputs.size() + live->inbox.size());
+      size_t cb = 0;
+      for (eval::Input& in : batch->inputs) {
+        InboxEntry e{std::move(in), nullptr};
+        again.push_back(std::move(e));
+      }
+      // The callbacks ride on the first retried input: they are answered when it commits.
+      if (!again.empty()) {
+        auto callbacks = std::move(batch->committed);
+        again.front().committed = [callbacks](Status s) {
+          for (const auto& c : callbacks) c(s);
+        };
+      }
+      (void)cb;
+      for (InboxEntry& e : live->inbox) again.push_back(std::move(e));
+      live->inbox = std::move(again);
+    }
+    timers_->Add(live->arn, 0, clock_->NowMillis() + options_.retry_millis);
+    return;
+  }
+  live->version += 1;
+  for (auto& cb : batch->committed) cb(Status::Ok());
+  for (const eval::Command& c : batch->commands) Dispatch(*live, c);
+  for (const std::string& activity : batch->activities) NotifyActivity(activity);
+  if (live->ended) {
+    Forget(live, FailedPrecondition("execution " + live->arn + " has ended"));
+    return;
+  }
+  bool again = false;
+  {
+    std::lock_guard<std::mutex> lock(live->mu);
+    again = !live->inbox.empty() || batch->more;
+    if (!again) live->busy = false;
+  }
+  if (again) Schedule(live);
+}
+
+void Executor::Dispatch(Live& live, const eval::Command& c) {
+  switch (c.kind) {
+    case eval::CommandKind::StartTimer:
+      timers_->Add(live.arn, c.id, c.fire_at);
+      return;
+    case eval::CommandKind::CancelTimer:
+      timers_->Cancel(live.arn, c.id);
+      return;
+    case eval::CommandKind::CancelTask:
+      return;
+    case eval::CommandKind::RunTask:
+      break;
+  }
+  eval::Input answer;
+  answer.id = c.id;
+  if (live.mocks) {
+    const engine::MockedAnswer* a = live.mocks->Find(c.state->name, c.retry_count);
+    if (a != nullptr) {
+      if (a->is_throw) {
+        answer.kind = eval::InputKind::TaskFailed;
+        answer.error = a->error.error;
+        answer.cause = a->error.cause;
+      } else {
+        answer.kind = eval::InputKind::TaskSucceeded;
+        answer.value = a->result;
+      }
+      std::lock_guard<std::mutex> lock(live.mu);
+      live.inbox.push_back({std::move(answer), nullptr});
+      return;
+    }
+  }
+  // Callbacks and activities wait for whoever holds the token (SendTaskSuccess, ...).
+  if (!c.task_token.empty()) return;
+  answer.kind = eval::InputKind::TaskFailed;
+  answer.error = "States.TaskFailed";
+  answer.cause = "No service answers the resource '" + c.state->resource +
+                 "' on this server yet: give a mocked response for state '" + c.state->name +
+                 "' (a mock configuration and a test case), or use an activity or a "
+                 ".waitForTaskToken callback.";
+  std::lock_guard<std::mutex> lock(live.mu);
+  live.inbox.push_back({std::move(answer), nullptr});
+}
+
+void Executor::Forget(const std::shared_ptr<Live>& live, const Status& why) {
+  {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    auto it = live_.find(live->arn);
+    if (it != live_.end() && it->second == live) live_.erase(it);
+  }
+  std::vector<InboxEntry> left;
+  EndCallback on_end;
+  {
+    std::lock_guard<std::mutex> lock(live->mu);
+    left.swap(live->inbox);
+    on_end = std::move(live->on_end);
+    live->on_end = nullptr;
+  }
+  for (InboxEntry& e : left) {
+    if (e.committed) e.committed(why);
+  }
+  if (on_end && live->ended && live->summary) on_end(*live->summary);
+}
+
+Status Executor::Reload(Live& live) {
+  ASSIGN_OR_RETURN(store::ExecutionRecord record, live.store->GetExecution(live.arn));
+  if (record.status != store::ExecutionStatus::Running) {
+    return FailedPrecondition("execution " + live.arn + " is no longer running");
+  }
+  ASSIGN_OR_RETURN(ExecutionBlob blob, DecodeExecutionBlob(record.state));
+  ASSIGN_OR_RETURN(std::unique_ptr<eval::ExecutionState> state,
+                   eval::DecodeState(*live.program, blob.state));
+  live.state = std::move(state);
+  live.version = record.version;
+  live.timers = std::move(blob.timers);
+  live.tokens.clear();
+  for (const eval::Command& c : eval::PendingTaskCommands(*live.program, *live.state)) {
+    if (!c.task_token.empty()) live.tokens[c.id] = c.task_token;
+  }
+  live.ended = false;
+  return Status::Ok();
+}
+
+Status Executor::Recover() {
+  store::PageRequest page;
+  page.limit = store::kMaxPageSize;
+  size_t recovered = 0, failed = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(store::Page<store::ExecutionRecord> running,
+                     durable_->ListRunningExecutions(std::nullopt, page));
+    for (store::ExecutionRecord& record : running.items) {
+      Status s = RecoverOne(std::move(record));
+      if (s.ok()) {
+        ++recovered;
+      } else {
+        ++failed;
+        Log(LogLevel::Error, "execution not recovered", {{"error", s.ToString()}});
+      }
+    }
+    if (running.next_token.empty()) break;
+    page.token = running.next_token;
+  }
+  Log(LogLevel::Info, "recovery done",
+      {{"recovered", std::to_string(recovered)}, {"failed", std::to_string(failed)}});
+  return Status::Ok();
+}
+
+Status Executor::RecoverOne(store::ExecutionRecord record) {
+  auto live = std::make_shared<Live>();
+  live->arn = record.arn;
+  live->store = durable_;
+  ASSIGN_OR_RETURN(live->program, programs_.Get(record.definition, asl::MachineType::Standard));
+  RETURN_IF_ERROR(Reload(*live));
+  ASSIGN_OR_RETURN(ExecutionBlob blob, DecodeExecutionBlob(record.state));
+  live->test_case = blob.mock_test_case;
+  if (mocks_ != nullptr && !live->test_case.empty() && live->state->info) {
+    live->mocks = mocks_->FindTestCase(live->state->info->state_machine_name, live->test_case);
+  }
+  live->busy = true;
+  {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    if (!live_.emplace(live->arn, live).second) return Status::Ok();  // already live
+  }
+  for (const auto& [id, at] : live->timers) timers_->Add(live->arn, id, at);
+  // Tasks in flight when the process stopped: their results were never committed.
+  for (const eval::Command& c : eval::PendingTaskCommands(*live->program, *live->state)) {
+    Dispatch(*live, c);
+  }
+  bool again = false;
+  {
+    std::lock_guard<std::mutex> lock(live->mu);
+    again = !live->inbox.empty() || !live->state->ready.empty();
+    if (!again) live->busy = false;
+  }
+  if (again) Schedule(live);
+  return Status::Ok();
+}
+
+uint64_t Executor::WaitForActivity(const std::string& activity_arn, std::function<void()> wake) {
+  std::lock_guard<std::mutex> lock(activity_mu_);
+  uint64_t id = next_waiter_++;
+  activity_waiters_.emplace(id, std::make_pair(activity_arn, std::move(wake)));
+  return id;
+}
+
+void Executor::Unwait(uint64_t id) {
+  std::lock_guard<std::mutex> lock(activity_mu_);
+  activity_waiters_.erase(id);
+}
+
+void Executor::NotifyActivity(const std::string& activity_arn) {
+  std::vector<std::function<void()>> wake;
+  {
+    std::lock_guard<std::mutex> lock(activity_mu_);
+    for (auto it = activity_waiters_.begin(); it != activity_waiters_.end();) {
+      if (it->second.first == activity_arn) {
+        wake.push_back(std::move(it->second.second));
+        it = activity_waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& w : wake) w();
+}
+
+}  // namespace stepfn::server

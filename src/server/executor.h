@@ -1,0 +1,148 @@
+// Executor: runs executions. Each execution is advanced by the pure step function (eval::Step);
+// each Step's events, new state, timers and task tokens are committed to the store in one
+// transition BEFORE any of its effects (tasks run, timers armed, callers answered) happen, so a
+// crash at any moment loses nothing that anyone was told about.
+//
+// Shape:
+// - Live executions are kept in memory (program, decoded state, the inputs waiting for them).
+//   An execution is advanced by one worker at a time; different executions in parallel on a
+//   pool of workers. Commits are asynchronous: a worker hands a transition to the store and goes
+//   on with another execution, so the store's group commit batches many executions per fsync.
+// - Inputs (task results, fired timers, StopExecution, callbacks) go to an execution's inbox;
+//   Deliver's `committed` callback runs once the transition that consumed the input is durable.
+// - STANDARD executions use the durable store; EXPRESS ones an in-memory store (their history
+//   kept for inspection), with the same code.
+// - Recover() loads every RUNNING execution after a restart and continues it: tasks in flight
+//   are issued again (their results were not committed), timers re-armed from the state.
+//
+// Thread safety: every public method may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "asl/program.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "engine/mock_config.h"
+#include "eval/step.h"
+#include "server/program_cache.h"
+#include "server/timer_queue.h"
+#include "store/store.h"
+
+namespace stepfn::server {
+
+struct ExecutorOptions {
+  int workers = 0;  // 0: one per core
+  // How often a transition that failed to commit (disk full) is tried again.
+  int64_t retry_millis = 500;
+};
+
+// Everything needed to start one execution (the API resolved names, ARNs and versions).
+struct Launch {
+  store::ExecutionRecord record;  // arn, name, machine ARNs, input, definition, start_date
+  std::shared_ptr<const asl::Program> program;
+  eval::ExecutionInfo info;  // execution_arn, names, role, start_time, express, limits
+  json::Value input;
+  std::string mock_test_case;  // AWS Step Functions Local's "<machine ARN>#<test case>"
+};
+
+// Called once an execution ends, with its final record (status, output, error, cause, dates).
+using EndCallback = std::function<void(const store::ExecutionRecord&)>;
+
+class Executor {
+ public:
+  Executor(store::Store* durable, Clock* clock, const engine::MockConfig* mocks,
+           ExecutorOptions options = {});
+  ~Executor();  // Stop()
+
+  ProgramCache& programs() { return programs_; }
+  // The store that holds an execution: EXPRESS ARNs live in memory.
+  store::Store* StoreFor(std::string_view execution_arn);
+  store::Store* express_store() { return express_.get(); }
+
+  // Continues every RUNNING execution of the durable store (after a restart).
+  Status Recover();
+
+  // Starts an execution: runs its first Step and commits it with the record. `started` gets
+  // OK once that is durable, or the store's error (AlreadyExists for a taken ARN). `ended`,
+  // when given, is called when the execution ends (StartSyncExecution).
+  void Start(Launch launch, std::function<void(Status)> started, EndCallback ended = nullptr);
+
+  // Hands an input to a live execution. `committed` (may be null) gets OK once the
+  // transition that consumed it is durable, NotFound when the execution is not running here,
+  // FailedPrecondition when it ended before consuming the input.
+  void Deliver(const std::string& execution_arn, eval::Input input,
+               std::function<void(Status)> committed);
+
+  // Long polls of GetActivityTask: `wake` is called (once) when a task for `activity_arn` was
+  // queued, or never; returns an id for Unwait.
+  uint64_t WaitForActivity(const std::string& activity_arn, std::function<void()> wake);
+  void Unwait(uint64_t id);
+
+  // Stops the workers and timers; live executions stay RUNNING in the store (a restart
+  // recovers them).
+  void Stop();
+
+  size_t live_count() const;
+  uint64_t transitions() const { return transitions_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Live;
+  struct InboxEntry {
+    eval::Input input;
+    std::function<void(Status)> committed;
+  };
+  struct Batch;
+
+  std::shared_ptr<Live> Find(const std::string& arn) const;
+  void Schedule(const std::shared_ptr<Live>& live);  // REQUIRES: live->busy was just set
+  void Post(std::function<void()> work);
+  void WorkerLoop();
+  void Advance(const std::shared_ptr<Live>& live);
+  void RunStep(Live& live, Batch& batch, store::Transition* t);
+  void AfterCommit(const std::shared_ptr<Live>& live, const std::shared_ptr<Batch>& batch,
+                   Status status);
+  void Dispatch(Live& live, const eval::Command& command);
+  // Drops a live execution (it ended, or is no longer ours); inputs still waiting get `why`.
+  void Forget(const std::shared_ptr<Live>& live, const Status& why);
+  void NotifyActivity(const std::string& activity_arn);
+  // Back to the last committed state (after a failed commit, or to recover).
+  Status Reload(Live& live);
+  Status RecoverOne(store::ExecutionRecord record);
+
+  store::Store* const durable_;
+  std::unique_ptr<store::Store> express_;
+  Clock* const clock_;
+  const engine::MockConfig* const mocks_;
+  const ExecutorOptions options_;
+  ProgramCache programs_;
+
+  mutable std::mutex live_mu_;
+  std::unordered_map<std::string, std::shared_ptr<Live>> live_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+
+  std::mutex activity_mu_;
+  uint64_t next_waiter_ = 1;
+  std::unordered_map<uint64_t, std::pair<std::string, std::function<void()>>> activity_waiters_;
+
+  std::atomic<uint64_t> transitions_{0};
+  std::unique_ptr<TimerQueue> timers_;
+};
+
+}  // namespace stepfn::server

@@ -1,0 +1,33 @@
+// ProgramCache: compiled programs by definition text, shared by every execution that runs the
+// same definition (a state machine's executions, its versions, recovered executions).
+//
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "asl/program.h"
+#include "asl/validate.h"
+#include "common/status.h"
+
+namespace stepfn::server {
+
+class ProgramCache {
+ public:
+  // The compiled program of `definition` (ASL text): validated (InvalidArgument carries AWS's
+  // InvalidDefinition message) and compiled once, then shared.
+  Result<std::shared_ptr<const asl::Program>> Get(const std::string& definition,
+                                                  asl::MachineType type);
+
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  // Key: the type's digit, then the definition text.
+  std::unordered_map<std::string, std::shared_ptr<const asl::Program>> programs_;
+};
+
+}  // namespace stepfn::server

@@ -1,0 +1,79 @@
+#include "server/server.h"
+
+#include "server/log.h"
+#include "store/memory_store.h"
+#include "store/sqlite_store.h"
+
+namespace stepfn::server {
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  if (!IsLoopback(options.host) && options.auth_file.empty() &&
+      !options.allow_unauthenticated_remote) {
+    return InvalidArgument("serving " + options.host +
+                           " (not a loopback address) without --auth would let anyone on the "
+                           "network run state machines; give --auth FILE, or "
+                           "--allow-unauthenticated-remote if that is what you want");
+  }
+  std::unique_ptr<Server> s(new Server());
+  s->options_ = options;
+  if (!options.auth_file.empty()) {
+    ASSIGN_OR_RETURN(s->credentials_, api::Credentials::LoadFile(options.auth_file));
+  }
+  if (!options.mock_config.empty()) {
+    ASSIGN_OR_RETURN(engine::MockConfig mocks, engine::MockConfig::Load(options.mock_config));
+    s->mocks_ = std::make_unique<engine::MockConfig>(std::move(mocks));
+  }
+  if (options.data_dir.empty()) {
+    s->store_ = std::make_unique<store::MemoryStore>();
+  } else {
+    store::SqliteOptions sqlite;
+    sqlite.data_dir = options.data_dir;
+    sqlite.sync =
+        options.fsync ? store::SqliteOptions::Sync::Full : store::SqliteOptions::Sync::Off;
+    ASSIGN_OR_RETURN(s->store_, store::SqliteStore::Open(sqlite));
+  }
+  ExecutorOptions exec;
+  exec.workers = options.workers;
+  s->executor_ = std::make_unique<Executor>(s->store_.get(), &s->clock_, s->mocks_.get(), exec);
+  RETURN_IF_ERROR(s->executor_->Recover());
+
+  s->context_.config = options.config;
+  s->context_.arns = Arns(options.config.region, options.config.account);
+  s->context_.store = s->store_.get();
+  s->context_.clock = &s->clock_;
+  s->context_.executor = s->executor_.get();
+  s->context_.mocks = s->mocks_.get();
+  s->protocol_ =
+      std::make_unique<api::AwsJsonProtocol>(api::AwsJsonOptions{}, &s->credentials_, &s->clock_);
+  RegisterAllOperations(&s->context_, s->protocol_.get());
+
+  (void)api::RaiseOpenFileLimit();
+  api::HttpServerOptions http;
+  http.host = options.host;
+  http.port = options.port;
+  http.threads = options.http_threads;
+  ASSIGN_OR_RETURN(s->http_, api::HttpServer::Start(http, s->protocol_.get()));
+  Log(LogLevel::Info, "serving", {{"endpoint", s->endpoint()}, {"data_dir", options.data_dir}});
+  return s;
+}
+
+Server::~Server() { Stop(); }
+
+uint16_t Server::port() const { return http_ ? http_->port() : 0; }
+
+std::string Server::endpoint() const {
+  std::string host =
+      options_.host.find(':') != std::string::npos ? "[" + options_.host + "]" : options_.host;
+  return "http://" + host + ":" + std::to_string(port());
+}
+
+void Server::Stop() {
+  if (http_) http_->Stop();
+  if (executor_) executor_->Stop();
+}
+
+}  // namespace stepfn::server

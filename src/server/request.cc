@@ -347,7 +347,7 @@ std::optional<std::vector<Tag>> RequestReader::Tags(std::string_view member, Pre
     RequestReader tag = Nested(item, PathOf(member) + "." + std::to_string(i + 1) + ".member");
     if (!item.is_object()) continue;
     Tag t;
-    t.key = tag.String("key", 1, kMaxTagKeyLength).value_or("");
+    t.key = tag.String("key", 1, kMaxTagKeyLength, Presence::Required).value_or("");
     t.value = tag.String("value", 0, kMaxTagValueLength).value_or("");
     out.push_back(std::move(t));
   }

@@ -110,9 +110,10 @@ class RequestReader {
   std::optional<std::vector<std::string>> StringList(std::string_view member, size_t item_min,
                                                      size_t item_max,
                                                      Presence presence = Presence::Optional);
-  // A TagList ([{"key": ..., "value": ...}]): keys 1..128, values 0..256 characters. Keys are
-  // not required by the model; a tag without one reads as key "" (callers reject it). The
-  // number of tags is not checked here (see TooManyTagsError).
+  // A TagList ([{"key": ..., "value": ...}]): keys 1..128 characters and present (a tag
+  // without a key is a "Member must not be null" violation at 'tags.N.member.key'), values
+  // 0..256 characters (absent reads as ""). The number of tags is not checked here (see
+  // TooManyTagsError).
   std::optional<std::vector<Tag>> Tags(std::string_view member,
                                        Presence presence = Presence::Optional);
 

@@ -143,10 +143,17 @@ inline bool HasBoto3() { return api::testing::PythonHas("boto3 botocore"); }
 inline bool HasAwsCli() { return RunCommand("aws --version >/dev/null 2>&1").exit_code == 0; }
 inline bool HasNode() { return RunCommand("node --version >/dev/null 2>&1").exit_code == 0; }
 
-// The directory holding node_modules/@aws-sdk/client-sfn (the repository's, then npm's global
-// one), or "" when the JS SDK is not installed.
+// The directory holding node_modules/@aws-sdk/client-sfn: STEPFN_NODE_SDK_ROOT from the
+// environment, the repository's, bench/'s, then npm's global one; "" when the JS SDK (or node)
+// is not installed.
 inline std::string NodeSdkRoot() {
   if (!HasNode()) return "";
+  if (const char* env = ::getenv("STEPFN_NODE_SDK_ROOT"); env != nullptr && *env != '\0') {
+    if (std::filesystem::exists(std::filesystem::path(env) / "node_modules" / "@aws-sdk" /
+                                "client-sfn")) {
+      return env;
+    }
+  }
   std::filesystem::path repo =
       std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
   for (const std::filesystem::path& root : {repo, repo / "bench"}) {

@@ -78,6 +78,9 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--region", args->options.config.region, "Region in ARNs (us-east-1)");
   cmd->add_option("--account", args->options.config.account, "Account in ARNs (123456789012)");
   cmd->add_option("--log-level", args->log_level, "debug, info, warn or error (info)");
+  cmd->add_option("--time-scale", args->options.time_scale,
+                  "Waits, retry intervals and timeouts take this many times their length "
+                  "(0: no waiting; for tests)");
   cmd->add_option("--workers", args->options.workers, "Executor threads (default: one per core)");
   cmd->callback([args, exit_code] { *exit_code = Serve(*args); });
 }

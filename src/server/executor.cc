@@ -393,7 +393,7 @@ void Executor::AfterCommit(const std::shared_ptr<Live>& live, const std::shared_
 void Executor::Dispatch(Live& live, const eval::Command& c) {
   switch (c.kind) {
     case eval::CommandKind::StartTimer:
-      timers_->Add(live.arn, c.id, c.fire_at);
+      timers_->Add(live.arn, c.id, ScaledFireTime(c.fire_at));
       return;
     case eval::CommandKind::CancelTimer:
       timers_->Cancel(live.arn, c.id);
@@ -431,6 +431,13 @@ void Executor::Dispatch(Live& live, const eval::Command& c) {
                  ".waitForTaskToken callback.";
   std::lock_guard<std::mutex> lock(live.mu);
   live.inbox.push_back({std::move(answer), nullptr});
+}
+
+EpochMillis Executor::ScaledFireTime(EpochMillis fire_at) {
+  if (options_.time_scale == 1.0) return fire_at;
+  EpochMillis now = clock_->NowMillis();
+  if (fire_at <= now) return fire_at;
+  return now + static_cast<EpochMillis>(static_cast<double>(fire_at - now) * options_.time_scale);
 }
 
 void Executor::Forget(const std::shared_ptr<Live>& live, const Status& why) {
@@ -512,7 +519,7 @@ Status Executor::RecoverOne(store::ExecutionRecord record) {
     std::lock_guard<std::mutex> lock(live_mu_);
     if (!live_.emplace(live->arn, live).second) return Status::Ok();  // already live
   }
-  for (const auto& [id, at] : live->timers) timers_->Add(live->arn, id, at);
+  for (const auto& [id, at] : live->timers) timers_->Add(live->arn, id, ScaledFireTime(at));
   // Tasks in flight when the process stopped: their results were never committed.
   for (const eval::Command& c : eval::PendingTaskCommands(*live->program, *live->state)) {
     Dispatch(*live, c);

@@ -46,6 +46,9 @@ struct ExecutorOptions {
   int workers = 0;  // 0: one per core
   // How often a transition that failed to commit (disk full) is tried again.
   int64_t retry_millis = 500;
+  // Waits, retry intervals and timeouts last this many times their length (0: no waiting).
+  // For tests of long-running workflows; history timestamps still say what was asked.
+  double time_scale = 1.0;
 };
 
 // Everything needed to start one execution (the API resolved names, ARNs and versions).
@@ -116,6 +119,8 @@ class Executor {
   void Dispatch(Live& live, const eval::Command& command);
   // Drops a live execution (it ended, or is no longer ours); inputs still waiting get `why`.
   void Forget(const std::shared_ptr<Live>& live, const Status& why);
+  // When a timer due at `fire_at` (execution time) fires, under options_.time_scale.
+  EpochMillis ScaledFireTime(EpochMillis fire_at);
   void NotifyActivity(const std::string& activity_arn);
   // Back to the last committed state (after a failed commit, or to recover).
   Status Reload(Live& live);

@@ -38,6 +38,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   }
   ExecutorOptions exec;
   exec.workers = options.workers;
+  if (options.time_scale < 0) return InvalidArgument("--time-scale must be 0 or more");
+  exec.time_scale = options.time_scale;
   s->executor_ = std::make_unique<Executor>(s->store_.get(), &s->clock_, s->mocks_.get(), exec);
   RETURN_IF_ERROR(s->executor_->Recover());
 

@@ -33,8 +33,9 @@ struct ServerOptions {
   // AWS Step Functions Local's mock configuration ("" for none).
   std::string mock_config;
   ServerConfig config;
-  int http_threads = 0;  // 0: one per core
-  int workers = 0;       // executor workers; 0: one per core
+  int http_threads = 0;     // 0: one per core
+  int workers = 0;          // executor workers; 0: one per core
+  double time_scale = 1.0;  // see ExecutorOptions::time_scale
 };
 
 class Server {

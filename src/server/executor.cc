@@ -40,7 +40,10 @@ struct Executor::Batch {
   std::vector<eval::Input> inputs;
   std::vector<std::function<void(Status)>> committed;
   std::vector<eval::Command> commands;
-  std::vector<std::string> activities;  // activities that got a task
+  std::vector<std::string> activities;     // activities that got a task
+  std::vector<eval::HistoryEvent> events;  // for observers
+  int64_t handed_to_store = 0;             // MonotonicNanos when the commit began
+  int64_t store_answered = 0;              // and when the store called back
   bool more = false;
 };
 
@@ -191,6 +194,7 @@ void Executor::Start(Launch launch, std::function<void(Status)> started, EndCall
   live->store->CreateExecutionAsync(
       std::move(launch.record), std::move(initial),
       [this, live, batch, started = std::move(started)](Status status) {
+        batch->store_answered = MonotonicNanos();
         Post([this, live, batch, started, status] {
           if (!status.ok()) {
             {
@@ -240,6 +244,7 @@ void Executor::Advance(const std::shared_ptr<Live>& live) {
   store::Transition t;
   RunStep(*live, *batch, &t);
   live->store->CommitTransitionAsync(std::move(t), [this, live, batch](Status status) {
+    batch->store_answered = MonotonicNanos();
     Post([this, live, batch, status] { AfterCommit(live, batch, status); });
   });
 }
@@ -330,11 +335,24 @@ void Executor::RunStep(Live& live, Batch& batch, store::Transition* t) {
                         &t->state);
   }
   batch.commands = std::move(out.commands);
+  if (!observers_.empty()) batch.events = std::move(out.events);
+  batch.handed_to_store = MonotonicNanos();
   batch.more = out.more;
 }
 
 void Executor::AfterCommit(const std::shared_ptr<Live>& live, const std::shared_ptr<Batch>& batch,
                            Status status) {
+  if (!observers_.empty()) {
+    CommitReport report;
+    report.execution_arn = live->arn;
+    if (live->state->info) report.state_machine_name = live->state->info->state_machine_name;
+    report.express = live->express;
+    report.events = batch->events;
+    report.commit_micros = (batch->store_answered - batch->handed_to_store) / 1000;
+    report.status = status;
+    report.ended = status.ok() && live->ended;
+    for (ExecutorObserver* o : observers_) o->OnCommit(report);
+  }
   if (!status.ok()) {
     Log(LogLevel::Error, "transition not committed",
         {{"execution", live->arn}, {"error", status.ToString()}});

@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -60,6 +61,27 @@ struct Launch {
   std::string mock_test_case;  // AWS Step Functions Local's "<machine ARN>#<test case>"
 };
 
+// What observers (metrics, execution logs, traces) learn of each committed Step.
+struct CommitReport {
+  std::string_view execution_arn;
+  std::string_view state_machine_name;
+  bool express = false;
+  // The Step's history events (ids, types, timestamps, state names, payloads).
+  std::span<const eval::HistoryEvent> events;
+  // From handing the transition to the store to its outcome.
+  int64_t commit_micros = 0;
+  Status status;       // the commit's outcome; on failure nothing of the Step happened
+  bool ended = false;  // the execution ended with this Step (see its last event)
+};
+
+// Observers are called on executor threads, for every commit, in commit order per execution
+// (executions in parallel): keep them quick and thread-safe.
+class ExecutorObserver {
+ public:
+  virtual ~ExecutorObserver() = default;
+  virtual void OnCommit(const CommitReport& report) = 0;
+};
+
 // Called once an execution ends, with its final record (status, output, error, cause, dates).
 using EndCallback = std::function<void(const store::ExecutionRecord&)>;
 
@@ -70,6 +92,8 @@ class Executor {
   ~Executor();  // Stop()
 
   ProgramCache& programs() { return programs_; }
+  // Adds an observer (before the first execution starts; it must outlive the executor).
+  void AddObserver(ExecutorObserver* observer) { observers_.push_back(observer); }
   // The store that holds an execution: EXPRESS ARNs live in memory.
   store::Store* StoreFor(std::string_view execution_arn);
   store::Store* express_store() { return express_.get(); }
@@ -147,6 +171,7 @@ class Executor {
   std::unordered_map<uint64_t, std::pair<std::string, std::function<void()>>> activity_waiters_;
 
   std::atomic<uint64_t> transitions_{0};
+  std::vector<ExecutorObserver*> observers_;
   std::unique_ptr<TimerQueue> timers_;
 };
 

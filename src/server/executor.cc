@@ -92,7 +92,7 @@ store::HistoryEventRecord EventRecord(const eval::HistoryEvent& e) {
 Executor::Executor(store::Store* durable, Clock* clock, const engine::MockConfig* mocks,
                    ExecutorOptions options)
     : durable_(durable),
-      express_(std::make_unique<store::MemoryStore>()),
+      express_(std::make_unique<store::MemoryStore>(options.express_kept)),
       clock_(clock),
       mocks_(mocks),
       options_(options) {

@@ -50,6 +50,8 @@ struct ExecutorOptions {
   // Waits, retry intervals and timeouts last this many times their length (0: no waiting).
   // For tests of long-running workflows; history timestamps still say what was asked.
   double time_scale = 1.0;
+  // Ended EXPRESS executions kept in memory for inspection (the oldest are forgotten first).
+  size_t express_kept = 10'000;
 };
 
 // Everything needed to start one execution (the API resolved names, ARNs and versions).

@@ -140,6 +140,7 @@ void MemoryStore::CreateExecutionAsync(ExecutionRecord execution, Transition ini
           by_map_run_[record.map_run_arn].insert(key);
         }
         by_machine_[record.state_machine_arn].insert(std::move(key));
+        if (IsTerminal(record.status)) NoteEnded(arn);
       }
     }
   }
@@ -160,10 +161,30 @@ void MemoryStore::CommitTransitionAsync(Transition transition, WriteCallback don
       status = internal::VersionConflict(transition.execution_arn, it->second.record.version,
                                          transition.expected_version);
     } else {
+      bool was_running = !IsTerminal(it->second.record.status);
       status = ApplyTransition(it->second, transition);
+      if (status.ok() && was_running && IsTerminal(it->second.record.status)) {
+        NoteEnded(transition.execution_arn);
+      }
     }
   }
   done(std::move(status));
+}
+
+void MemoryStore::NoteEnded(const std::string& arn) {
+  if (max_ended_ == 0) return;
+  ended_.push_back(arn);
+  while (ended_.size() > max_ended_) {
+    auto it = executions_.find(ended_.front());
+    ended_.pop_front();
+    if (it == executions_.end() || !IsTerminal(it->second.record.status)) continue;
+    const ExecutionRecord& r = it->second.record;
+    std::pair<int64_t, std::string> key{r.start_date, r.arn};
+    by_machine_[r.state_machine_arn].erase(key);
+    if (!r.map_run_arn.empty()) by_map_run_[r.map_run_arn].erase(key);
+    DeleteTags(r.arn);
+    executions_.erase(it);
+  }
 }
 
 Result<ExecutionRecord> MemoryStore::GetExecution(const std::string& arn) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,9 @@ namespace stepfn::store {
 class MemoryStore final : public Store {
  public:
   MemoryStore() = default;
+  // Keeps at most this many ended executions (with their histories), forgetting the oldest
+  // ended first; 0 keeps all. For EXPRESS executions, which are kept only for inspection.
+  explicit MemoryStore(size_t max_ended_executions) : max_ended_(max_ended_executions) {}
   ~MemoryStore() override = default;
 
   void CreateExecutionAsync(ExecutionRecord execution, Transition initial,
@@ -86,7 +90,11 @@ class MemoryStore final : public Store {
   void DeleteTimer(Execution& execution, int64_t timer_id);
   void DeleteToken(Execution& execution, const std::string& token);
   void DeleteTags(const std::string& arn);
+  // Notes that `arn` ended and forgets the oldest ended executions beyond max_ended_.
+  void NoteEnded(const std::string& arn);
 
+  const size_t max_ended_ = 0;
+  std::deque<std::string> ended_;  // ended executions, oldest first (when max_ended_ > 0)
   std::mutex mu_;
   std::map<std::string, Execution> executions_;
   std::map<std::string, StartIndex> by_machine_;

@@ -354,8 +354,17 @@ void Executor::AfterCommit(const std::shared_ptr<Live>& live, const std::shared_
     for (ExecutorObserver* o : observers_) o->OnCommit(report);
   }
   if (!status.ok()) {
-    Log(LogLevel::Error, "transition not committed",
-        {{"execution", live->arn}, {"error", status.ToString()}});
+    // At most one line a second: a full disk fails every execution's commits at once.
+    int64_t now_ns = MonotonicNanos();
+    int64_t last = last_failure_log_.load(std::memory_order_relaxed);
+    uint64_t failures = commit_failures_.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (now_ns - last > 1'000'000'000 &&
+        last_failure_log_.compare_exchange_strong(last, now_ns, std::memory_order_relaxed)) {
+      Log(LogLevel::Error, "transition not committed; retrying",
+          {{"execution", live->arn},
+           {"error", status.ToString()},
+           {"failed_commits_so_far", std::to_string(failures)}});
+    }
     // Nothing of the Step happened: go back to the committed state and try the same inputs
     // again later (a full disk may get space back). A lost lease or a conflict means another
     // writer owns the execution now: forget it here.

@@ -174,6 +174,8 @@ class Executor {
 
   std::atomic<uint64_t> transitions_{0};
   std::vector<ExecutorObserver*> observers_;
+  std::atomic<uint64_t> commit_failures_{0};
+  std::atomic<int64_t> last_failure_log_{0};
   std::unique_ptr<TimerQueue> timers_;
 };
 

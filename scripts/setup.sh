@@ -18,6 +18,9 @@ done
 # Node and npm (benchmark peers, later the web console): any installation will do.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# The real clients the server's tests drive (skipped, with a message, when absent).
+python3 -c 'import boto3' >/dev/null 2>&1 || missing+=(python3-boto3)
+command -v aws >/dev/null 2>&1 || missing+=(awscli)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
@@ -25,4 +28,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The AWS SDK for JavaScript's Step Functions client, for the server's JS tests (package.json).
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ ! -d "$here/node_modules/@aws-sdk/client-sfn" ] && command -v npm >/dev/null 2>&1; then
+  echo "setup: installing @aws-sdk/client-sfn (npm) for the server's JavaScript tests"
+  npm install --prefix "$here" --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
+    echo "setup: npm install failed; the JavaScript SDK tests will be skipped" >&2
 fi

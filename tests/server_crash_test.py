@@ -77,7 +77,7 @@ DEFINITION = {
     "States": {
         "Prepare": lambda_task("Prepare", ResultSelector={"prep.$": "$.Payload.prep"},
                                ResultPath="$.prepared", Next="FirstWait"),
-        "FirstWait": {"Type": "Wait", "Seconds": 1, "Next": "Flaky"},
+        "FirstWait": {"Type": "Wait", "Seconds": 2, "Next": "Flaky"},
         "Flaky": lambda_task("Flaky", ResultSelector={"flaky.$": "$.Payload.flaky"},
                              ResultPath="$.flaky", Next="Fork",
                              Retry=[{"ErrorEquals": ["Crash.Flaky"], "IntervalSeconds": 1,
@@ -99,7 +99,7 @@ DEFINITION = {
         "Route": {"Type": "Choice", "Default": "WaitB", "Choices": [
             {"Variable": "$.kind", "StringEquals": "a", "Next": "WaitA"}]},
         "WaitA": {"Type": "Wait", "SecondsPath": "$.delay", "Next": "Finish"},
-        "WaitB": {"Type": "Wait", "Seconds": 1, "Next": "Finish"},
+        "WaitB": {"Type": "Wait", "Seconds": 3, "Next": "Finish"},
         "Finish": lambda_task("Finish", ResultSelector={"fin.$": "$.Payload.fin"},
                               ResultPath="$.finish", Next="Summarize"),
         "Summarize": {"Type": "Pass", "End": True, "Parameters": {
@@ -139,15 +139,12 @@ MOCKS = {
     },
 }
 
-TASKS = ["Prepare", "Flaky", "BranchA", "BranchB", "Item", "Finish"]
-
-
 def make_input(i, rng):
     return {
         "id": i,
         "tag": "t%08x" % rng.randrange(1 << 32),
         "kind": "a" if i % 2 == 0 else "b",
-        "delay": 1 + i % 2,
+        "delay": 1 + i % 3,  # seconds: BranchWait and WaitA (SecondsPath)
         "items": [{"i": k, "of": i} for k in range(1 + i % 4)],
     }
 
@@ -179,8 +176,9 @@ def main_flow(inp):
 
 def expected_waits(inp):
     """Wait state -> the seconds it must last at least."""
-    return {"FirstWait": 1, "BranchWait": inp["delay"],
-            ("WaitA" if inp["kind"] == "a" else "WaitB"): inp["delay"] if inp["kind"] == "a" else 1}
+    if inp["kind"] == "a":
+        return {"FirstWait": 2, "BranchWait": inp["delay"], "WaitA": inp["delay"]}
+    return {"FirstWait": 2, "BranchWait": inp["delay"], "WaitB": 3}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -511,6 +509,8 @@ def run(binary):
         print("  at kill %d, by their histories: %d executions running, %d in a Wait, %d waiting "
               "for a Retry interval, %d with a Task scheduled and not yet answered" % (
                   k + 1, f["running"], f["wait"], f["retry"], f["task"]))
+        if f["running"] == 0:
+            print("  note: kill %d came after every execution had ended" % (k + 1))
     print("  phases: " + ", ".join("%s %.1f s" % kv for kv in timings.items()))
     print("  history events checked: %d" % (history_events[0]))
     print("  connection errors retried: %d by botocore, %d by this script; "

@@ -35,13 +35,20 @@ std::string TempDir() {
   return pattern;
 }
 
-TEST(Executions, Boto3DrivesEveryExecutionOperation) {
-  if (!HasBoto3()) GTEST_SKIP() << "boto3 is not installed";
-  std::string dir = TempDir();
+// A server on a free loopback port over SQLite in `dir`, without fsync (tests need no power-cut
+// safety).
+ServerOptions TestOptions(const std::string& dir) {
   ServerOptions options;
   options.port = 0;
   options.data_dir = dir;
   options.fsync = false;
+  return options;
+}
+
+TEST(Executions, Boto3DrivesEveryExecutionOperation) {
+  if (!HasBoto3()) GTEST_SKIP() << "boto3 is not installed";
+  std::string dir = TempDir();
+  ServerOptions options = TestOptions(dir);
   auto server = Server::Start(options);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   auto out = RunPythonScript(TestdataPath("executions_boto3.py"), (*server)->endpoint());
@@ -124,10 +131,7 @@ TEST(Executions, Boto3DrivesEveryExecutionOperation) {
 TEST(Executions, ContinueAfterARestart) {
   if (!HasBoto3()) GTEST_SKIP() << "boto3 is not installed";
   std::string dir = TempDir();
-  ServerOptions options;
-  options.port = 0;
-  options.data_dir = dir;
-  options.fsync = false;
+  ServerOptions options = TestOptions(dir);
   options.mock_config = TestdataPath("restart_mocks.json");
   {
     auto first = Server::Start(options);

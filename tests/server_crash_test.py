@@ -485,18 +485,21 @@ def run(binary):
     total = time.monotonic() - t0
 
     recovered = []
-    for path in server.logs[1:]:
-        for line in read_file(path, limit=1 << 20).splitlines():
-            if '"recovery done"' in line:
+    for n, path in enumerate(server.logs):
+        for line in read_file(path, limit=1 << 22).splitlines():
+            if '"recovery done"' in line and n > 0:
                 try:
                     rec = json.loads(line)
-                    recovered.append("%s recovered, %s failed" % (rec.get("recovered"),
-                                                                 rec.get("failed")))
                 except ValueError:
-                    pass
-        for line in read_file(path, limit=1 << 20).splitlines():
-            if '"level":"error"' in line or '"level":"warn"' in line:
-                stats.server_errors.append("log: " + line[:300])
+                    rec = {}
+                recovered.append("%s recovered, %s failed" % (rec.get("recovered"),
+                                                             rec.get("failed")))
+                if rec.get("failed") != "0":
+                    failures.append("server log %d: %s" % (n + 1, line.strip()))
+            elif '"level":"error"' in line or '"level":"warn"' in line:
+                stats.server_errors.append("server log %d: %s" % (n + 1, line[:300]))
+            elif "Sanitizer" in line or "runtime error:" in line:
+                failures.append("server log %d: %s" % (n + 1, line.strip()[:300]))
 
     print("server_crash_test: seed %d, %d executions, %d kills (SIGKILL), %.1f s" %
           (SEED, N, server.starts - 1, total))

@@ -11,6 +11,11 @@ void AddValidateCommand(CLI::App& app, int* exit_code);
 void AddServeCommand(CLI::App& app, int* exit_code);
 // `stepfn conformance`, wired to the in-process engine and validator.
 void AddLocalConformanceCommand(CLI::App& app, int* exit_code);
+// Commands that drive a server through the Step Functions API (client_commands.cc; `run
+// --endpoint` is in client_commands.h): start an execution, describe one, print its history.
+void AddStartCommand(CLI::App& app, int* exit_code);
+void AddDescribeCommand(CLI::App& app, int* exit_code);
+void AddHistoryCommand(CLI::App& app, int* exit_code);
 
 // Exit statuses shared by the commands.
 inline constexpr int kExitOk = 0;

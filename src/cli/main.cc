@@ -1,4 +1,4 @@
-// The `stepfn` command: run, validate, conformance.
+// The `stepfn` command: run, validate, serve, conformance, start, describe, history.
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   stepfn::cli::AddValidateCommand(app, &exit_code);
   stepfn::cli::AddServeCommand(app, &exit_code);
   stepfn::cli::AddLocalConformanceCommand(app, &exit_code);
+  stepfn::cli::AddStartCommand(app, &exit_code);
+  stepfn::cli::AddDescribeCommand(app, &exit_code);
+  stepfn::cli::AddHistoryCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

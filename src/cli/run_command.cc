@@ -1,4 +1,5 @@
-// `stepfn run DEFINITION`: one execution, in this process.
+// `stepfn run DEFINITION`: one execution, in this process (on a server with --endpoint:
+// RunOnServer, client_commands.cc).
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 
 #include "asl/program.h"
 #include "asl/validate.h"
+#include "cli/client_commands.h"
 #include "cli/commands.h"
 #include "cli/files.h"
 #include "engine/local_runner.h"
@@ -34,6 +36,7 @@ struct RunArgs {
   double time_scale = 1.0;
   bool history = false;
   bool json = false;
+  std::string endpoint;  // run on this server instead (client_commands.h)
 };
 
 void PrintError(const std::string& what) { std::fprintf(stderr, "stepfn run: %s\n", what.c_str()); }
@@ -240,7 +243,28 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
       "Speed of waits, retries and timeouts: 1 real time, 10 ten times faster, 0 no waiting");
   cmd->add_flag("--history", args->history, "Print the history events");
   cmd->add_flag("--json", args->json, "Print exactly one JSON object on stdout");
-  cmd->callback([args, exit_code] { *exit_code = Run(*args); });
+  cmd->add_option("--endpoint", args->endpoint,
+                  "Run on a Step Functions server (http://HOST:PORT) instead of in this process");
+  cmd->callback([args, exit_code, cmd] {
+    if (args->endpoint.empty()) {
+      *exit_code = Run(*args);
+      return;
+    }
+    RemoteRunArgs remote;
+    remote.endpoint = args->endpoint;
+    remote.definition = args->definition;
+    remote.input = args->input;
+    remote.input_file = args->input_file;
+    remote.type = args->type;
+    remote.name = args->name;
+    remote.state_machine = args->state_machine;
+    remote.test_case = args->test_case;
+    remote.history = args->history;
+    remote.json = args->json;
+    remote.mock_config_given = !args->mock_config.empty();
+    remote.time_scale_given = cmd->count("--time-scale") > 0;
+    *exit_code = RunOnServer(remote);
+  });
 }
 
 }  // namespace stepfn::cli

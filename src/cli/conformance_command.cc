@@ -4,6 +4,8 @@
 #include <memory>
 #include <utility>
 
+#include "cli/remote_conformance.h"
+
 namespace stepfn::cli {
 
 void AddConformanceCommand(CLI::App& app, ConformanceHooks hooks, int* exit_code) {
@@ -26,8 +28,16 @@ void AddConformanceCommand(CLI::App& app, ConformanceHooks hooks, int* exit_code
                   "Exit 0 when passed / (passed + failed) is at least RATE (default 1.0)")
       ->check(CLI::Range(0.0, 1.0))
       ->type_name("RATE");
-  sub->callback([options, hooks = std::move(hooks), exit_code]() {
-    int code = RunConformance(*options, hooks, std::cout);
+  auto endpoint = std::make_shared<std::string>();
+  auto jobs = std::make_shared<int>(8);
+  sub->add_option("--endpoint", *endpoint,
+                  "Run the cases through the Step Functions API of this server (http://HOST:PORT) "
+                  "instead of in this process");
+  sub->add_option("--jobs", *jobs, "Cases run at once with --endpoint (default 8)")
+      ->check(CLI::Range(1, 256));
+  sub->callback([options, hooks = std::move(hooks), exit_code, endpoint, jobs]() {
+    int code = endpoint->empty() ? RunConformance(*options, hooks, std::cout)
+                                 : RunConformanceOnServer(*options, *endpoint, *jobs, std::cout);
     std::cout.flush();
     *exit_code = code;
   });

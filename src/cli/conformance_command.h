@@ -9,7 +9,10 @@ namespace stepfn::cli {
 
 // Adds the `conformance` subcommand to `app`; running it calls RunConformance with `hooks` and
 // prints to stdout. Options: DIR... (case files or folders), --filter SUBSTRING,
-// --category pure|services|teststate|validation, --verbose, --json, --min-pass-rate RATE.
+// --category pure|services|teststate|validation, --verbose, --json, --min-pass-rate RATE,
+// --endpoint URL (run the cases through the Step Functions API of that server instead of
+// `hooks`: RunConformanceOnServer in remote_conformance.h) and --jobs N (cases run at once
+// there).
 //
 // When the command runs, *exit_code receives RunConformance's exit code. REQUIRES: exit_code
 // is not null.

@@ -1,0 +1,369 @@
+// `stepfn conformance --endpoint URL`: the runner's hooks over the Step Functions API.
+//
+// The runner asks its hooks one case at a time. To run `jobs` cases at once without changing
+// it, RunConformanceOnServer first selects the cases the runner will ask about (as
+// RunConformance does: category, filter, skip table), runs their requests through the API on
+// `jobs` threads, and then hands the runner hooks that answer from those results (a request it
+// did not foresee goes to the server then).
+#include "cli/remote_conformance.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "json/parse.h"
+#include "json/write.h"
+
+namespace stepfn::cli {
+namespace {
+
+using json::Value;
+
+constexpr const char* kRoleArn = "arn:aws:iam::123456789012:role/stepfn-conformance";
+
+std::string Str(const Value& v, std::string_view key) {
+  const Value* m = v.find(key);
+  return m != nullptr && m->is_string() ? m->as_string() : "";
+}
+
+// The hooks' shared state: clients to borrow (one per thread at a time) and unique names.
+class Remote {
+ public:
+  Remote(SfnClientOptions options, std::chrono::milliseconds max_wait)
+      : options_(std::move(options)),
+        max_wait_(max_wait),
+        prefix_("stepfn-conformance-" + std::to_string(getpid()) + "-" +
+                std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count() %
+                               1'000'000'000)) {}
+
+  Result<ExecutionOutcome> RunExecution(const std::string& definition, const std::string& input,
+                                        const std::string& type) {
+    ASSIGN_OR_RETURN(Lease lease, Borrow());
+    SfnClient& c = *lease.client;
+    std::string name = NextName();
+    ASSIGN_OR_RETURN(Value created, c.Call("CreateStateMachine",
+                                           Value::Object({{"name", Value::String(name)},
+                                                          {"definition", Value::String(definition)},
+                                                          {"roleArn", Value::String(kRoleArn)},
+                                                          {"type", Value::String(type)}})));
+    std::string machine = Str(created, "stateMachineArn");
+    Result<ExecutionOutcome> outcome =
+        type == "EXPRESS" ? RunExpress(c, machine, input) : RunStandard(c, machine, input);
+    // Best effort: a failed delete leaves a state machine behind, nothing worse.
+    (void)c.Call("DeleteStateMachine",
+                 Value::Object({{"stateMachineArn", Value::String(machine)}}));
+    Return(std::move(lease));
+    return outcome;
+  }
+
+  ValidationOutcome RunValidation(const ValidationRequest& req) {
+    ValidationOutcome o;
+    Result<Lease> lease = Borrow();
+    if (!lease.ok()) {
+      o.error_code = "(no answer)";
+      o.message = lease.status().message();
+      return o;
+    }
+    SfnClient& c = *lease->client;
+    SfnError error;
+    auto refused = [&](const Status& st) {
+      o.error_code = error.code.empty() ? "(no answer)" : error.code;
+      o.message = error.code.empty() ? st.message() : error.message;
+    };
+    if (req.api == "CreateStateMachine") {
+      auto created = c.Call("CreateStateMachine",
+                            Value::Object({{"name", Value::String(NextName())},
+                                           {"definition", Value::String(req.definition_text)},
+                                           {"roleArn", Value::String(kRoleArn)},
+                                           {"type", Value::String(req.type)}}),
+                            &error);
+      if (created.ok()) {
+        (void)c.Call(
+            "DeleteStateMachine",
+            Value::Object({{"stateMachineArn", Value::String(Str(*created, "stateMachineArn"))}}));
+      } else {
+        refused(created.status());
+      }
+    } else {
+      auto validated = c.Call("ValidateStateMachineDefinition",
+                              Value::Object({{"definition", Value::String(req.definition_text)},
+                                             {"type", Value::String(req.type)}}),
+                              &error);
+      if (validated.ok()) {
+        o.result = Str(*validated, "result");
+        if (const Value* list = validated->find("diagnostics"); list && list->is_array()) {
+          for (const Value& d : list->items()) {
+            o.diagnostics.push_back(
+                {Str(d, "severity"), Str(d, "code"), Str(d, "message"), Str(d, "location")});
+          }
+        }
+      } else {
+        refused(validated.status());
+      }
+    }
+    Return(std::move(*lease));
+    return o;
+  }
+
+ private:
+  struct Lease {
+    std::unique_ptr<SfnClient> client;
+  };
+
+  Result<Lease> Borrow() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!idle_.empty()) {
+        Lease l{std::move(idle_.back())};
+        idle_.pop_back();
+        return l;
+      }
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<SfnClient> client, SfnClient::Create(options_));
+    return Lease{std::move(client)};
+  }
+
+  void Return(Lease lease) {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(std::move(lease.client));
+  }
+
+  std::string NextName() { return prefix_ + "-" + std::to_string(next_++); }
+
+  static void TakeEnd(const Value& answer, ExecutionOutcome* o) {
+    o->status = Str(answer, "status");
+    o->error = Str(answer, "error");
+    o->cause = Str(answer, "cause");
+    if (const Value* out = answer.find("output"); out != nullptr && out->is_string()) {
+      Result<Value> parsed = json::Parse(out->as_string());
+      o->output = parsed.ok() ? *parsed : *out;
+    }
+  }
+
+  Result<ExecutionOutcome> RunExpress(SfnClient& c, const std::string& machine,
+                                      const std::string& input) {
+    ASSIGN_OR_RETURN(
+        Value answer,
+        c.Call("StartSyncExecution", Value::Object({{"stateMachineArn", Value::String(machine)},
+                                                    {"input", Value::String(input)}})));
+    ExecutionOutcome o;
+    TakeEnd(answer, &o);
+    return o;
+  }
+
+  Result<ExecutionOutcome> RunStandard(SfnClient& c, const std::string& machine,
+                                       const std::string& input) {
+    ASSIGN_OR_RETURN(
+        Value started,
+        c.Call("StartExecution", Value::Object({{"stateMachineArn", Value::String(machine)},
+                                                {"input", Value::String(input)}})));
+    std::string arn = Str(started, "executionArn");
+    ExecutionOutcome o;
+    Result<Value> ended = WaitForExecution(c, arn, max_wait_);
+    if (!ended.ok() && ended.status().code() == StatusCode::DeadlineExceeded) {
+      (void)c.Call("StopExecution", Value::Object({{"executionArn", Value::String(arn)}}));
+      o.status = "RUNNING";
+      o.error = "stepfn conformance: " + ended.status().message() + " (stopped)";
+      return o;
+    }
+    if (!ended.ok()) return ended.status();
+    TakeEnd(*ended, &o);
+    ASSIGN_OR_RETURN(std::vector<Value> events, GetWholeHistory(c, arn));
+    std::vector<std::string> entered;
+    for (const Value& e : events) {
+      std::string type = Str(e, "type");
+      if (type.ends_with("StateEntered")) {
+        const Value* details = e.find("stateEnteredEventDetails");
+        entered.push_back(details != nullptr ? Str(*details, "name") : "");
+      }
+      o.history_event_types.push_back(std::move(type));
+    }
+    o.has_history = true;
+    o.entered_states = std::move(entered);
+    return o;
+  }
+
+  const SfnClientOptions options_;
+  const std::chrono::milliseconds max_wait_;
+  const std::string prefix_;
+  std::atomic<int64_t> next_{1};
+  std::mutex mu_;
+  std::vector<std::unique_ptr<SfnClient>> idle_;
+};
+
+std::string ExecutionKey(const std::string& definition, const std::string& input,
+                         const std::string& type) {
+  return definition + '\x1f' + input + '\x1f' + type;
+}
+
+std::string ValidationKey(const ValidationRequest& r) {
+  return r.api + '\x1f' + r.type + '\x1f' + r.definition_text;
+}
+
+// One request the runner will ask for, foreseen from its case.
+struct Job {
+  bool validation = false;
+  std::string key;
+  std::string definition, input, type;  // executions
+  ValidationRequest request;            // validations
+};
+
+// The requests of the cases RunConformance will run with `hooks` (as RunCase builds them).
+std::vector<Job> ForeseeJobs(const ConformanceOptions& options, const ConformanceHooks& hooks) {
+  std::vector<std::string> dirs = options.dirs;
+  if (dirs.empty()) {
+    Result<std::string> dir = DefaultCasesDir();
+    if (!dir.ok()) return {};
+    dirs.push_back(*dir);
+  }
+  Result<std::vector<ConformanceCase>> cases = LoadCases(dirs);
+  if (!cases.ok()) return {};  // RunConformance reports it
+  std::vector<Job> jobs;
+  std::unordered_set<std::string> seen;
+  for (const ConformanceCase& c : *cases) {
+    std::string label = c.category + "/" + c.file_name;
+    if (!options.category.empty() && c.category != options.category) continue;
+    if (!options.filter.empty() && label.find(options.filter) == std::string::npos) continue;
+    if (SkipReason(c, hooks).has_value()) continue;
+    Job job;
+    if (c.category == "validation") {
+      const Value* source = c.doc.find("source");
+      job.validation = true;
+      job.request.api = source != nullptr ? Str(*source, "api") : "";
+      if (const Value* raw = c.doc.find("definition_raw"); raw != nullptr && raw->is_string()) {
+        job.request.definition_text = raw->as_string();
+      } else if (const Value* def = c.doc.find("definition"); def != nullptr) {
+        job.request.definition_text = json::Write(*def);
+      }
+      job.request.type = "STANDARD";
+      if (const Value* req = c.doc.find("request"); req != nullptr && req->is_object()) {
+        if (std::string t = Str(*req, "type"); !t.empty()) job.request.type = t;
+      }
+      if (job.request.api != "CreateStateMachine" &&
+          job.request.api != "ValidateStateMachineDefinition") {
+        continue;  // another hook's case
+      }
+      job.key = ValidationKey(job.request);
+    } else {
+      const Value* def = c.doc.find("definition");
+      if (def == nullptr) continue;
+      const Value* input = c.doc.find("input");
+      job.definition = json::Write(*def);
+      job.input = json::Write(input != nullptr ? *input : Value::EmptyObject());
+      job.type = Str(c.doc, "state_machine_type");
+      if (job.type.empty()) job.type = "STANDARD";
+      job.key = ExecutionKey(job.definition, job.input, job.type);
+    }
+    if (seen.insert(job.key).second) jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+}  // namespace
+
+ConformanceHooks RemoteConformanceHooks(const SfnClientOptions& options,
+                                        std::chrono::milliseconds max_wait) {
+  auto remote = std::make_shared<Remote>(options, max_wait);
+  ConformanceHooks hooks;
+  hooks.run_execution = [remote](const Value& definition, const Value& input,
+                                 const std::string& type) {
+    return remote->RunExecution(json::Write(definition), json::Write(input), type);
+  };
+  hooks.run_validation = [remote](const ValidationRequest& request) {
+    return remote->RunValidation(request);
+  };
+  return hooks;
+}
+
+int RunConformanceOnServer(const ConformanceOptions& options, const std::string& endpoint, int jobs,
+                           std::ostream& out) {
+  SfnClientOptions client_options = SfnClientOptionsFromEnv(endpoint);
+  {
+    auto probe = SfnClient::Create(client_options);
+    if (probe.ok()) {
+      auto listed =
+          (*probe)->Call("ListStateMachines", Value::Object({{"maxResults", Value::Int(1)}}));
+      if (!listed.ok()) probe = listed.status();
+    }
+    if (!probe.ok()) {
+      out << "conformance: " << probe.status().message() << "\n";
+      return 2;
+    }
+  }
+  ConformanceHooks direct = RemoteConformanceHooks(client_options);
+  auto started = std::chrono::steady_clock::now();
+
+  std::vector<Job> work = ForeseeJobs(options, direct);
+  std::vector<std::optional<Result<ExecutionOutcome>>> executions(work.size());
+  std::vector<std::optional<ValidationOutcome>> validations(work.size());
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> done{0};
+  bool progress = isatty(STDERR_FILENO) != 0;
+  std::mutex progress_mu;
+  auto worker = [&] {
+    for (size_t i = next++; i < work.size(); i = next++) {
+      const Job& job = work[i];
+      if (job.validation) {
+        validations[i] = direct.run_validation(job.request);
+      } else {
+        // The hook takes values; the text round trip keeps JSON handles within this thread.
+        Result<Value> def = json::Parse(job.definition);
+        Result<Value> input = json::Parse(job.input);
+        if (def.ok() && input.ok()) executions[i] = direct.run_execution(*def, *input, job.type);
+      }
+      size_t n = ++done;
+      if (progress) {
+        std::lock_guard<std::mutex> lock(progress_mu);
+        std::fprintf(stderr, "\rconformance: %zu/%zu requests through %s", n, work.size(),
+                     endpoint.c_str());
+        std::fflush(stderr);
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  int n_threads = std::max(1, std::min<int>(jobs, static_cast<int>(work.size())));
+  for (int t = 0; t < n_threads; ++t) threads.emplace_back(worker);
+  for (std::thread& t : threads) t.join();
+  if (progress && !work.empty()) std::fprintf(stderr, "\n");
+
+  auto cached_executions =
+      std::make_shared<std::unordered_map<std::string, Result<ExecutionOutcome>>>();
+  auto cached_validations = std::make_shared<std::unordered_map<std::string, ValidationOutcome>>();
+  for (size_t i = 0; i < work.size(); ++i) {
+    if (executions[i].has_value()) cached_executions->emplace(work[i].key, *executions[i]);
+    if (validations[i].has_value()) cached_validations->emplace(work[i].key, *validations[i]);
+  }
+  ConformanceHooks hooks = direct;
+  hooks.run_execution = [direct, cached_executions](const Value& definition, const Value& input,
+                                                    const std::string& type) {
+    std::string d = json::Write(definition), i = json::Write(input);
+    auto it = cached_executions->find(ExecutionKey(d, i, type));
+    if (it != cached_executions->end()) return it->second;
+    return direct.run_execution(definition, input, type);
+  };
+  hooks.run_validation = [direct, cached_validations](const ValidationRequest& request) {
+    auto it = cached_validations->find(ValidationKey(request));
+    if (it != cached_validations->end()) return it->second;
+    return direct.run_validation(request);
+  };
+  int code = RunConformance(options, hooks, out);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::fprintf(stderr, "conformance: %zu requests through %s in %.1f s (%d at a time)\n",
+               work.size(), endpoint.c_str(), seconds, n_threads);
+  return code;
+}
+
+}  // namespace stepfn::cli

@@ -19,14 +19,15 @@
 //     p50/p90/p99/max latency. Every answer must be SUCCEEDED and contain TEXT in its output.
 //   sfn_load burst --endpoint H:P --arns FILE --executions N [--connections C] [--input JSON]
 //       [--arn-suffix S] [--offset K] [--expect TEXT] [--history-sample K] [--timeout S]
-//       [--gate-seconds G]
+//       [--gate-seconds G] [--server-pid P]
 //     Starts N executions as fast as C connections allow, then waits (DescribeExecution on the
 //     oldest unfinished one, one request at a time) until all ended. With --gate-seconds the
 //     input gets "go": a time G s ahead, which a first Wait state (TimestampPath) waits for, so
 //     all N run at once; the window is then from "go" to the last stopDate (the server's clock),
 //     else from the first startDate. From the full history (GetExecutionHistory) of K
 //     executions: history events and states entered per execution (must agree across the
-//     sample). Rates count the states entered inside the window.
+//     sample). Rates count the states entered inside the window. --server-pid: also the
+//     server's CPU time inside the window (from /proc).
 //   sfn_load park --endpoint H:P --arns FILE --executions N [--connections C] [--input JSON]
 //     Starts N executions and returns (for memory measurements of executions parked in a Wait).
 //
@@ -36,6 +37,8 @@
 //
 // Output: one JSON object on stdout per command. Exit status 0 on success, 1 when any request
 // failed or an answer was wrong, 2 for bad arguments.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -461,6 +464,21 @@ int Sync(const Args& a) {
   return errors == 0 ? 0 : 1;
 }
 
+// CPU seconds (user + system) a process used so far, from /proc/PID/stat.
+double ProcessCpuSeconds(long pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream in(stat.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  // After "pid (comm) ": state is field 3; utime and stime are fields 14 and 15.
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i >= 14) ticks += std::strtod(field.c_str(), nullptr);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 // Waits until every execution ended; returns the DescribeExecution answers.
 std::vector<json::value> WaitAll(Connection& c, const std::vector<std::string>& executions,
                                  double timeout_s, Clock::time_point* last_end) {
@@ -564,9 +582,17 @@ int Burst(const Args& a, bool wait) {
   if (gate > 0) {
     o["gate_seconds_left"] = go_epoch - started_epoch;  // < 0: some ran before all had started
   }
+  // --server-pid P: the server's CPU time (utime + stime) from the gate until all ended.
+  long server_pid = a.Int("server-pid", 0);
+  double cpu0 = 0;
+  if (server_pid > 0 && gate > 0) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(go_epoch - started_epoch));
+    cpu0 = ProcessCpuSeconds(server_pid);
+  }
   Connection c(host, port);
   Clock::time_point last_end = Clock::now();
   std::vector<json::value> described = WaitAll(c, started.executions, timeout, &last_end);
+  if (server_pid > 0 && gate > 0) o["server_cpu_s_window"] = ProcessCpuSeconds(server_pid) - cpu0;
   double wall = Seconds(last_end - t0);
   if (gate > 0) {
     // From the gate to the last end seen (system clock, as the gate).

@@ -313,7 +313,7 @@ Result<json::Value> WaitForExecution(SfnClient& client, const std::string& execu
                                      std::chrono::milliseconds max_wait) {
   using Clock = std::chrono::steady_clock;
   Clock::time_point start = Clock::now();
-  std::chrono::milliseconds pause{20};
+  std::chrono::milliseconds pause{5};
   json::Value request = json::Value::Object({{"executionArn", json::Value::String(execution_arn)}});
   for (;;) {
     ASSIGN_OR_RETURN(json::Value described, client.Call("DescribeExecution", request));

@@ -87,7 +87,7 @@ class SfnClient {
 
 // Call sequences the commands share.
 
-// Polls DescribeExecution (every 20 ms at first, slowing to once a second) until the execution
+// Polls DescribeExecution (after 5 ms at first, slowing to once a second) until the execution
 // is no longer RUNNING, and returns that answer. DeadlineExceeded when it still runs after
 // `max_wait`.
 Result<json::Value> WaitForExecution(

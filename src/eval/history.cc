@@ -217,7 +217,8 @@ json::Value HistoryEvent::Details(bool include_data, std::string_view* key) cons
       errors();
       break;
   }
-  *key = details;
+  // (A string_view is never built from a null pointer: that is strlen(nullptr).)
+  *key = details != nullptr ? std::string_view(details) : std::string_view();
   if (details == nullptr) return json::Value();
   return std::move(d).Build();
 }

@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: format-check setup build build-asan demo test test-unit test-asan conformance fuzz bench format clean scripts-check
+.PHONY: format-check setup build build-asan demo test test-unit test-asan conformance fuzz bench format clean scripts-check crash-test
 
 setup:
 	@scripts/setup.sh
@@ -35,8 +35,12 @@ conformance: build
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
-test: format-check test-unit conformance test-asan scripts-check
+test: format-check test-unit conformance test-asan scripts-check crash-test
 	@echo "make test: all suites passed"
+
+# 1,000 STANDARD executions through three kill -9s and restarts of stepfn serve.
+crash-test: build
+	python3 tests/server_crash_test.py $(BUILD)/stepfn
 
 scripts-check:
 	@scripts/check-no-throw.sh

@@ -135,7 +135,8 @@ check "history --reverse" 0 "ExecutionStarted" -- history "$ARN" --reverse --end
 check "history --json" 0 '"events":[{' -- history "$ARN" --json --endpoint "$E"
 
 # ---- run --endpoint: the output of the in-process run ----
-for args in "add.json --input {\"a\":1}" "fail.json"; do
+printf '{"a":1}' >a1.json
+for args in "add.json --input-file a1.json" "fail.json"; do
   for mode in "" "--json"; do
     # shellcheck disable=SC2086
     local_out=$("$STEPFN" run $args $mode --time-scale 0 2>&1)

@@ -1,6 +1,7 @@
 #include "asl/program.h"
 
 #include <string>
+#include <string_view>
 #include <tuple>
 
 #include "json/write.h"
@@ -332,6 +333,28 @@ Result<std::shared_ptr<const Body>> CompileBody(const json::Value& def, const st
   return std::shared_ptr<const Body>(std::move(body));
 }
 
+void NumberBodies(const Body* body, std::vector<const Body*>* out) {
+  out->push_back(body);
+  for (const State& s : body->states) {
+    for (const auto& b : s.branches) NumberBodies(b.get(), out);
+    if (s.processor) NumberBodies(s.processor.get(), out);
+  }
+}
+
+// FNV-1a, 64 bits.
+void HashBytes(std::string_view bytes, uint64_t* h) {
+  for (unsigned char c : bytes) {
+    *h ^= c;
+    *h *= 0x100000001b3ULL;
+  }
+}
+
+void HashNumber(uint64_t n, uint64_t* h) {
+  char buf[8];
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(n >> (8 * i));
+  HashBytes(std::string_view(buf, 8), h);
+}
+
 }  // namespace
 
 std::string_view StateTypeName(StateType t) {
@@ -391,10 +414,33 @@ void SplitResourceArn(const std::string& arn, std::string* type, std::string* re
   *resource = arn;
 }
 
+int Program::BodyId(const Body* body) const {
+  auto it = body_ids_.find(body);
+  return it == body_ids_.end() ? -1 : it->second;
+}
+
+const Body* Program::BodyById(int id) const {
+  if (id < 0 || static_cast<size_t>(id) >= bodies_.size()) return nullptr;
+  return bodies_[static_cast<size_t>(id)];
+}
+
 Result<std::shared_ptr<const Program>> Program::Compile(const json::Value& definition) {
   std::shared_ptr<Program> p(new Program());
   ASSIGN_OR_RETURN(p->root_, CompileBody(definition, "", 0));
   p->definition_ = definition;
+  NumberBodies(p->root_.get(), &p->bodies_);
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < p->bodies_.size(); ++i) {
+    const Body* b = p->bodies_[i];
+    p->body_ids_.emplace(b, static_cast<int>(i));
+    HashNumber(b->states.size(), &h);
+    for (const State& s : b->states) {
+      HashBytes(s.name, &h);
+      HashNumber(static_cast<uint64_t>(s.type), &h);
+      HashNumber(s.branches.size(), &h);
+    }
+  }
+  p->shape_hash_ = h;
   p->uses_context_ = MentionsContext(definition, /*into_children=*/true);
   if (const json::Value* t = definition.find("TimeoutSeconds"); t && t->is_number()) {
     p->timeout_seconds_ = t->as_double();

@@ -6,6 +6,7 @@
 // item processor); transitions are indices, resolved at compile time.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -139,9 +140,23 @@ class Program {
   // names and ARNs spelled out.
   bool uses_context() const { return uses_context_; }
 
+  // Every Body (the root, each Parallel branch, each Map processor) numbered once at Compile,
+  // depth-first in definition order: 0 is the root, a state's branches (or processor) come
+  // right after the body holding it. The same definition always gives the same numbers, so
+  // persisted execution states name bodies by them (eval/state_codec.h).
+  int body_count() const { return static_cast<int>(bodies_.size()); }
+  int BodyId(const Body* body) const;  // -1: not a body of this program
+  const Body* BodyById(int id) const;  // nullptr: out of range
+  // A hash of the program's shape (its bodies in number order, their states' names and types):
+  // tells whether a persisted execution state was made by a program of this shape.
+  uint64_t shape_hash() const { return shape_hash_; }
+
  private:
   Program() = default;
   std::shared_ptr<const Body> root_;
+  std::vector<const Body*> bodies_;
+  std::unordered_map<const Body*, int> body_ids_;
+  uint64_t shape_hash_ = 0;
   json::Value definition_;
   std::optional<double> timeout_seconds_;
   bool uses_context_ = false;

@@ -69,6 +69,10 @@ struct Frame {
   uint64_t timeout_timer = 0;    // a Task's TimeoutSeconds timer
   uint64_t heartbeat_timer = 0;  // a Task's HeartbeatSeconds timer, restarted by heartbeats
   double heartbeat_seconds = 0;
+  // While a RunTask command is out (WaitTask): its payload (Parameters applied) and
+  // TimeoutSeconds, so that a recovered execution can issue it again (eval/state_codec.h).
+  json::Value task_parameters;
+  double task_timeout_seconds = 0;
   // A `.waitForTaskToken` task's token ($$.Task.Token), from the execution's random stream.
   std::string task_token;
   // Runs inside a Distributed Map's child execution: its events belong to that execution's

@@ -61,6 +61,8 @@ void Stepper::ExecuteTask(Frame* f) {
   c.kind = CommandKind::RunTask;
   c.id = id;
   c.state = &s;
+  f->task_parameters = params;
+  f->task_timeout_seconds = timeout;
   c.parameters = std::move(params);
   c.retry_count = f->retry_total;
   c.timeout_seconds = timeout;

@@ -74,11 +74,26 @@ HttpResponse AwsJsonSuccessResponse(const json::Value& output, std::string_view 
   return response;
 }
 
+void OperationResponder::Report(int http_status, std::string_view error_code,
+                                std::string_view error_message) {
+  if (observer_ == nullptr) return;
+  RequestSummary summary;
+  summary.operation = operation_;
+  summary.http_status = http_status;
+  summary.error_code = error_code;
+  summary.error_message = error_message;
+  summary.micros = (MonotonicNanos() - started_) / 1000;
+  summary.request_id = request_id_;
+  observer_->OnAnswered(summary);
+}
+
 void OperationResponder::Succeed(const json::Value& output) {
+  Report(200, {}, {});
   responder_.Send(AwsJsonSuccessResponse(output, request_id_));
 }
 
 void OperationResponder::Fail(const AwsError& error) {
+  Report(error.http_status, error.code, error.message);
   responder_.Send(AwsJsonErrorResponse(error, request_id_));
 }
 
@@ -107,15 +122,30 @@ void AwsJsonProtocol::RegisterSync(std::string name, SyncOperation operation) {
 
 void AwsJsonProtocol::Handle(HttpRequest request, Responder responder) {
   std::string request_id = NewRequestId();
+  int64_t started = observer_ != nullptr ? MonotonicNanos() : 0;
+  std::string_view known_operation;  // once the target names a registered operation
+  auto report = [&](const AwsError& error) {
+    if (observer_ == nullptr) return;
+    RequestSummary summary;
+    summary.operation = known_operation;
+    summary.http_status = error.http_status;
+    summary.error_code = error.code;
+    summary.error_message = error.message;
+    summary.micros = (MonotonicNanos() - started) / 1000;
+    summary.request_id = request_id;
+    observer_->OnAnswered(summary);
+  };
   auto fail = [&](const AwsError& error) {
+    report(error);
     responder.Send(AwsJsonErrorResponse(error, request_id));
   };
 
   if (request.method != "POST") {
-    HttpResponse response = AwsJsonErrorResponse(
-        {405, "UnknownOperationException",
-         "The " + options_.target_prefix + " API takes POST requests, not " + request.method},
-        request_id);
+    AwsError error{
+        405, "UnknownOperationException",
+        "The " + options_.target_prefix + " API takes POST requests, not " + request.method};
+    report(error);
+    HttpResponse response = AwsJsonErrorResponse(error, request_id);
     response.headers.emplace_back("Allow", "POST");
     responder.Send(std::move(response));
     return;
@@ -147,6 +177,7 @@ void AwsJsonProtocol::Handle(HttpRequest request, Responder responder) {
     fail(AwsError::UnknownOperation("Unknown operation: X-Amz-Target '" + *target + "'"));
     return;
   }
+  known_operation = operation->first;
 
   const std::string* content_type = request.FindHeader("Content-Type");
   std::string media_type = content_type == nullptr ? std::string() : MediaType(*content_type);
@@ -183,7 +214,8 @@ void AwsJsonProtocol::Handle(HttpRequest request, Responder responder) {
   call.access_key_id = caller.access_key_id;
   call.region = caller.region;
   if (const std::string* host = request.FindHeader("Host")) call.host = *host;
-  operation->second(std::move(call), OperationResponder(std::move(responder), request_id));
+  operation->second(std::move(call), OperationResponder(std::move(responder), request_id, observer_,
+                                                        operation->first, started));
 }
 
 HttpResponse AwsJsonProtocol::Reject(RejectReason reason, std::string_view detail) {
@@ -212,7 +244,16 @@ HttpResponse AwsJsonProtocol::Reject(RejectReason reason, std::string_view detai
       error = AwsError::InternalFailure(message);
       break;
   }
-  return AwsJsonErrorResponse(error, NewRequestId());
+  std::string request_id = NewRequestId();
+  if (observer_ != nullptr) {
+    RequestSummary summary;
+    summary.http_status = error.http_status;
+    summary.error_code = error.code;
+    summary.error_message = error.message;
+    summary.request_id = request_id;
+    observer_->OnAnswered(summary);
+  }
+  return AwsJsonErrorResponse(error, request_id);
 }
 
 }  // namespace stepfn::api

@@ -23,6 +23,7 @@
 // called on server threads, several at once, and must be thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -49,11 +50,39 @@ struct OperationRequest {
   std::string host;  // the Host header as sent
 };
 
+// What a RequestObserver learns of each request the protocol answered (metrics, request logs).
+struct RequestSummary {
+  // The operation's registered name; "" when the request failed before one was known (bad
+  // method, authentication, unknown target) or was refused by the server (Reject).
+  std::string_view operation;
+  int http_status = 0;
+  std::string_view error_code;     // "" on success
+  std::string_view error_message;  // "" on success
+  int64_t micros = 0;              // from the protocol receiving the request to its answer
+  std::string_view request_id;
+};
+
+// Told of every answer, on the thread that answers, before the response is sent. Keep it quick
+// and thread-safe.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void OnAnswered(const RequestSummary& summary) = 0;
+};
+
 // Answers one operation request, once, from any thread (like Responder).
 class OperationResponder {
  public:
   OperationResponder(Responder responder, std::string request_id)
       : responder_(std::move(responder)), request_id_(std::move(request_id)) {}
+  // Also tells `observer` (may be null) of the answer; `started` is MonotonicNanos at arrival.
+  OperationResponder(Responder responder, std::string request_id, RequestObserver* observer,
+                     std::string operation, int64_t started)
+      : responder_(std::move(responder)),
+        request_id_(std::move(request_id)),
+        observer_(observer),
+        operation_(std::move(operation)),
+        started_(started) {}
   OperationResponder(OperationResponder&&) noexcept = default;
   OperationResponder& operator=(OperationResponder&&) noexcept = default;
 
@@ -63,8 +92,13 @@ class OperationResponder {
   void Finish(const AwsOr<json::Value>& outcome);
 
  private:
+  void Report(int http_status, std::string_view error_code, std::string_view error_message);
+
   Responder responder_;
   std::string request_id_;
+  RequestObserver* observer_ = nullptr;
+  std::string operation_;
+  int64_t started_ = 0;
 };
 
 // An operation that answers later (long polls) or from another thread.
@@ -88,6 +122,9 @@ class AwsJsonProtocol final : public Handler {
   // same name replaces the first.
   void Register(std::string name, AsyncOperation operation);
   void RegisterSync(std::string name, SyncOperation operation);
+  // Tells `observer` of every answer, rejections included (set before serving; it must outlive
+  // the protocol). One observer; null for none.
+  void SetObserver(RequestObserver* observer) { observer_ = observer; }
 
   void Handle(HttpRequest request, Responder responder) override;
   HttpResponse Reject(RejectReason reason, std::string_view detail) override;
@@ -97,6 +134,7 @@ class AwsJsonProtocol final : public Handler {
   const Credentials* const credentials_;
   Clock* const clock_;
   std::unordered_map<std::string, AsyncOperation> operations_;
+  RequestObserver* observer_ = nullptr;
 };
 
 // A response in AWS's JSON shape (status, body, x-amzn-ErrorType, x-amzn-RequestId,

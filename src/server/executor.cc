@@ -17,6 +17,7 @@ struct Executor::Live {
   store::Store* store = nullptr;
   bool express = false;
   std::string test_case;
+  std::string trace_header;
   std::optional<engine::MockConfig::TestCase> mocks;
   // Only for executions someone waits on (StartSyncExecution): the record to answer with.
   std::unique_ptr<store::ExecutionRecord> summary;
@@ -170,6 +171,7 @@ void Executor::Start(Launch launch, std::function<void(Status)> started, EndCall
   live->express = launch.info.express;
   live->store = live->express ? express_.get() : durable_;
   live->test_case = launch.mock_test_case;
+  live->trace_header = std::move(launch.trace_header);
   if (mocks_ != nullptr && !live->test_case.empty()) {
     live->mocks = mocks_->FindTestCase(launch.info.state_machine_name, live->test_case);
   }
@@ -351,6 +353,7 @@ void Executor::AfterCommit(const std::shared_ptr<Live>& live, const std::shared_
     report.commit_micros = (batch->store_answered - batch->handed_to_store) / 1000;
     report.status = status;
     report.ended = status.ok() && live->ended;
+    report.trace_header = live->trace_header;
     for (ExecutorObserver* o : observers_) o->OnCommit(report);
   }
   if (!status.ok()) {

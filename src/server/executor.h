@@ -61,6 +61,7 @@ struct Launch {
   eval::ExecutionInfo info;  // execution_arn, names, role, start_time, express, limits
   json::Value input;
   std::string mock_test_case;  // AWS Step Functions Local's "<machine ARN>#<test case>"
+  std::string trace_header;    // StartExecution's traceHeader ("" when none; for traces)
 };
 
 // What observers (metrics, execution logs, traces) learn of each committed Step.
@@ -74,6 +75,8 @@ struct CommitReport {
   int64_t commit_micros = 0;
   Status status;       // the commit's outcome; on failure nothing of the Step happened
   bool ended = false;  // the execution ended with this Step (see its last event)
+  // StartExecution's traceHeader; "" when none was given or after a restart (not persisted).
+  std::string_view trace_header;
 };
 
 // Observers are called on executor threads, for every commit, in commit order per execution

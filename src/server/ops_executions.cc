@@ -209,6 +209,7 @@ AwsOr<Launch> PrepareLaunch(ServiceContext* ctx, const Target& target, const Sta
   }
   launch.input = args.input;
   launch.mock_test_case = args.test_case;
+  launch.trace_header = args.trace_header;
   return launch;
 }
 

@@ -29,6 +29,12 @@ int Serve(ServeArgs& a) {
     // AWS Step Functions Local reads its mock configuration from this variable.
     if (const char* env = std::getenv("SFN_MOCK_CONFIG")) a.options.mock_config = env;
   }
+  if (a.options.otlp_endpoint.empty()) {
+    // OpenTelemetry's standard variable for the OTLP base URL.
+    if (const char* env = std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+      a.options.otlp_endpoint = env;
+    }
+  }
   if (a.in_memory) a.options.data_dir.clear();
   a.options.fsync = !a.no_fsync;
   // Block the stop signals before any thread starts, so that only sigwait sees them.
@@ -82,6 +88,9 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                   "Waits, retry intervals and timeouts take this many times their length "
                   "(0: no waiting; for tests)");
   cmd->add_option("--workers", args->options.workers, "Executor threads (default: one per core)");
+  cmd->add_option("--otlp-endpoint", args->options.otlp_endpoint,
+                  "OTLP/HTTP collector base URL (http://host:4318) for traces of state machines "
+                  "with tracing enabled (also OTEL_EXPORTER_OTLP_ENDPOINT)");
   cmd->callback([args, exit_code] { *exit_code = Serve(*args); });
 }
 

@@ -41,6 +41,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (options.time_scale < 0) return InvalidArgument("--time-scale must be 0 or more");
   exec.time_scale = options.time_scale;
   s->executor_ = std::make_unique<Executor>(s->store_.get(), &s->clock_, s->mocks_.get(), exec);
+  ObservabilityOptions observability;
+  observability.otlp_endpoint = options.otlp_endpoint;
+  ASSIGN_OR_RETURN(s->observability_, Observability::Create(observability, s->store_.get(),
+                                                            s->executor_.get(), &s->clock_));
   RETURN_IF_ERROR(s->executor_->Recover());
 
   s->context_.config = options.config;
@@ -58,7 +62,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   http.host = options.host;
   http.port = options.port;
   http.threads = options.http_threads;
-  ASSIGN_OR_RETURN(s->http_, api::HttpServer::Start(http, s->protocol_.get()));
+  ASSIGN_OR_RETURN(s->http_,
+                   api::HttpServer::Start(http, s->observability_->Front(s->protocol_.get())));
   Log(LogLevel::Info, "serving", {{"endpoint", s->endpoint()}, {"data_dir", options.data_dir}});
   return s;
 }
@@ -76,6 +81,7 @@ std::string Server::endpoint() const {
 void Server::Stop() {
   if (http_) http_->Stop();
   if (executor_) executor_->Stop();
+  if (observability_) observability_->Stop();
 }
 
 }  // namespace stepfn::server

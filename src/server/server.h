@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "engine/mock_config.h"
 #include "server/executor.h"
+#include "server/observability.h"
 #include "server/service.h"
 #include "store/store.h"
 
@@ -36,6 +37,9 @@ struct ServerOptions {
   int http_threads = 0;     // 0: one per core
   int workers = 0;          // executor workers; 0: one per core
   double time_scale = 1.0;  // see ExecutorOptions::time_scale
+  // An OTLP/HTTP collector ("http://127.0.0.1:4318") to export traces of state machines with
+  // tracing enabled; "" for none.
+  std::string otlp_endpoint;
 };
 
 class Server {
@@ -47,6 +51,7 @@ class Server {
   std::string endpoint() const;  // "http://127.0.0.1:8083"
   ServiceContext* context() { return &context_; }
   Executor* executor() { return executor_.get(); }
+  Observability* observability() { return observability_.get(); }
   // Stops accepting requests, lets the ones in flight finish, stops the executor. Running
   // executions stay RUNNING in the store and continue after the next Start.
   void Stop();
@@ -58,6 +63,7 @@ class Server {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::MockConfig> mocks_;
   api::Credentials credentials_ = api::Credentials::AllowAll();
+  std::unique_ptr<Observability> observability_;  // outlives the executor (its observers)
   std::unique_ptr<Executor> executor_;
   ServiceContext context_;
   std::unique_ptr<api::AwsJsonProtocol> protocol_;

@@ -637,8 +637,6 @@ Result<std::unique_ptr<ExecutionState>> Decoder::Run() {
   DecodeInfo(st->info.get());
   r_.set_context("frames");
   size_t frames = r_.Count(24);
-  std::vector<const asl::Body*> bodies;
-  bodies.reserve(frames);
   st->frames.reserve(frames);
   for (size_t i = 0; i < frames && !r_.failed(); ++i) {
     const asl::Body* body = nullptr;

@@ -14,6 +14,7 @@
 namespace stepfn::eval::internal {
 
 void Stepper::ExecuteParallel(Frame* f) {
+  if (AnswerFanoutFromProbe(f)) return;
   const State& s = StateOf(*f);
   json::Value branch_input;
   if (!ApplyTemplate(f, s.parameters, f->effective, &branch_input)) return;
@@ -27,6 +28,7 @@ void Stepper::ExecuteParallel(Frame* f) {
 }
 
 void Stepper::ExecuteMap(Frame* f) {
+  if (AnswerFanoutFromProbe(f)) return;
   const State& s = StateOf(*f);
   json::Value items;
   if (s.items_literal) {

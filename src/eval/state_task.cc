@@ -22,6 +22,7 @@ void Stepper::ExecuteTask(Frame* f) {
   }
   json::Value params;
   if (!ApplyTemplate(f, s.parameters, f->effective, &params)) return;
+  Observe(*f, ProbeStage::AfterParameters, params);
   double timeout = 0;
   if (s.timeout_seconds.literal) timeout = *s.timeout_seconds.literal;
   if (s.timeout_seconds.path) {

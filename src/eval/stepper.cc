@@ -177,6 +177,9 @@ void Stepper::BuildExecutionContext() {
 }
 
 json::Value Stepper::ContextFor(const Frame& f, const json::Value* map_item, int64_t index) {
+  if (probe_ != nullptr) {
+    if (const json::Value* given = probe_->Context()) return *given;
+  }
   const State& s = StateOf(f);
   json::ObjectBuilder state;
   state.Reserve(3);
@@ -233,6 +236,7 @@ void Stepper::Start(const json::Value& input) {
     c.fire_at = st_.now + static_cast<EpochMillis>(*timeout * 1000);
   }
   Frame* f = NewFrame(0, 0, &root, input);
+  PlaceAtProbeStart(f);
   f->last_event_id = e.id;
   Ready(f);
 }
@@ -371,6 +375,7 @@ void Stepper::EnterState(Frame* f) {
   f->entered_time = st_.now;
   f->retry_total = 0;
   f->retry_counts.assign(s.retry.size(), 0);
+  ProbeEnter(f);
   HistoryEvent& e = Emit(f, EnteredType(s.type));
   e.name = s.name_value;
   e.payload = f->input;
@@ -393,6 +398,7 @@ void Stepper::ExecuteState(Frame* f) {
     }
     f->effective = std::move(in.value);
   }
+  Observe(*f, ProbeStage::AfterInputPath, f->effective);
   switch (s.type) {
     case StateType::Pass: {
       json::Value result;
@@ -400,6 +406,8 @@ void Stepper::ExecuteState(Frame* f) {
         result = *s.result;
       } else if (!ApplyTemplate(f, s.parameters, f->effective, &result)) {
         return;
+      } else {
+        Observe(*f, ProbeStage::AfterParameters, result);
       }
       CompleteState(f, result);
       return;
@@ -436,8 +444,10 @@ void Stepper::ExecuteState(Frame* f) {
 
 void Stepper::CompleteState(Frame* f, const json::Value& raw_result) {
   const State& s = StateOf(*f);
+  Observe(*f, ProbeStage::Result, raw_result);
   json::Value result;
   if (!ApplyTemplate(f, s.result_selector, raw_result, &result)) return;
+  Observe(*f, ProbeStage::AfterResultSelector, result);
   json::Value output;
   if (s.result_path.kind == asl::OptionalPath::Kind::Absent) {
     output = std::move(result);
@@ -449,6 +459,7 @@ void Stepper::CompleteState(Frame* f, const json::Value& raw_result) {
     }
     output = std::move(merged.value);
   }
+  Observe(*f, ProbeStage::AfterResultPath, output);
   if (s.output_path.kind != asl::OptionalPath::Kind::Absent) {
     json::Value out_ctx;
     if (s.uses_context) out_ctx = ContextFor(*f);
@@ -468,6 +479,7 @@ void Stepper::ExitState(Frame* f, json::Value output, int next) {
   HistoryEvent& e = Emit(f, ExitedType(s.type));
   e.name = s.name_value;
   e.payload = output;
+  if (LeaveForProbe(f, &output, next)) return;
   if (next < 0 || s.end || s.type == StateType::Succeed) {
     if (next < 0) {
       FinishFrame(f, std::move(output));
@@ -488,7 +500,11 @@ void Stepper::FailState(Frame* f, StatesError err, std::optional<EventType> give
     for (size_t i = 0; i < s.retry.size(); ++i) {
       const asl::Retrier& r = s.retry[i];
       if (!ErrorMatches(r.error_equals, err.error)) continue;
-      if (f->retry_counts[i] >= r.max_attempts) break;
+      if (f->retry_counts[i] >= r.max_attempts) {
+        ProbeRetrier(*f, i, err, false);
+        break;
+      }
+      ProbeRetrier(*f, i, err, true);
       double delay = r.interval_seconds * std::pow(r.backoff_rate, f->retry_counts[i]);
       if (r.max_delay_seconds && delay > *r.max_delay_seconds) delay = *r.max_delay_seconds;
       if (r.jitter_full) {
@@ -502,8 +518,10 @@ void Stepper::FailState(Frame* f, StatesError err, std::optional<EventType> give
   }
   if (give_up) Emit(f, *give_up);
   if (retriable) {
-    for (const asl::Catcher& c : s.catches) {
+    for (size_t i = 0; i < s.catches.size(); ++i) {
+      const asl::Catcher& c = s.catches[i];
       if (!ErrorMatches(c.error_equals, err.error)) continue;
+      ProbeCatcher(*f, i, err);
       json::Value error_output = json::Value::Object(
           {{"Error", json::Value::String(err.error)}, {"Cause", json::Value::String(err.cause)}});
       auto merged = ApplyResultPath(c.result_path, f->input, std::move(error_output));

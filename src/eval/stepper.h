@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "asl/program.h"
+#include "eval/probe.h"
 #include "eval/step.h"
 
 namespace stepfn::eval::internal {
@@ -33,6 +34,9 @@ class Stepper {
       : program_(program), st_(st), out_(out) {
     st_.now = now;
   }
+
+  // TestState hooks (probe.h): set before Start/Deliver; null for normal executions.
+  void set_probe(StateProbe* probe) { probe_ = probe; }
 
   void Start(const json::Value& input);
   void Deliver(const Input& in);
@@ -118,6 +122,23 @@ class Stepper {
   void StartChild(Frame* f);
   void ChildDone(Frame* child, bool ok, json::Value output, StatesError err);
 
+  // Probe hooks (probe.cc). Each does nothing without a probe, and reports only the main frame.
+  void Observe(const Frame& f, ProbeStage stage, const json::Value& v) {
+    if (probe_ != nullptr && f.parent == 0) probe_->OnStage(stage, v);
+  }
+  void PlaceAtProbeStart(Frame* f);
+  void ProbeEnter(Frame* f);
+  // True when the probe answered the Parallel/Map state of `f` (and the state went on).
+  bool AnswerFanoutFromProbe(Frame* f);
+  // True when the probe ended the execution as `f` leaves its state.
+  bool LeaveForProbe(Frame* f, json::Value* output, int next);
+  void ProbeRetrier(const Frame& f, size_t index, const StatesError& err, bool retrying) {
+    if (probe_ != nullptr && f.parent == 0) probe_->OnRetrier(index, err, retrying);
+  }
+  void ProbeCatcher(const Frame& f, size_t index, const StatesError& err) {
+    if (probe_ != nullptr && f.parent == 0) probe_->OnCatcher(index, err);
+  }
+
   const asl::Program& program_;
   ExecutionState& st_;
   StepOutput* out_;
@@ -126,6 +147,7 @@ class Stepper {
   HistoryEvent scratch_;                           // where silent frames' events go
   bool history_full_ = false;                      // an event was refused by the history limit
   std::vector<std::unique_ptr<Frame>> graveyard_;  // frames removed during this Step
+  StateProbe* probe_ = nullptr;
 };
 
 }  // namespace stepfn::eval::internal

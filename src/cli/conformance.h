@@ -57,6 +57,14 @@ struct ValidationOutcome {
   std::vector<Diagnostic> diagnostics;
 };
 
+// What a TestState request got: a refusal (error_code and message, e.g. ValidationException), or
+// the response as the API sends it (`output` and the payloads of `inspectionData` as JSON text).
+struct TestStateOutcome {
+  std::string error_code;  // empty when the request was answered
+  std::string message;
+  json::Value response;
+};
+
 struct ConformanceHooks {
   // Runs `definition` on `input` as a state machine of `type` ("STANDARD"/"EXPRESS") to its end.
   // A failed Status means the definition was refused (its message is reported). Empty: the
@@ -66,6 +74,9 @@ struct ConformanceHooks {
       run_execution;
   // Validates a definition as the named API would. Empty: validation cases are skipped.
   std::function<ValidationOutcome(const ValidationRequest& request)> run_validation;
+  // Answers a TestState request (the API's request body: definition, input, mock, context as
+  // JSON text...). Empty: the teststate cases (and TestState validation cases) are skipped.
+  std::function<TestStateOutcome(const json::Value& request)> run_test_state;
 };
 
 struct ConformanceOptions {
@@ -101,15 +112,18 @@ Result<std::string> DefaultCasesDir();
 // reason. Later issues remove lines as the missing pieces arrive.
 struct SkipRule {
   enum class Kind {
-    kCategory,         // every case of `category`
-    kFeature,          // `features` holds `arg`
-    kApi,              // source.api == `arg`
-    kApiNotIn,         // source.api is none of the comma-separated `arg`
-    kValidationKind,   // validation_kind == `arg`
-    kField,            // the case has a non-null top-level field `arg`
-    kFlag,             // the case's boolean field `arg` is true
-    kServices,         // `services` is not empty
-    kSetupCallsBeyond  // setup_calls call a service not in the comma-separated `arg`
+    kCategory,             // every case of `category`
+    kFeature,              // `features` holds `arg`
+    kApi,                  // source.api == `arg`
+    kApiNotIn,             // source.api is none of the comma-separated `arg`
+    kValidationKind,       // validation_kind == `arg`
+    kField,                // the case has a non-null top-level field `arg`
+    kFlag,                 // the case's boolean field `arg` is true
+    kServices,             // `services` is not empty
+    kSetupCallsBeyond,     // setup_calls call a service not in the comma-separated `arg`
+    kServicesUnmocked,     // `services` is not empty and the request has no `mock`
+    kExpectedErrorCode,    // expected.error_code == `arg`
+    kExpectedMessageStart  // expected.message begins with `arg`
   };
   std::string_view category;  // "" = any category
   Kind kind;
@@ -137,6 +151,17 @@ CaseResult RunCase(const ConformanceCase& c, const ConformanceHooks& hooks);
 // SUCCEEDED", "output differs at /a: expected 3, got 4", ...), or nothing when they match.
 std::optional<std::string> CompareExecution(const json::Value& case_doc,
                                             const ExecutionOutcome& outcome);
+
+// Compares a TestState response (as the API sends it) with a teststate case's `expected`:
+// status, error, cause, nextState, output and every inspectionData member, each present exactly
+// where the record has it. JSON text compares by value (the record parsed some of it).
+std::optional<std::string> CompareTestState(const json::Value& case_doc,
+                                            const json::Value& response);
+
+// The TestState request of a teststate or validation case: its `request` members, the
+// definition and the input as JSON text. Teststate cases get a stand-in `roleArn` when theirs
+// was not recorded (the upstream tests gave one to every call in that folder).
+json::Value TestStateRequestOf(const ConformanceCase& c);
 
 // Compares a validation outcome with a validation case's `expected`. Error codes (and the
 // ValidateStateMachineDefinition result and diagnostic codes) decide; message and location

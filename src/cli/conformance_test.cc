@@ -807,5 +807,158 @@ TEST_F(SyntheticCasesTest, Subcommand) {
   EXPECT_EQ(code, 1);
 }
 
+// ---------------------------------------------------------------------------------------------
+// TestState
+
+// The response AWS recorded for a teststate case, as the API sends it: output and the payloads
+// of inspectionData as JSON text (the record parsed some of them).
+json::Value RecordedTestStateResponse(const json::Value& doc) {
+  const json::Value& e = *doc.find("expected");
+  json::ObjectBuilder b;
+  for (const json::Member& m : e.members()) {
+    if (m.first == "output") {
+      b.Append("output", json::Value::String(json::Write(m.second)));
+    } else if (m.first == "inspectionData") {
+      json::ObjectBuilder d;
+      for (const json::Member& i : m.second.members()) {
+        bool text = !i.second.is_string() && !i.second.is_number() && i.first != "errorDetails";
+        d.Append(i.first, text ? json::Value::String(json::Write(i.second)) : i.second);
+      }
+      b.Append("inspectionData", std::move(d).Build());
+    } else {
+      b.Append(m.first, m.second);
+    }
+  }
+  return std::move(b).Build();
+}
+
+ConformanceHooks RecordedTestStateHooks(std::function<void(json::Value*)> perturb = {}) {
+  ConformanceHooks h;
+  h.run_test_state = [perturb](const json::Value& request) {
+    // Find the case by its request: the definition text and input are enough here.
+    TestStateOutcome o;
+    for (const ConformanceCase& c : AllCases()) {
+      if (c.category != "teststate") continue;
+      json::Value mine = TestStateRequestOf(c);
+      if (!(mine == request)) continue;
+      o.response = RecordedTestStateResponse(c.doc);
+      if (perturb) perturb(&o.response);
+      return o;
+    }
+    o.error_code = "NoSuchCase";
+    return o;
+  };
+  return h;
+}
+
+TEST(TestStateComparisonTest, JsonTextComparesByValue) {
+  json::Value doc = J(R"({"expected": {"status": "SUCCEEDED", "output": {"a": [1, 2]},
+      "nextState": "N", "inspectionData": {"input": {"a": 1}, "result": "[1, 2]",
+      "afterResultPath": "\"x\"", "errorDetails": {"retryIndex": 0}, "maxConcurrency": 0}}})");
+  json::Value response = J(R"({"status": "SUCCEEDED", "output": "{\"a\":[1,2.0]}",
+      "nextState": "N", "inspectionData": {"input": "{\"a\":1}", "result": "[1,2]",
+      "afterResultPath": "\"x\"", "errorDetails": {"retryIndex": 0}, "maxConcurrency": 0}})");
+  EXPECT_EQ(CompareTestState(doc, response), std::nullopt);
+
+  auto with = [&response](std::string_view key, json::Value v) {
+    json::ObjectBuilder b(response);
+    b.Set(std::string(key), std::move(v));
+    return std::move(b).Build();
+  };
+  EXPECT_EQ(CompareTestState(doc, with("status", json::Value::String("FAILED"))),
+            "status: expected SUCCEEDED, got FAILED");
+  EXPECT_EQ(CompareTestState(doc, with("nextState", json::Value::String("M"))),
+            "nextState: expected N, got M");
+  EXPECT_EQ(CompareTestState(doc, with("output", json::Value::String("{\"a\":[1]}"))),
+            "output differs at /a: expected 2 items, got 1 ([1])");
+  EXPECT_EQ(CompareTestState(doc, with("error", json::Value::String("E"))),
+            "error: expected none, got \"E\"");
+  json::Value extra = with("inspectionData", J(R"({"input": "{\"a\":1}", "result": "[1,2]",
+      "afterResultPath": "\"x\"", "errorDetails": {"retryIndex": 0}, "maxConcurrency": 0,
+      "afterInputPath": "{}"})"));
+  EXPECT_EQ(CompareTestState(doc, extra), "inspectionData.afterInputPath: unexpected (got \"{}\")");
+  json::Value missing = with("inspectionData", J(R"({"input": "{\"a\":1}", "result": "[1,2]",
+      "afterResultPath": "\"x\"", "errorDetails": {"retryIndex": 0}})"));
+  EXPECT_EQ(CompareTestState(doc, missing), "inspectionData.maxConcurrency: missing (expected 0)");
+  EXPECT_EQ(
+      CompareTestState(J(R"({"expected": {"status": "SUCCEEDED", "nextState": "N"}})"), response),
+      "output: expected none, got \"{\\\"a\\\":[1,2.0]}\"");
+}
+
+TEST(TestStateComparisonTest, RequestOfACase) {
+  ConformanceCase c{"p", "f.json", "teststate",
+                    J(R"({"request": {"inspectionLevel": "DEBUG", "mock": {"result": "{}"}},
+                          "definition": {"Type": "Pass", "End": true}, "input": [1]})")};
+  json::Value r = TestStateRequestOf(c);
+  EXPECT_EQ(r.find("definition")->as_string(), R"({"Type":"Pass","End":true})");
+  EXPECT_EQ(r.find("input")->as_string(), "[1]");
+  EXPECT_EQ(r.find("inspectionLevel")->as_string(), "DEBUG");
+  EXPECT_NE(r.find("roleArn"), nullptr);  // the recordings leave it out
+  c.category = "validation";
+  c.doc = J(R"({"request": {}, "definition": {}, "definition_raw": "{ \"Type\": 1 }"})");
+  r = TestStateRequestOf(c);
+  EXPECT_EQ(r.find("definition")->as_string(), R"({ "Type": 1 })");
+  EXPECT_EQ(r.find("roleArn"), nullptr);
+  EXPECT_EQ(r.find("input"), nullptr);
+}
+
+TEST(RecordedCasesTest, TestStateCasesNeedTheirHookAndSkipOnlyWhatIsOutOfReach) {
+  REQUIRE_CASES();
+  ConformanceHooks hooks = RecordedTestStateHooks();
+  int runnable = 0, runnable_mocked = 0;
+  for (const ConformanceCase& c : AllCases()) {
+    if (c.category != "teststate") continue;
+    EXPECT_TRUE(SkipReason(c, ConformanceHooks{})) << c.file_name;
+    std::optional<std::string> reason = SkipReason(c, hooks);
+    std::vector<std::string> features = Strings(c.doc.find("features"));
+    bool variables = false;
+    for (const std::string& f : features) {
+      variables |= f == "JSONata" || f == "Assign" || f == "Variables" || f == "StatesVariable";
+    }
+    bool mocked = c.doc.find("request")->find("mock") != nullptr;
+    if (variables) {
+      EXPECT_EQ(reason, "JSONata and variables: a later issue") << c.file_name;
+    } else if (!mocked && c.doc.find("services")->size() > 0) {
+      EXPECT_TRUE(reason) << c.file_name;
+    } else {
+      EXPECT_EQ(reason, std::nullopt) << c.file_name;
+      ++runnable;
+      runnable_mocked += mocked ? 1 : 0;
+    }
+  }
+  EXPECT_GE(runnable, 39);
+  EXPECT_GE(runnable_mocked, 19);
+}
+
+TEST(RecordedCasesTest, RecordedTestStateResponsesPassTheirOwnCases) {
+  REQUIRE_CASES();
+  ConformanceOptions options = AllOptions();
+  options.category = "teststate";
+  std::ostringstream out;
+  EXPECT_EQ(RunConformance(options, RecordedTestStateHooks(), out), 0) << out.str();
+  EXPECT_NE(out.str().find(" 0 failed, "), std::string::npos) << out.str();
+  // Every case, skipped or not, compares its own record.
+  for (const ConformanceCase& c : AllCases()) {
+    if (c.category != "teststate") continue;
+    EXPECT_EQ(CompareTestState(c.doc, RecordedTestStateResponse(c.doc)), std::nullopt)
+        << c.file_name;
+  }
+}
+
+TEST(RecordedCasesTest, PerturbedTestStateResponsesFail) {
+  REQUIRE_CASES();
+  ConformanceOptions options = AllOptions();
+  options.category = "teststate";
+  std::ostringstream out;
+  ConformanceHooks hooks = RecordedTestStateHooks([](json::Value* response) {
+    json::ObjectBuilder b(*response);
+    b.Set("nextState", json::Value::String("Elsewhere"));
+    *response = std::move(b).Build();
+  });
+  EXPECT_EQ(RunConformance(options, hooks, out), 1);
+  EXPECT_NE(out.str().find("\n0 passed, "), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("nextState: expected none, got \"Elsewhere\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace stepfn::cli

@@ -4,6 +4,7 @@
 #include "cli/conformance.h"
 #include "cli/conformance_command.h"
 #include "engine/local_runner.h"
+#include "engine/test_state.h"
 #include "json/write.h"
 
 namespace stepfn::cli {
@@ -53,12 +54,29 @@ ValidationOutcome RunValidation(const ValidationRequest& req) {
   return o;
 }
 
+// TestState in process: the engine's TestState, at a fixed time and seed.
+TestStateOutcome RunTestState(const json::Value& body) {
+  engine::TestStateEnvironment env;
+  env.now = 1735689600000;  // 2025-01-01T00:00:00Z
+  env.seed = 1;
+  engine::TestStateOutcome outcome = engine::TestState(engine::TestStateRequestFromJson(body), env);
+  TestStateOutcome o;
+  if (const auto* refused = std::get_if<engine::TestStateRefusal>(&outcome)) {
+    o.error_code = refused->code;
+    o.message = refused->message;
+  } else {
+    o.response = std::get<engine::TestStateResponse>(outcome).ToJson();
+  }
+  return o;
+}
+
 }  // namespace
 
 void AddLocalConformanceCommand(CLI::App& app, int* exit_code) {
   ConformanceHooks hooks;
   hooks.run_execution = RunExecution;
   hooks.run_validation = RunValidation;
+  hooks.run_test_state = RunTestState;
   AddConformanceCommand(app, std::move(hooks), exit_code);
 }
 

@@ -68,6 +68,27 @@ class Remote {
     return outcome;
   }
 
+  TestStateOutcome RunTestState(const std::string& request_text) {
+    TestStateOutcome o;
+    Result<Value> request = json::Parse(request_text);
+    Result<Lease> lease = Borrow();
+    if (!request.ok() || !lease.ok()) {
+      o.error_code = "(no answer)";
+      o.message = !request.ok() ? request.status().message() : lease.status().message();
+      return o;
+    }
+    SfnError error;
+    Result<Value> answer = lease->client->Call("TestState", *request, &error);
+    if (answer.ok()) {
+      o.response = std::move(*answer);
+    } else {
+      o.error_code = error.code.empty() ? "(no answer)" : error.code;
+      o.message = error.code.empty() ? answer.status().message() : error.message;
+    }
+    Return(std::move(*lease));
+    return o;
+  }
+
   ValidationOutcome RunValidation(const ValidationRequest& req) {
     ValidationOutcome o;
     Result<Lease> lease = Borrow();
@@ -212,12 +233,15 @@ std::string ValidationKey(const ValidationRequest& r) {
   return r.api + '\x1f' + r.type + '\x1f' + r.definition_text;
 }
 
+std::string TestStateKey(const std::string& request_text) { return "TestState\x1f" + request_text; }
+
 // One request the runner will ask for, foreseen from its case.
 struct Job {
-  bool validation = false;
+  enum class Kind { kExecution, kValidation, kTestState } kind = Kind::kExecution;
   std::string key;
   std::string definition, input, type;  // executions
   ValidationRequest request;            // validations
+  std::string test_state_request;       // TestState requests, as JSON text
 };
 
 // The requests of the cases RunConformance will run with `hooks` (as RunCase builds them).
@@ -238,10 +262,15 @@ std::vector<Job> ForeseeJobs(const ConformanceOptions& options, const Conformanc
     if (!options.filter.empty() && label.find(options.filter) == std::string::npos) continue;
     if (SkipReason(c, hooks).has_value()) continue;
     Job job;
-    if (c.category == "validation") {
-      const Value* source = c.doc.find("source");
-      job.validation = true;
-      job.request.api = source != nullptr ? Str(*source, "api") : "";
+    const Value* source = c.doc.find("source");
+    std::string api = source != nullptr ? Str(*source, "api") : "";
+    if (c.category == "teststate" || (c.category == "validation" && api == "TestState")) {
+      job.kind = Job::Kind::kTestState;
+      job.test_state_request = json::Write(TestStateRequestOf(c));
+      job.key = TestStateKey(job.test_state_request);
+    } else if (c.category == "validation") {
+      job.kind = Job::Kind::kValidation;
+      job.request.api = api;
       if (const Value* raw = c.doc.find("definition_raw"); raw != nullptr && raw->is_string()) {
         job.request.definition_text = raw->as_string();
       } else if (const Value* def = c.doc.find("definition"); def != nullptr) {
@@ -284,6 +313,9 @@ ConformanceHooks RemoteConformanceHooks(const SfnClientOptions& options,
   hooks.run_validation = [remote](const ValidationRequest& request) {
     return remote->RunValidation(request);
   };
+  hooks.run_test_state = [remote](const Value& request) {
+    return remote->RunTestState(json::Write(request));
+  };
   return hooks;
 }
 
@@ -308,6 +340,7 @@ int RunConformanceOnServer(const ConformanceOptions& options, const std::string&
   std::vector<Job> work = ForeseeJobs(options, direct);
   std::vector<std::optional<Result<ExecutionOutcome>>> executions(work.size());
   std::vector<std::optional<ValidationOutcome>> validations(work.size());
+  std::vector<std::optional<TestStateOutcome>> test_states(work.size());
   std::atomic<size_t> next{0};
   std::atomic<size_t> done{0};
   bool progress = isatty(STDERR_FILENO) != 0;
@@ -315,8 +348,11 @@ int RunConformanceOnServer(const ConformanceOptions& options, const std::string&
   auto worker = [&] {
     for (size_t i = next++; i < work.size(); i = next++) {
       const Job& job = work[i];
-      if (job.validation) {
+      if (job.kind == Job::Kind::kValidation) {
         validations[i] = direct.run_validation(job.request);
+      } else if (job.kind == Job::Kind::kTestState) {
+        Result<Value> request = json::Parse(job.test_state_request);
+        if (request.ok()) test_states[i] = direct.run_test_state(*request);
       } else {
         // The hook takes values; the text round trip keeps JSON handles within this thread.
         Result<Value> def = json::Parse(job.definition);
@@ -341,9 +377,11 @@ int RunConformanceOnServer(const ConformanceOptions& options, const std::string&
   auto cached_executions =
       std::make_shared<std::unordered_map<std::string, Result<ExecutionOutcome>>>();
   auto cached_validations = std::make_shared<std::unordered_map<std::string, ValidationOutcome>>();
+  auto cached_test_states = std::make_shared<std::unordered_map<std::string, TestStateOutcome>>();
   for (size_t i = 0; i < work.size(); ++i) {
     if (executions[i].has_value()) cached_executions->emplace(work[i].key, *executions[i]);
     if (validations[i].has_value()) cached_validations->emplace(work[i].key, *validations[i]);
+    if (test_states[i].has_value()) cached_test_states->emplace(work[i].key, *test_states[i]);
   }
   ConformanceHooks hooks = direct;
   hooks.run_execution = [direct, cached_executions](const Value& definition, const Value& input,
@@ -357,6 +395,11 @@ int RunConformanceOnServer(const ConformanceOptions& options, const std::string&
     auto it = cached_validations->find(ValidationKey(request));
     if (it != cached_validations->end()) return it->second;
     return direct.run_validation(request);
+  };
+  hooks.run_test_state = [direct, cached_test_states](const Value& request) {
+    auto it = cached_test_states->find(TestStateKey(json::Write(request)));
+    if (it != cached_test_states->end()) return it->second;
+    return direct.run_test_state(request);
   };
   int code = RunConformance(options, hooks, out);
   double seconds =

@@ -18,6 +18,8 @@ namespace stepfn::cli {
 //   types and the names of the states entered. The state machine is deleted afterwards.
 // - run_validation: CreateStateMachine or ValidateStateMachineDefinition; an error answer gives
 //   its code and message.
+// - run_test_state: TestState (sent without the `sync-` host prefix), the answer as it comes, or
+//   the error's code and message.
 // A case whose execution still runs after `max_wait` is stopped and reported as RUNNING.
 ConformanceHooks RemoteConformanceHooks(
     const SfnClientOptions& options,

@@ -414,16 +414,30 @@ void Executor::AfterCommit(const std::shared_ptr<Live>& live, const std::shared_
   bool again = false;
   {
     std::lock_guard<std::mutex> lock(live->mu);
-    again = !live->inbox.empty() || batch->more;
+    again = !live->inbox.empty() || batch->more || FireEarliestTimerIfIdle(*live);
     if (!again) live->busy = false;
   }
   if (again) Schedule(live);
 }
 
+// Under --time-scale 0 nothing waits, but timers still fire in the order of their due times:
+// an execution with nothing else to do gets its earliest timer (as the local runner's virtual
+// clock does), so a Wait ends before a later execution timeout.
+bool Executor::FireEarliestTimerIfIdle(Live& live) {
+  if (options_.time_scale != 0 || live.timers.empty() || !live.inbox.empty()) return false;
+  auto earliest = live.timers.begin();
+  for (auto it = live.timers.begin(); it != live.timers.end(); ++it) {
+    if (it->second < earliest->second) earliest = it;
+  }
+  live.inbox.push_back({{eval::InputKind::TimerFired, earliest->first, {}, {}, {}}, nullptr});
+  return true;
+}
+
 void Executor::Dispatch(Live& live, const eval::Command& c) {
   switch (c.kind) {
     case eval::CommandKind::StartTimer:
-      timers_->Add(live.arn, c.id, ScaledFireTime(c.fire_at));
+      // Under --time-scale 0 timers fire one at a time when the execution is idle.
+      if (options_.time_scale != 0) timers_->Add(live.arn, c.id, ScaledFireTime(c.fire_at));
       return;
     case eval::CommandKind::CancelTimer:
       timers_->Cancel(live.arn, c.id);
@@ -549,7 +563,9 @@ Status Executor::RecoverOne(store::ExecutionRecord record) {
     std::lock_guard<std::mutex> lock(live_mu_);
     if (!live_.emplace(live->arn, live).second) return Status::Ok();  // already live
   }
-  for (const auto& [id, at] : live->timers) timers_->Add(live->arn, id, ScaledFireTime(at));
+  if (options_.time_scale != 0) {
+    for (const auto& [id, at] : live->timers) timers_->Add(live->arn, id, ScaledFireTime(at));
+  }
   // Tasks in flight when the process stopped: their results were never committed.
   for (const eval::Command& c : eval::PendingTaskCommands(*live->program, *live->state)) {
     Dispatch(*live, c);
@@ -557,7 +573,7 @@ Status Executor::RecoverOne(store::ExecutionRecord record) {
   bool again = false;
   {
     std::lock_guard<std::mutex> lock(live->mu);
-    again = !live->inbox.empty() || !live->state->ready.empty();
+    again = !live->inbox.empty() || !live->state->ready.empty() || FireEarliestTimerIfIdle(*live);
     if (!again) live->busy = false;
   }
   if (again) Schedule(live);

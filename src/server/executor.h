@@ -150,6 +150,8 @@ class Executor {
   void Forget(const std::shared_ptr<Live>& live, const Status& why);
   // When a timer due at `fire_at` (execution time) fires, under options_.time_scale.
   EpochMillis ScaledFireTime(EpochMillis fire_at);
+  // REQUIRES: live.mu held.
+  bool FireEarliestTimerIfIdle(Live& live);
   void NotifyActivity(const std::string& activity_arn);
   // Back to the last committed state (after a failed commit, or to recover).
   Status Reload(Live& live);

@@ -71,6 +71,7 @@ json::Value HistoryEvent::Details(bool include_data, std::string_view* key) cons
     case EventType::ExecutionStarted:
       details = "executionStartedEventDetails";
       data("input", "inputDetails", true);
+      if (!Text(name).empty()) d.Append("roleArn", name);
       break;
     case EventType::ExecutionSucceeded:
       details = "executionSucceededEventDetails";
@@ -204,8 +205,11 @@ json::Value HistoryEvent::Details(bool include_data, std::string_view* key) cons
     case EventType::MapStateSucceeded:
     case EventType::MapStateFailed:
     case EventType::MapStateAborted:
-    case EventType::LambdaFunctionStarted:
     case EventType::ActivityStarted:
+      details = "activityStartedEventDetails";
+      if (!Text(name).empty()) d.Append("workerName", name);
+      break;
+    case EventType::LambdaFunctionStarted:
     case EventType::MapRunSucceeded:
     case EventType::MapRunAborted:
       break;

@@ -16,10 +16,8 @@ void Stepper::ExecuteTask(Frame* f) {
   const State& s = StateOf(*f);
   f->task_token.clear();
   // Callbacks and activity tasks are answered by whoever holds their token.
-  if (s.resource.ends_with(".waitForTaskToken") ||
-      s.resource.find(":activity:") != std::string::npos) {
-    f->task_token = NewTaskToken();
-  }
+  const bool activity = IsActivity(s);
+  if (activity || s.resource.ends_with(".waitForTaskToken")) f->task_token = NewTaskToken();
   json::Value params;
   if (!ApplyTemplate(f, s.parameters, f->effective, &params)) return;
   Observe(*f, ProbeStage::AfterParameters, params);
@@ -49,11 +47,18 @@ void Stepper::ExecuteTask(Frame* f) {
     }
     heartbeat = v->as_double();
   }
-  HistoryEvent& sched = Emit(f, EventType::TaskScheduled);
-  SetResource(s, &sched);
-  sched.payload = params;
-  HistoryEvent& started = Emit(f, EventType::TaskStarted);
-  SetResource(s, &started);
+  if (activity) {
+    // An activity task starts when a worker takes it (an InputKind::TaskStarted).
+    HistoryEvent& sched = Emit(f, EventType::ActivityScheduled);
+    SetResource(s, &sched);
+    sched.payload = params;
+  } else {
+    HistoryEvent& sched = Emit(f, EventType::TaskScheduled);
+    SetResource(s, &sched);
+    sched.payload = params;
+    HistoryEvent& started = Emit(f, EventType::TaskStarted);
+    SetResource(s, &started);
+  }
   uint64_t id = NewId();
   st_.pending[id] = f->id;
   f->pending = id;

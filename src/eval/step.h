@@ -56,6 +56,7 @@ enum class InputKind : uint8_t {
   TaskSucceeded,
   TaskFailed,
   TaskHeartbeat,
+  TaskStarted,  // an activity worker took the task (`value`: the worker's name, a string)
   TimerFired,
   Stop
 };

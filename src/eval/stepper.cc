@@ -70,6 +70,11 @@ uint64_t NextRandom(uint64_t* s) {
 
 void SetResource(const State& s, HistoryEvent* e) { e->resource = s.resource_names; }
 
+bool IsActivity(const State& s) {
+  return s.type == StateType::Task && s.resource.starts_with("arn:") &&
+         s.resource.find(":activity:") != std::string::npos;
+}
+
 bool ErrorMatches(const std::vector<std::string>& names, const std::string& error) {
   for (const auto& n : names) {
     if (n == error) return true;
@@ -153,6 +158,7 @@ void Stepper::FreeFrame(uint64_t id) {
 void Stepper::AbortChildren(Frame* f) {
   if (!f->fanout) return;
   std::vector<uint64_t> running(f->fanout->running.begin(), f->fanout->running.end());
+  std::sort(running.begin(), running.end());  // the same order after a replay
   f->fanout->running.clear();
   for (uint64_t c : running) FreeFrame(c);
 }
@@ -224,6 +230,7 @@ void Stepper::Start(const json::Value& input) {
   HistoryEvent& e = Emit(nullptr, EventType::ExecutionStarted);
   e.previous_event_id = 0;
   e.payload = input;
+  if (!st_.info->role_arn.empty()) e.name = json::Value::String(st_.info->role_arn);
   std::optional<double> timeout = program_.timeout_seconds();
   if (!timeout && st_.info->default_timeout_seconds > 0)
     timeout = st_.info->default_timeout_seconds;
@@ -259,6 +266,15 @@ void Stepper::Deliver(const Input& in) {
     }
     return;
   }
+  if (in.kind == InputKind::TaskStarted) {
+    // A worker took an activity task: ActivityStarted names it; the task stays pending.
+    Frame* f = FindFrame(frame_id);
+    if (f != nullptr && f->pending == in.id && IsActivity(StateOf(*f))) {
+      HistoryEvent& e = Emit(f, EventType::ActivityStarted);
+      if (in.value.is_string()) e.name = in.value;
+    }
+    return;
+  }
   st_.pending.erase(it);
   if (in.id == st_.timeout_timer) {
     FinishExecution(ExecutionStatus::TimedOut, json::Value(),
@@ -281,8 +297,10 @@ void Stepper::Deliver(const Input& in) {
     cancel.id = f->pending;
     st_.pending.erase(f->pending);
     f->pending = 0;
+    f->task_parameters = json::Value();
     const char* error = timed_out ? "States.Timeout" : "States.HeartbeatTimeout";
-    HistoryEvent& e = Emit(f, EventType::TaskTimedOut);
+    HistoryEvent& e =
+        Emit(f, IsActivity(s) ? EventType::ActivityTimedOut : EventType::TaskTimedOut);
     e.SetFailure(error, "");
     SetResource(s, &e);
     FailState(f, {error, ""});
@@ -293,10 +311,12 @@ void Stepper::Deliver(const Input& in) {
     return;
   }
   f->pending = 0;
+  f->task_parameters = json::Value();  // kept only while the task is out
   CancelTaskTimers(f);
   switch (in.kind) {
     case InputKind::TaskSucceeded: {
-      HistoryEvent& e = Emit(f, EventType::TaskSucceeded);
+      HistoryEvent& e =
+          Emit(f, IsActivity(s) ? EventType::ActivitySucceeded : EventType::TaskSucceeded);
       e.payload = in.value;
       SetResource(s, &e);
       if (!CheckSize(f, in.value, "returned")) break;
@@ -304,7 +324,7 @@ void Stepper::Deliver(const Input& in) {
       break;
     }
     case InputKind::TaskFailed: {
-      HistoryEvent& e = Emit(f, EventType::TaskFailed);
+      HistoryEvent& e = Emit(f, IsActivity(s) ? EventType::ActivityFailed : EventType::TaskFailed);
       e.SetFailure(in.error, in.cause);
       SetResource(s, &e);
       FailState(f, {in.error, in.cause});
@@ -319,6 +339,7 @@ void Stepper::Deliver(const Input& in) {
       break;
     case InputKind::Start:
     case InputKind::TaskHeartbeat:
+    case InputKind::TaskStarted:
     case InputKind::Stop:
       break;
   }
@@ -607,8 +628,12 @@ void Stepper::FinishExecution(ExecutionStatus s, json::Value output, StatesError
     e->SetFailure(err.error, err.cause);
     st_.failure = std::move(err);
   }
-  // Cancel everything still out.
-  for (const auto& [id, frame_id] : st_.pending) {
+  // Cancel everything still out, in id order (the same order after a replay).
+  std::vector<uint64_t> out_ids;
+  out_ids.reserve(st_.pending.size());
+  for (const auto& [id, frame_id] : st_.pending) out_ids.push_back(id);
+  std::sort(out_ids.begin(), out_ids.end());
+  for (uint64_t id : out_ids) {
     Command& c = out_->commands.emplace_back();
     c.kind = CommandKind::CancelTimer;
     c.id = id;

@@ -27,6 +27,8 @@ uint64_t NextRandom(uint64_t* s);
 // Whether an ErrorEquals list matches `error` (States.ALL, States.TaskFailed wildcards).
 bool ErrorMatches(const std::vector<std::string>& names, const std::string& error);
 void SetResource(const State& s, HistoryEvent* e);
+// A Task whose Resource is an activity ARN (arn:aws:states:<region>:<account>:activity:<name>).
+bool IsActivity(const State& s);
 
 class Stepper {
  public:

@@ -122,6 +122,11 @@ TEST(Executions, Boto3DrivesEveryExecutionOperation) {
   EXPECT_EQ(Text(At(r, {"activity_done", "status"})), "SUCCEEDED");
   EXPECT_EQ(Text(At(r, {"activity_done", "output"})), R"({"done":"j-7"})");
   EXPECT_EQ(Text(At(r, {"err_no_activity", "code"})), "ActivityDoesNotExist");
+  EXPECT_EQ(json::Write(*At(r, {"activity_events"})),
+            R"([["ExecutionStarted",null],["TaskStateEntered",null],["ActivityScheduled",null],)"
+            R"(["ActivityStarted","w-1"],["ActivitySucceeded",null],["TaskStateExited",null],)"
+            R"(["ExecutionSucceeded",null]])");
+  EXPECT_EQ(Text(At(r, {"started_role"})), "arn:aws:iam::123456789012:role/stepfn-test");
   (*server)->Stop();
   std::filesystem::remove_all(dir);
 }

@@ -148,6 +148,12 @@ class ActivityPolls {
     Forget(poll->id);
     if (!claimed.ok()) return poll->responder.Fail(StoreFailure(claimed.status()));
     const store::TaskTokenRecord& task = **claimed;
+    // The execution records ActivityStarted with the worker's name.
+    eval::Input started;
+    started.kind = eval::InputKind::TaskStarted;
+    started.id = static_cast<uint64_t>(task.task_id);
+    started.value = json::Value::String(poll->worker);
+    ctx_->executor->Deliver(task.execution_arn, std::move(started), nullptr);
     poll->responder.Succeed(
         json::Value::Object({{"taskToken", Str(task.token)}, {"input", Str(task.input)}}));
   }

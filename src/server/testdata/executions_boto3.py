@@ -167,6 +167,9 @@ a1 = sfn.start_execution(stateMachineArn=act, name="a1", input='{"job": "j-7"}')
 th.join(timeout=20)
 out["activity_worker"] = got
 out["activity_done"] = wait_done(a1["executionArn"])
+out["activity_events"] = [[e["type"], e.get("activityStartedEventDetails", {}).get("workerName")]
+                          for e in history(a1["executionArn"])]
+out["started_role"] = history(started["executionArn"])[0]["executionStartedEventDetails"].get("roleArn")
 out["err_no_activity"] = error_of(lambda: sfn.get_activity_task(activityArn=PREFIX + ":activity:missing"))
 
 emit(out)

@@ -32,7 +32,7 @@ COMPILED = [(name, re.compile(rx)) for name, rx in CATEGORIES]
 
 LEAF = [
     ("SQLite (user space)", r"libsqlite3"),
-    ("kernel: file writes, page cache, fsync", r"\[kernel.kallsyms\]"),  # refined below
+    ("kernel", r"\[kernel.kallsyms\]"),  # split below by the callers
     ("malloc / free (glibc)", r"^(malloc|free|cfree|_int_malloc|_int_free|_int_realloc|realloc|malloc_consolidate|unlink_chunk|tcache|__libc_malloc|__libc_free|operator new|operator delete)"),
     ("memcpy / memmove / memset", r"^__mem(move|cpy|set)|^memcpy|^memmove"),
     ("stepfn: JSON", r"stepfn::json::"),
@@ -45,6 +45,7 @@ LEAF = [
 ]
 LEAF_C = [(name, re.compile(rx)) for name, rx in LEAF]
 KERNEL_NET = re.compile(r"tcp_|ip_|sock|skb|napi|net_|__sys_send|__sys_recv|inet_|loopback")
+KERNEL_FILE = re.compile(r"ext4|filemap|folio|iomap|jbd2|blk_|writeback|pwrite|pread|vfs_(read|write)|fdatasync|fsync|generic_perform_write")
 KERNEL_SCHED = re.compile(r"schedule|futex|wake|switch|finish_task|pick_next|enqueue|dequeue|idle")
 
 
@@ -108,13 +109,16 @@ def main():
                 lc = name
                 break
         if lc.startswith("kernel"):
-            sym = leaf.split(" (")[0]
-            if KERNEL_NET.search(sym):
+            # Kernel leaves by what called them (the first few frames up the stack).
+            chain = " ".join(f.split(" (")[0] for f in fr[:12])
+            if KERNEL_FILE.search(chain):
+                lc = "kernel: file writes and reads, page cache, fsync"
+            elif KERNEL_NET.search(chain):
                 lc = "kernel: network (loopback TCP)"
-            elif KERNEL_SCHED.search(sym):
-                lc = "kernel: scheduling, futex"
+            elif KERNEL_SCHED.search(chain):
+                lc = "kernel: scheduling, wake-ups, futex"
             else:
-                lc = "kernel: file writes, page cache, fsync, other"
+                lc = "kernel: other (syscall entry, epoll, page faults)"
         leaf_all[lc] += 1
 
     total = len(samples)

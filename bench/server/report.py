@@ -127,6 +127,10 @@ def main():
                f"{spread(t, rate)} | | |")
     out.append(f"| ... server on every core | | {fmt(med(ta, rate))}{spread(ta, rate)} | | "
                f">= 100,000/s: {'-' if goal is None else 'met' if goal >= 100000 else 'not met'} |")
+    trt = ok(pick(rows, "stepfn", "burst-task-rt"))
+    if trt:
+        out.append(f"| ... diagnostic: server on every core at SCHED_FIFO priority | | "
+                   f"{fmt(med(trt, rate))}{spread(trt, rate)} | | |")
     mexec = med(mp, lambda r: r["executions"])
     out.append(f"| states entered/s, Pass/Choice loop (a commit per execution), "
                f"stepfn {fmt(med(p, lambda r: r['executions']))} / moto {fmt(mexec)} "
@@ -172,12 +176,15 @@ def main():
                       / r["server_cpu_s_window"])
     out.append(f"| states entered per CPU-s, mocked-Task loop (durable) | - | {fmt(med(t, bcpu))} | |")
     out.append(f"| ... server on every core | - | {fmt(med(ta, bcpu))} | |")
+    if trt:
+        out.append(f"| ... every core, SCHED_FIFO | - | {fmt(med(trt, bcpu))} | |")
     out.append(f"| states entered per CPU-s, Pass/Choice loop | {fmt(med(mp, bcpu))} | "
                f"{fmt(med(p, bcpu))} | {ratio(med(p, bcpu), med(mp, bcpu))} |")
     cpu_share = lambda r: r["server_cpu_s_window"] / r["server_span_seconds"]
     out.append("")
     out.append(f"Server CPU used inside the Task-loop window (CPU-s per wall-s; 2 = both cores): "
-               f"pinned {fmt(med(t, cpu_share))}, every core {fmt(med(ta, cpu_share))}. "
+               f"pinned {fmt(med(t, cpu_share))}, every core {fmt(med(ta, cpu_share))}"
+               f"{', every core at SCHED_FIFO ' + fmt(med(trt, cpu_share)) if trt else ''}. "
                f"History per execution: Task loop {fmt(med(t, lambda r: r['events_per_execution']))} "
                f"events / {fmt(med(t, lambda r: r['states_entered_per_execution']))} states "
                f"entered; Pass loop {fmt(med(p, lambda r: r['events_per_execution']))} / "

@@ -17,7 +17,8 @@
 #           (one commit per Task) and the Pass/Choice loop (one commit per execution). moto
 #           runs the Pass/Choice loop, MOTO_BURST_EXECUTIONS of them (it is ~10^3x slower).
 #           stepfn's Task loop runs a second time with the server on every core (the goal's
-#           "2-core machine"; the client only polls meanwhile).
+#           "2-core machine"; the client only polls meanwhile), and as root a third time, on
+#           every core at SCHED_FIFO priority (burst-task-rt: a diagnostic, as sync-rt).
 #   park    the server's RSS with PARK_EXECUTIONS executions parked in a one-hour Wait (fsync);
 #           moto_server with MOTO_PARK_EXECUTIONS (one thread per execution: far fewer fit).
 #
@@ -27,11 +28,12 @@
 # Builds what it needs: $BUILD/stepfn (configures $BUILD as a Release build if it has no build
 # files yet; STEPFN=/path/to/stepfn skips that) and sfn_load ($BUILD/sfn-load).
 #
-# Environment: BUILD (default build/), STEPFN, REPS (3), SERVER_CPUS (taskset list for the
-# servers, default 1), CLIENT_CPUS (default 0), SKIP_MOTO=1, ONLY=start,sync,burst,park, SYNC_RT=0,
-# START_SECONDS (5), SYNC_SECONDS (5), BURST_EXECUTIONS (1000), BURST_LIMIT (100 iterations),
-# PARK_EXECUTIONS (100000), MOTO_START_REQUESTS (100), MOTO_BURST_EXECUTIONS (20),
-# MOTO_BURST_LIMIT (10), MOTO_PARK_EXECUTIONS (300).
+# Environment: BUILD (default build/), STEPFN, STEPFN_LABEL (what the report calls it), REPS
+# (3), SERVER_CPUS (taskset list for the servers, default 1), CLIENT_CPUS (default 0),
+# SKIP_MOTO=1, ONLY=start,sync,burst,park, RT=0 (no SCHED_FIFO diagnostics), START_SECONDS (5),
+# SYNC_SECONDS (5), BURST_EXECUTIONS (1000), BURST_LIMIT (100 iterations), PARK_EXECUTIONS
+# (100000), MOTO_START_REQUESTS (100), MOTO_BURST_EXECUTIONS (20), MOTO_BURST_LIMIT (10),
+# MOTO_PARK_EXECUTIONS (300).
 # Output: bench/out/server-<time>/results.jsonl (one JSON line per measure and repetition) and
 # report.md (the tables).
 set -euo pipefail
@@ -54,9 +56,9 @@ MOTO_BURST_EXECUTIONS="${MOTO_BURST_EXECUTIONS:-20}"
 MOTO_BURST_LIMIT="${MOTO_BURST_LIMIT:-10}"
 MOTO_PARK_EXECUTIONS="${MOTO_PARK_EXECUTIONS:-300}"
 workloads="$here/workloads"
-sync_rt_wanted="${SYNC_RT:-1}"
-SYNC_RT=0
-if [[ "$sync_rt_wanted" != 0 && "$(id -u)" == 0 ]] && command -v chrt >/dev/null; then SYNC_RT=1; fi
+rt_wanted="${RT:-1}"
+RT=0
+if [[ "$rt_wanted" != 0 && "$(id -u)" == 0 ]] && command -v chrt >/dev/null; then RT=1; fi
 
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 
@@ -238,7 +240,7 @@ sync_measures() {  # rep
   # Diagnostic: the same with the server's threads and the client at real-time priority
   # (SCHED_FIFO), so that the other work on a shared machine cannot preempt them. Its p99 says
   # what the tail is on a quiet machine; the row above is the honest figure.
-  if ((SYNC_RT)); then
+  if ((RT)); then
     chrt -f -a -p 50 "$server_pid" >/dev/null
     run_measure "$rep" sync-rt chrt -f 50 "${client[@]}" sync --endpoint "$endpoint" \
       --arn "$(cat "$out/five-express.arn")" --requests 100000000 --seconds "$SYNC_SECONDS" \
@@ -256,16 +258,22 @@ sync_measures() {  # rep
   fi
 }
 
-burst_stepfn() {  # rep tag workload suffix cpus
-  local rep="$1" tag="$2" workload="$3" suffix="$4" cpus="$5"
+burst_stepfn() {  # rep tag workload suffix cpus [rt]
+  local rep="$1" tag="$2" workload="$3" suffix="$4" cpus="$5" rt="${6:-}"
   local saved="$SERVER_CPUS"
+  local pre=()
   SERVER_CPUS="$cpus"
   start_stepfn stepfn
   SERVER_CPUS="$saved"
+  if [[ -n "$rt" ]]; then
+    chrt -f -a -p 50 "$server_pid" >/dev/null
+    pre=(chrt -f 50)
+  fi
   "$LOAD" create --endpoint "$endpoint" --name "$workload" \
     --definition "$workloads/$workload.asl.json" --out "$out/$workload.arn"
-  run_measure "$rep" "$tag" "${client[@]}" burst --endpoint "$endpoint" --arns "$out/$workload.arn" \
-    ${suffix:+--arn-suffix "$suffix"} --executions "$BURST_EXECUTIONS" --connections 8 \
+  run_measure "$rep" "$tag" "${pre[@]}" "${client[@]}" burst --endpoint "$endpoint" \
+    --arns "$out/$workload.arn" ${suffix:+--arn-suffix "$suffix"} \
+    --executions "$BURST_EXECUTIONS" --connections 8 \
     --input "{\"i\": 0, \"limit\": $BURST_LIMIT}" --expect "\"i\":$BURST_LIMIT" \
     --gate-seconds 8 --history-sample 3 --server-pid "$server_pid"
   stop_server
@@ -286,6 +294,11 @@ burst_measures() {  # rep
   burst_stepfn "$rep" burst-task task-loop '#Bench' "$SERVER_CPUS"
   burst_stepfn "$rep" burst-pass pass-loop '' "$SERVER_CPUS"
   burst_stepfn "$rep" burst-task-allcores task-loop '#Bench' "0-$(($(nproc) - 1))"
+  # Diagnostic: the same at SCHED_FIFO priority (other work on the machine cannot preempt the
+  # server): close to what an idle machine would give.
+  if ((RT)); then
+    burst_stepfn "$rep" burst-task-rt task-loop '#Bench' "0-$(($(nproc) - 1))" rt
+  fi
 }
 
 park_measures() {  # rep
@@ -345,7 +358,7 @@ done
 
 {
   echo "Machine: $(uname -m), $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); servers on CPU $SERVER_CPUS, client on CPU $CLIENT_CPUS"
-  echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); stepfn $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$([[ -z "$(git -C "$root" status --porcelain -- src 2>/dev/null)" ]] || echo ' (src/ has uncommitted changes)'); moto $(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null || echo none)"
+  echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); stepfn ${STEPFN_LABEL:-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$([[ -z "$(git -C "$root" status --porcelain -- src 2>/dev/null)" ]] || echo ' (src/ has uncommitted changes)')}; moto $(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null || echo none)"
   echo "Repetitions: $REPS (median reported); load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   python3 "$here/report.py" "$results"

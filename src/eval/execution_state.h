@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -38,6 +39,9 @@ enum class FramePhase : uint8_t {
 struct Fanout {
   json::Value items;                 // Map: the items array (shared); Parallel: the branch input
   std::vector<json::Value> results;  // per child, in order
+  // Per child: 1 once it succeeded (its result is in `results`). Empty until a child succeeds.
+  // A redrive keeps these children and runs only the others.
+  std::vector<uint8_t> ok;
   std::unordered_set<uint64_t> running;  // child frame ids in flight
   size_t total = 0;
   size_t next_start = 0;
@@ -81,6 +85,17 @@ struct Frame {
   std::unique_ptr<Fanout> fanout;
 };
 
+// Where a redrive resumes an execution that ended unsuccessfully (FAILED, TIMED_OUT, ABORTED):
+// the main flow's unfinished state, entered again with the input it was entered with. For a
+// Parallel or Map state that was running its children, the children that succeeded keep their
+// results; only the others run again (from the start of their branch or iteration).
+struct RedrivePoint {
+  int state = 0;  // in the root body
+  json::Value input;
+  size_t children = 0;                               // the fan-out's size; 0: none kept
+  std::vector<std::pair<size_t, json::Value>> kept;  // (index, result) of children that succeeded
+};
+
 class ExecutionState {
  public:
   uint64_t next_id = 1;  // frames, tasks and timers share one id space
@@ -97,6 +112,10 @@ class ExecutionState {
   json::Value output;
   StatesError failure;
   std::unique_ptr<ExecutionInfo> info;
+  int64_t redrive_count = 0;
+  // Set when the execution ended unsuccessfully (what Redrive needs), and after a redrive until
+  // the main flow executes the redriven state.
+  std::unique_ptr<RedrivePoint> redrive;
 
   ExecutionState();
   ~ExecutionState();

@@ -89,6 +89,10 @@ json::Value HistoryEvent::Details(bool include_data, std::string_view* key) cons
       details = "executionAbortedEventDetails";
       errors();
       break;
+    case EventType::ExecutionRedriven:
+      details = "executionRedrivenEventDetails";
+      if (payload.is_int()) d.Append("redriveCount", payload);
+      break;
     case EventType::PassStateEntered:
     case EventType::TaskStateEntered:
     case EventType::ChoiceStateEntered:

@@ -34,7 +34,8 @@ namespace stepfn::eval {
                                                               X(EvaluationFailed) X(MapRunStarted) \
                                                                   X(MapRunSucceeded)               \
                                                                       X(MapRunFailed)              \
-                                                                          X(MapRunAborted)
+                                                                          X(MapRunAborted)         \
+                                                                              X(ExecutionRedriven)
 // clang-format on
 
 enum class EventType : uint8_t {

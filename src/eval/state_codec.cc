@@ -186,6 +186,37 @@ void EncodeFanout(const Fanout& fan, std::vector<uint64_t>* ids, Encoder* e) {
     e->Slot(fan.results[i]);
     next = i + 1;
   }
+  // Version 2: the children that succeeded (gaps, like the results).
+  size_t ok = 0;
+  for (uint8_t b : fan.ok) ok += b != 0 ? 1 : 0;
+  e->Varint(ok);
+  next = 0;
+  for (size_t i = 0; i < fan.ok.size(); ++i) {
+    if (fan.ok[i] == 0) continue;
+    e->Varint(i - next);
+    next = i + 1;
+  }
+}
+
+// Version 2.
+void EncodeRedrive(const ExecutionState& st, Encoder* e) {
+  e->Signed(st.redrive_count);
+  if (!st.redrive) {
+    e->U8(0);
+    return;
+  }
+  const RedrivePoint& p = *st.redrive;
+  e->U8(1);
+  e->Varint(static_cast<uint64_t>(p.state));
+  e->Slot(p.input);
+  e->Varint(p.children);
+  e->Varint(p.kept.size());
+  size_t next = 0;
+  for (const auto& [index, result] : p.kept) {
+    e->Varint(index - next);
+    e->Slot(result);
+    next = index + 1;
+  }
 }
 
 void EncodeFrame(const Frame& f, int body_id, std::vector<uint64_t>* ids, Encoder* e) {
@@ -336,6 +367,7 @@ class Decoder {
     Fanout* fan;
     uint64_t size;
     std::vector<std::pair<size_t, json::Value>> filled;
+    std::vector<size_t> ok;  // children that succeeded
   };
 
   void Slot(json::Value* dst) {
@@ -366,6 +398,7 @@ class Decoder {
   }
 
   void DecodeInfo(ExecutionInfo* info);
+  void DecodeRedrive(ExecutionState* st);
   std::unique_ptr<Frame> DecodeFrame(const asl::Body** body);
   std::unique_ptr<Fanout> DecodeFanout();
   stepfn::Status ResolveValues();
@@ -376,7 +409,43 @@ class Decoder {
   std::vector<SlotRef> slots_;
   uint64_t next_values_ = 0;
   std::vector<Results> results_;
+  uint8_t version_ = 0;
 };
+
+void Decoder::DecodeRedrive(ExecutionState* st) {
+  r_.set_context("redrive");
+  st->redrive_count = r_.Signed();
+  if (st->redrive_count < 0) r_.Fail("a negative redrive count");
+  uint8_t has = r_.U8();
+  if (has > 1) r_.Fail("bad flag");
+  if (has != 1 || r_.failed()) return;
+  auto p = std::make_unique<RedrivePoint>();
+  uint64_t state = r_.Varint();
+  if (state >= program_.root().states.size()) {
+    r_.Fail("the redrive state out of range");
+    return;
+  }
+  p->state = static_cast<int>(state);
+  Slot(&p->input);
+  uint64_t children = r_.Varint();
+  size_t kept = r_.Count(2);
+  if (kept > children) r_.Fail("more kept children than children");
+  p->children = static_cast<size_t>(children);
+  p->kept.reserve(kept);  // never grows: slots point into it
+  uint64_t next = 0;
+  for (size_t i = 0; i < kept && !r_.failed(); ++i) {
+    uint64_t gap = r_.Varint();
+    if (next >= children || gap >= children - next) {
+      r_.Fail("a kept child out of range");
+      break;
+    }
+    uint64_t index = next + gap;
+    p->kept.emplace_back(static_cast<size_t>(index), json::Value());
+    Slot(&p->kept.back().second);
+    next = index + 1;
+  }
+  st->redrive = std::move(p);
+}
 
 void Decoder::DecodeInfo(ExecutionInfo* info) {
   r_.set_context("execution info");
@@ -430,6 +499,23 @@ std::unique_ptr<Fanout> Decoder::DecodeFanout() {
     res.filled.emplace_back(static_cast<size_t>(index), json::Value());
     Slot(&res.filled.back().second);
     next = index + 1;
+  }
+  if (version_ >= 2) {
+    size_t ok = r_.Count(1);
+    res.ok.reserve(ok);
+    next = 0;
+    for (size_t i = 0; i < ok && !r_.failed(); ++i) {
+      uint64_t gap = r_.Varint();
+      if (next >= res.size || gap >= res.size - next) {
+        r_.Fail("a succeeded child out of range");
+        break;
+      }
+      res.ok.push_back(static_cast<size_t>(next + gap));
+      next = next + gap + 1;
+    }
+  } else {
+    // Version 1 kept no such list: a child with a result succeeded (or failed, tolerated).
+    for (const auto& [index, v] : res.filled) res.ok.push_back(index);
   }
   results_.push_back(std::move(res));
   return fan;
@@ -575,8 +661,11 @@ stepfn::Status Decoder::CheckFrame(const Frame& f, const asl::Body& body,
     if (s.type == asl::StateType::Map && (!fan.items.is_array() || fan.items.size() != fan.total)) {
       return Corrupt(name + ": the items do not match the iteration count");
     }
-    if (fan.next_start > fan.total || fan.finished > fan.next_start ||
-        fan.running.size() > fan.next_start - fan.finished || fan.failed > fan.finished) {
+    // (A redriven fan-out counts the children that succeeded before as finished, wherever
+    // next_start is.)
+    if (fan.next_start > fan.total || fan.finished > fan.total ||
+        fan.running.size() > fan.total - fan.finished || fan.running.size() > fan.next_start ||
+        fan.failed > fan.finished) {
       return Corrupt(name + ": inconsistent child counts");
     }
     for (uint64_t c : fan.running) {
@@ -610,6 +699,7 @@ stepfn::Status Decoder::CheckFrame(const Frame& f, const asl::Body& body,
 
 Result<std::unique_ptr<ExecutionState>> Decoder::Run() {
   uint8_t version = r_.U8();
+  version_ = version;
   if (r_.failed()) return Corrupt("empty");
   if (version == 0) return Corrupt("format version 0 does not exist");
   if (version > kStateFormatVersion) {
@@ -659,6 +749,7 @@ Result<std::unique_ptr<ExecutionState>> Decoder::Run() {
   size_t ready = r_.Count(1);
   st->ready.reserve(ready);
   for (size_t i = 0; i < ready && !r_.failed(); ++i) st->ready.push_back(r_.Varint());
+  if (version >= 2) DecodeRedrive(st.get());
   if (r_.failed()) return Corrupt(r_.error());
   RETURN_IF_ERROR(ResolveValues());
 
@@ -684,6 +775,17 @@ Result<std::unique_ptr<ExecutionState>> Decoder::Run() {
   for (Results& res : results_) {
     res.fan->results.resize(res.fan->total);
     for (auto& [index, v] : res.filled) res.fan->results[index] = std::move(v);
+    if (!res.ok.empty()) {
+      res.fan->ok.assign(res.fan->total, 0);
+      for (size_t index : res.ok) res.fan->ok[index] = 1;
+    }
+  }
+  if (st->redrive) {
+    const asl::State& s = program_.root().states[static_cast<size_t>(st->redrive->state)];
+    bool fans_out = s.type == asl::StateType::Parallel || s.type == asl::StateType::Map;
+    if (st->redrive->children != 0 && !fans_out) {
+      return Unfit("the redrive point keeps children of a state without any");
+    }
   }
   for (const auto& [id, frame_id] : st->pending) {
     if (id == 0 || id >= st->next_id) return Corrupt("a pending id beyond the next id");
@@ -754,6 +856,7 @@ void EncodeStateTo(const asl::Program& program, const ExecutionState& state, std
   }
   e.Varint(state.ready.size());
   for (uint64_t id : state.ready) e.Varint(id);
+  EncodeRedrive(state, &e);
   e.FinishJson();
 
   out->reserve(out->size() + s.bin.size() + s.json.size());

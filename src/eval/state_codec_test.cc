@@ -703,15 +703,38 @@ TEST(StateCodec, CorruptBytesNeverCrash) {
   EXPECT_GT(decoded, 0);  // some flips only change a number or a letter
 }
 
+// Version 1 (before redrive points) has no redrive section (an svarint count and a flag, just
+// before the JSON values) and no lists of succeeded children; a state without fan-outs is
+// otherwise the same bytes.
+TEST(StateCodec, VersionOneStillDecodes) {
+  auto p = Compile(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"End":true}}})");
+  auto st = NewExecution(*p, {});
+  StepOutput out;
+  std::vector<Input> start = {{InputKind::Start, 0, json::Value::Object({}), {}, {}}};
+  Step(*p, *st, start, 1000, &out);
+  std::string bytes = EncodeState(*p, *st);
+  ASSERT_EQ(bytes[0], 2);
+  size_t json_at = bytes.rfind("[{}]");
+  ASSERT_NE(json_at, std::string::npos);
+  ASSERT_GE(json_at, 3u);
+  ASSERT_EQ(bytes.substr(json_at - 2, 2), std::string("\0\0", 2));
+  std::string v1 = "\x01" + bytes.substr(1, json_at - 3) + bytes.substr(json_at);
+  auto r = DecodeState(*p, v1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)->redrive, nullptr);
+  EXPECT_EQ(EncodeState(*p, **r), bytes);
+}
+
 TEST(StateCodec, VersionsOtherThanOneAreRefused) {
   auto p = Compile(kEverything);
   std::string bytes = SampleBytes(*p);
   std::string newer = bytes;
-  newer[0] = 2;
+  newer[0] = static_cast<char>(kStateFormatVersion + 1);
   auto r = DecodeState(*p, newer);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::FailedPrecondition);
-  EXPECT_NE(r.status().message().find("format version 2"), std::string::npos)
+  EXPECT_NE(r.status().message().find("format version " + std::to_string(kStateFormatVersion + 1)),
+            std::string::npos)
       << r.status().ToString();
   std::string zero = bytes;
   zero[0] = 0;

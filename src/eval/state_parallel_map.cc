@@ -23,6 +23,7 @@ void Stepper::ExecuteParallel(Frame* f) {
   fan->total = s.branches.size();
   fan->results.resize(fan->total);
   fan->items = branch_input;
+  ApplyRedrivePoint(f, fan.get());
   f->fanout = std::move(fan);
   f->phase = FramePhase::WaitChildren;
 }
@@ -105,8 +106,21 @@ void Stepper::ExecuteMap(Frame* f) {
     HistoryEvent& e = Emit(f, EventType::MapStateStarted);
     e.index = static_cast<int32_t>(fan->total);
   }
+  ApplyRedrivePoint(f, fan.get());
   f->fanout = std::move(fan);
   f->phase = FramePhase::WaitChildren;
+}
+
+void Stepper::ApplyRedrivePoint(Frame* f, Fanout* fan) {
+  if (redriving_ == nullptr || f->parent != 0 || redriving_->children != fan->total) return;
+  fan->ok.assign(fan->total, 0);
+  for (auto& [index, result] : redriving_->kept) {
+    if (index >= fan->total || fan->ok[index]) continue;
+    fan->ok[index] = 1;
+    fan->results[index] = std::move(result);
+    ++fan->finished;
+  }
+  redriving_->kept.clear();
 }
 
 void Stepper::StartChild(Frame* f) {
@@ -154,6 +168,8 @@ void Stepper::Pump(Frame* f) {
   while (running() && f->phase != FramePhase::Done) {
     Fanout& fan = *f->fanout;
     if (fan.failing) break;
+    // Children that succeeded before a redrive are done already.
+    while (fan.next_start < fan.ok.size() && fan.ok[fan.next_start]) ++fan.next_start;
     if (fan.next_start >= fan.total) break;
     if (fan.max_concurrency > 0 && fan.running.size() >= fan.max_concurrency) break;
     StartChild(f);
@@ -169,11 +185,14 @@ void Stepper::Pump(Frame* f) {
   if (fan.failing) {
     AbortChildren(f);
     StatesError err = std::move(fan.error);
-    f->fanout.reset();
+    failed_fanout_ = std::move(f->fanout);  // for a redrive point, should the execution fail
+    failed_fanout_frame_ = f->id;
     f->phase = FramePhase::Execute;
     if (s.distributed) Emit(f, EventType::MapRunFailed);
     FailState(f, std::move(err),
               parallel ? EventType::ParallelStateFailed : EventType::MapStateFailed);
+    failed_fanout_.reset();
+    failed_fanout_frame_ = 0;
     return;
   }
   if (fan.finished < fan.total) return;  // still waiting on children
@@ -213,6 +232,8 @@ void Stepper::ChildDone(Frame* child, bool ok, json::Value output, StatesError e
   }
   if (ok) {
     fan.results[index] = std::move(output);
+    if (fan.ok.size() != fan.total) fan.ok.resize(fan.total, 0);
+    fan.ok[index] = 1;
   } else {
     ++fan.failed;
     bool tolerated = false;

@@ -46,6 +46,18 @@ void Step(const asl::Program& program, ExecutionState& state, std::span<const In
   stepper.FinishIfHistoryFull();
 }
 
+bool Redrivable(const ExecutionState& state) {
+  auto s = static_cast<ExecutionStatus>(state.status);
+  bool unsuccessful = s == ExecutionStatus::Failed || s == ExecutionStatus::TimedOut ||
+                      s == ExecutionStatus::Aborted;
+  return unsuccessful && state.redrive != nullptr && state.info != nullptr && !state.info->express;
+}
+
+void Redrive(const asl::Program& program, ExecutionState& state, EpochMillis now, StepOutput* out) {
+  internal::Stepper stepper(program, state, now, out);
+  stepper.Redrive();
+}
+
 ExecutionStatus Status(const ExecutionState& state) {
   return static_cast<ExecutionStatus>(state.status);
 }

@@ -104,6 +104,17 @@ std::unique_ptr<ExecutionState> NewExecution(const asl::Program& program, Execut
 void Step(const asl::Program& program, ExecutionState& state, std::span<const Input> inputs,
           EpochMillis now, StepOutput* out);
 
+// Redrive (AWS RedriveExecution): whether `state` ended unsuccessfully (FAILED, TIMED_OUT,
+// ABORTED) with what a redrive needs (a STANDARD execution).
+bool Redrivable(const ExecutionState& state);
+// Revives an execution that Redrivable says may be redriven: RUNNING again, an ExecutionRedriven
+// event (the history's ids continue), the execution's TimeoutSeconds started afresh, and the main
+// flow about to enter again the state it did not finish, with the input it was entered with
+// (retry counts from zero). A Parallel or Map state runs again only its branches / iterations
+// that did not succeed; the others keep their results. Runs nothing: the next Step (with no
+// inputs) continues the execution. REQUIRES: Redrivable(state).
+void Redrive(const asl::Program& program, ExecutionState& state, EpochMillis now, StepOutput* out);
+
 ExecutionStatus Status(const ExecutionState& state);
 const json::Value& Output(const ExecutionState& state);   // when Succeeded
 const StatesError& Failure(const ExecutionState& state);  // when Failed/TimedOut/Aborted

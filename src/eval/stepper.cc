@@ -172,7 +172,7 @@ void Stepper::BuildExecutionContext() {
   exec.Append("StartTime", json::Value::String(FormatIso8601Millis(info.start_time)));
   exec.Append("Name", json::Value::String(info.execution_name));
   exec.Append("RoleArn", json::Value::String(info.role_arn));
-  if (!info.express) exec.Append("RedriveCount", json::Value::Int(0));
+  if (!info.express) exec.Append("RedriveCount", json::Value::Int(st_.redrive_count));
   json::ObjectBuilder sm;
   sm.Append("Id", json::Value::String(info.state_machine_arn));
   sm.Append("Name", json::Value::String(info.state_machine_name));
@@ -246,6 +246,36 @@ void Stepper::Start(const json::Value& input) {
   PlaceAtProbeStart(f);
   f->last_event_id = e.id;
   Ready(f);
+}
+
+void Stepper::Redrive() {
+  STEPFN_CHECK(st_.redrive != nullptr);
+  st_.status = static_cast<int>(ExecutionStatus::Running);
+  st_.failure = StatesError();
+  st_.output = json::Value();
+  st_.context_execution = json::Value();  // $$.Execution.RedriveCount changes
+  ++st_.redrive_count;
+  HistoryEvent& e = Emit(nullptr, EventType::ExecutionRedriven);
+  e.payload = json::Value::Int(st_.redrive_count);
+  // The execution's timeout starts again.
+  std::optional<double> timeout = program_.timeout_seconds();
+  if (!timeout && st_.info->default_timeout_seconds > 0)
+    timeout = st_.info->default_timeout_seconds;
+  st_.timeout_timer = 0;
+  if (timeout) {
+    st_.timeout_timer = NewId();
+    st_.pending[st_.timeout_timer] = 0;
+    Command& c = out_->commands.emplace_back();
+    c.kind = CommandKind::StartTimer;
+    c.id = st_.timeout_timer;
+    c.fire_at = st_.now + static_cast<EpochMillis>(*timeout * 1000);
+  }
+  Frame* f = NewFrame(0, 0, &program_.root(), st_.redrive->input);
+  f->state = st_.redrive->state;
+  f->last_event_id = e.id;
+  Ready(f);
+  // The point stays until the state runs only when it keeps children's results.
+  if (st_.redrive->kept.empty()) st_.redrive.reset();
 }
 
 void Stepper::Deliver(const Input& in) {
@@ -405,6 +435,16 @@ void Stepper::EnterState(Frame* f) {
 }
 
 void Stepper::ExecuteState(Frame* f) {
+  std::unique_ptr<RedrivePoint> point;
+  if (f->parent == 0 && st_.redrive && st_.redrive->state == f->state) {
+    point = std::move(st_.redrive);
+  }
+  redriving_ = point.get();
+  ExecuteStateBody(f);
+  redriving_ = nullptr;
+}
+
+void Stepper::ExecuteStateBody(Frame* f) {
   const State& s = StateOf(*f);
   // InputPath.
   if (s.input_path.kind == asl::OptionalPath::Kind::Absent) {
@@ -603,6 +643,29 @@ void Stepper::FailFrame(Frame* f, StatesError err) {
   ChildDone(f, false, json::Value(), std::move(err));
 }
 
+void Stepper::CaptureRedrivePoint() {
+  if (st_.info->express || probe_ != nullptr) return;
+  Frame* main = nullptr;
+  for (auto& [id, frame] : st_.frames) {
+    if (frame->parent == 0) main = frame.get();
+  }
+  if (main == nullptr || main->body != &program_.root()) return;
+  // Stopped again before a redriven state ran: the point it had not used yet still holds.
+  if (st_.redrive && main->phase == FramePhase::Enter && st_.redrive->state == main->state) return;
+  auto point = std::make_unique<RedrivePoint>();
+  point->state = main->state;
+  point->input = main->input;
+  const Fanout* fan = main->fanout.get();
+  if (fan == nullptr && failed_fanout_frame_ == main->id) fan = failed_fanout_.get();
+  if (fan != nullptr) {
+    point->children = fan->total;
+    for (size_t i = 0; i < fan->ok.size() && i < fan->results.size(); ++i) {
+      if (fan->ok[i]) point->kept.emplace_back(i, fan->results[i]);
+    }
+  }
+  st_.redrive = std::move(point);
+}
+
 void Stepper::FinishExecution(ExecutionStatus s, json::Value output, StatesError err) {
   st_.status = static_cast<int>(s);
   HistoryEvent* e = nullptr;
@@ -627,6 +690,7 @@ void Stepper::FinishExecution(ExecutionStatus s, json::Value output, StatesError
   if (s != ExecutionStatus::Succeeded) {
     e->SetFailure(err.error, err.cause);
     st_.failure = std::move(err);
+    CaptureRedrivePoint();
   }
   // Cancel everything still out, in id order (the same order after a replay).
   std::vector<uint64_t> out_ids;

@@ -41,6 +41,7 @@ class Stepper {
   void set_probe(StateProbe* probe) { probe_ = probe; }
 
   void Start(const json::Value& input);
+  void Redrive();  // see eval::Redrive
   void Deliver(const Input& in);
   void RunReady();
   // Ends the execution when the history limit was reached during this Step.
@@ -78,6 +79,7 @@ class Stepper {
   void RunFrame(Frame* f);
   void EnterState(Frame* f);
   void ExecuteState(Frame* f);
+  void ExecuteStateBody(Frame* f);
   void Pump(Frame* f);  // WaitChildren: start children, finish when all are done
 
   // State outcomes.
@@ -89,6 +91,10 @@ class Stepper {
   void FinishFrame(Frame* f, json::Value output);  // the body succeeds
 
   void FinishExecution(ExecutionStatus s, json::Value output, StatesError err);
+  // On an unsuccessful end: where a redrive resumes (st_.redrive).
+  void CaptureRedrivePoint();
+  // A redriven Parallel/Map state's new fan-out keeps the children that succeeded before.
+  void ApplyRedrivePoint(Frame* f, Fanout* fan);
 
   void BuildExecutionContext();
   json::Value ContextFor(const Frame& f, const json::Value* map_item = nullptr, int64_t index = -1);
@@ -150,6 +156,12 @@ class Stepper {
   bool history_full_ = false;                      // an event was refused by the history limit
   std::vector<std::unique_ptr<Frame>> graveyard_;  // frames removed during this Step
   StateProbe* probe_ = nullptr;
+  // The fan-out of a Parallel/Map state failing through its children, while FailState decides
+  // (a redrive point keeps its children that succeeded).
+  std::unique_ptr<Fanout> failed_fanout_;
+  uint64_t failed_fanout_frame_ = 0;
+  // The redrive point the main frame executes (taken from st_.redrive), during ExecuteState.
+  RedrivePoint* redriving_ = nullptr;
 };
 
 }  // namespace stepfn::eval::internal

@@ -147,6 +147,17 @@ void Executor::Post(std::function<void()> work) {
   queue_cv_.notify_one();
 }
 
+void Executor::AfterStore(const Live& live, std::function<void()> work) {
+  // The in-memory store (EXPRESS) answers on the calling thread with no lock held: go on right
+  // here (a StartSyncExecution of pure states then runs start to end on the request's thread).
+  // The SQLite store answers on its committer thread, which must not do our work.
+  if (live.express) {
+    work();
+  } else {
+    Post(std::move(work));
+  }
+}
+
 void Executor::Schedule(const std::shared_ptr<Live>& live) {
   Post([this, live] { Advance(live); });
 }
@@ -197,7 +208,7 @@ void Executor::Start(Launch launch, std::function<void(Status)> started, EndCall
       std::move(launch.record), std::move(initial),
       [this, live, batch, started = std::move(started)](Status status) {
         batch->store_answered = MonotonicNanos();
-        Post([this, live, batch, started, status] {
+        AfterStore(*live, [this, live, batch, started, status] {
           if (!status.ok()) {
             {
               std::lock_guard<std::mutex> lock(live_mu_);
@@ -247,7 +258,7 @@ void Executor::Advance(const std::shared_ptr<Live>& live) {
   RunStep(*live, *batch, &t);
   live->store->CommitTransitionAsync(std::move(t), [this, live, batch](Status status) {
     batch->store_answered = MonotonicNanos();
-    Post([this, live, batch, status] { AfterCommit(live, batch, status); });
+    AfterStore(*live, [this, live, batch, status] { AfterCommit(live, batch, status); });
   });
 }
 

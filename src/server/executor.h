@@ -140,6 +140,8 @@ class Executor {
   std::shared_ptr<Live> Find(const std::string& arn) const;
   void Schedule(const std::shared_ptr<Live>& live);  // REQUIRES: live->busy was just set
   void Post(std::function<void()> work);
+  // Runs `work` after the store answered a write of `live`: at once, or on a worker.
+  void AfterStore(const Live& live, std::function<void()> work);
   void WorkerLoop();
   void Advance(const std::shared_ptr<Live>& live);
   void RunStep(Live& live, Batch& batch, store::Transition* t);

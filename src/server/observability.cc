@@ -70,13 +70,38 @@ Result<std::unique_ptr<Observability>> Observability::Create(const Observability
   return o;
 }
 
-api::Handler* Observability::Front(api::AwsJsonProtocol* protocol) {
+namespace {
+
+// "127.0.0.1:5000", "[::1]:5000" (the peer as HttpRequest::remote_address gives it).
+bool FromLoopback(const std::string& remote) {
+  return remote.rfind("127.", 0) == 0 || remote.rfind("[::1]", 0) == 0 ||
+         remote.rfind("::1", 0) == 0 || remote.rfind("[::ffff:127.", 0) == 0;
+}
+
+api::HttpResponse Forbidden() {
+  api::HttpResponse r;
+  r.status = 403;
+  r.headers.emplace_back("Content-Type", "text/plain");
+  r.body = "this path answers only clients on the server's machine when --auth is on\n";
+  return r;
+}
+
+}  // namespace
+
+api::Handler* Observability::Front(api::AwsJsonProtocol* protocol, bool loopback_only) {
   protocol->SetObserver(this);
   router_ = std::make_unique<api::Router>(protocol);
-  router_->Route("GET", "/metrics", [this](api::HttpRequest, api::Responder responder) {
-    responder.Send(metrics_.Scrape());
-  });
-  auto logs = [this](api::HttpRequest request, api::Responder responder) {
+  router_->Route("GET", "/metrics",
+                 [this, loopback_only](api::HttpRequest request, api::Responder responder) {
+                   if (loopback_only && !FromLoopback(request.remote_address)) {
+                     return responder.Send(Forbidden());
+                   }
+                   responder.Send(metrics_.Scrape());
+                 });
+  auto logs = [this, loopback_only](api::HttpRequest request, api::Responder responder) {
+    if (loopback_only && !FromLoopback(request.remote_address)) {
+      return responder.Send(Forbidden());
+    }
     ServeLogs(logs_, request, std::move(responder));
   };
   router_->Route("GET", "/logs", logs);

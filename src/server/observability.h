@@ -51,7 +51,9 @@ class Observability final : public api::RequestObserver {
 
   // Observes `protocol` and returns the handler for the HttpServer: a router that serves
   // GET /metrics, GET /logs and GET /logs/<group>, and hands everything else to `protocol`.
-  api::Handler* Front(api::AwsJsonProtocol* protocol);
+  // With `loopback_only` (the server checks access keys: --auth), /metrics and /logs answer
+  // only clients on this machine (they carry execution data but no signature); others get 403.
+  api::Handler* Front(api::AwsJsonProtocol* protocol, bool loopback_only = false);
 
   void OnAnswered(const api::RequestSummary& summary) override;
 

@@ -62,8 +62,9 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   http.host = options.host;
   http.port = options.port;
   http.threads = options.http_threads;
-  ASSIGN_OR_RETURN(s->http_,
-                   api::HttpServer::Start(http, s->observability_->Front(s->protocol_.get())));
+  ASSIGN_OR_RETURN(
+      s->http_, api::HttpServer::Start(http, s->observability_->Front(s->protocol_.get(),
+                                                                      !options.auth_file.empty())));
   Log(LogLevel::Info, "serving", {{"endpoint", s->endpoint()}, {"data_dir", options.data_dir}});
   return s;
 }

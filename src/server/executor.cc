@@ -264,10 +264,18 @@ void Executor::Advance(const std::shared_ptr<Live>& live) {
 
 // Runs one Step over batch.inputs and turns what it produced into the transition to commit:
 // events, timers and tokens to add and delete, the status update, the new state.
-void Executor::RunStep(Live& live, Batch& batch, store::Transition* t) {
+void Executor::RunStep(Live& live, Batch& batch, store::Transition* t, bool redrive) {
   EpochMillis now = clock_->NowMillis();
   eval::StepOutput out;
-  eval::Step(*live.program, *live.state, batch.inputs, now, &out);
+  if (redrive) {
+    eval::Redrive(*live.program, *live.state, now, &out);
+    store::StatusUpdate revive;
+    revive.status = store::ExecutionStatus::Running;
+    revive.redrive_date = now;
+    t->status_update = std::move(revive);
+  } else {
+    eval::Step(*live.program, *live.state, batch.inputs, now, &out);
+  }
   transitions_.fetch_add(1, std::memory_order_relaxed);
   t->execution_arn = live.arn;
   t->expected_version = live.version;
@@ -589,6 +597,61 @@ Status Executor::RecoverOne(store::ExecutionRecord record) {
   }
   if (again) Schedule(live);
   return Status::Ok();
+}
+
+void Executor::Redrive(const std::string& arn, std::function<void(Result<EpochMillis>)> done) {
+  auto not_redrivable = [&](const std::string& status) {
+    done(FailedPrecondition("Execution is " + status + " and cannot be redriven."));
+  };
+  if (Find(arn) != nullptr) return not_redrivable("RUNNING");
+  Result<store::ExecutionRecord> record = durable_->GetExecution(arn);
+  if (!record.ok()) return done(record.status());
+  if (!store::IsTerminal(record->status) || record->status == store::ExecutionStatus::Succeeded) {
+    return not_redrivable(std::string(store::ExecutionStatusName(record->status)));
+  }
+  auto live = std::make_shared<Live>();
+  live->arn = arn;
+  live->store = durable_;
+  Result<std::shared_ptr<const asl::Program>> program =
+      programs_.Get(record->definition, asl::MachineType::Standard);
+  if (!program.ok()) return done(program.status());
+  live->program = std::move(*program);
+  Result<ExecutionBlob> blob = DecodeExecutionBlob(record->state);
+  if (!blob.ok()) return done(blob.status());
+  Result<std::unique_ptr<eval::ExecutionState>> state =
+      eval::DecodeState(*live->program, blob->state);
+  if (!state.ok()) return done(state.status());
+  if (!eval::Redrivable(**state)) {
+    return done(FailedPrecondition("Execution cannot be redriven: it kept no redrive point."));
+  }
+  live->state = std::move(*state);
+  live->version = record->version;
+  live->test_case = blob->mock_test_case;
+  if (mocks_ != nullptr && !live->test_case.empty() && live->state->info) {
+    live->mocks = mocks_->FindTestCase(live->state->info->state_machine_name, live->test_case);
+  }
+  live->busy = true;
+  {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    if (!live_.emplace(arn, live).second) return not_redrivable("RUNNING");
+  }
+  auto batch = std::make_shared<Batch>();
+  store::Transition t;
+  RunStep(*live, *batch, &t, /*redrive=*/true);
+  batch->more = true;  // the revived states run in the next Step
+  EpochMillis redrive_date = t.status_update->redrive_date.value_or(0);
+  live->store->CommitTransitionAsync(
+      std::move(t), [this, live, batch, done = std::move(done), redrive_date](Status status) {
+        batch->store_answered = MonotonicNanos();
+        Post([this, live, batch, done, redrive_date, status] {
+          if (!status.ok()) {
+            Forget(live, status);
+            return done(status);
+          }
+          done(redrive_date);
+          AfterCommit(live, batch, Status::Ok());
+        });
+      });
 }
 
 uint64_t Executor::WaitForActivity(const std::string& activity_arn, std::function<void()> wake) {

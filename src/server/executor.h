@@ -117,6 +117,12 @@ class Executor {
   void Deliver(const std::string& execution_arn, eval::Input input,
                std::function<void(Status)> committed);
 
+  // RedriveExecution: revives an execution that ended FAILED, TIMED_OUT or ABORTED and runs its
+  // unsuccessful states again. `done` gets the redrive date once the revival is durable;
+  // FailedPrecondition with AWS's reason ("Execution is SUCCEEDED and cannot be redriven.")
+  // when it cannot be redriven; NotFound when there is no such execution.
+  void Redrive(const std::string& execution_arn, std::function<void(Result<EpochMillis>)> done);
+
   // Long polls of GetActivityTask: `wake` is called (once) when a task for `activity_arn` was
   // queued, or never; returns an id for Unwait.
   uint64_t WaitForActivity(const std::string& activity_arn, std::function<void()> wake);
@@ -144,7 +150,8 @@ class Executor {
   void AfterStore(const Live& live, std::function<void()> work);
   void WorkerLoop();
   void Advance(const std::shared_ptr<Live>& live);
-  void RunStep(Live& live, Batch& batch, store::Transition* t);
+  // `redrive`: eval::Redrive instead of Step, and the transition revives the execution.
+  void RunStep(Live& live, Batch& batch, store::Transition* t, bool redrive = false);
   void AfterCommit(const std::shared_ptr<Live>& live, const std::shared_ptr<Batch>& batch,
                    Status status);
   void Dispatch(Live& live, const eval::Command& command);

@@ -355,6 +355,19 @@ AwsOr<json::Value> DescribeExecution(ServiceContext* ctx, const OperationRequest
     o.Append("redriveCount", json::Value::Int(r.redrive_count));
     o.Append("redriveDate", EpochSeconds(r.redrive_date));
   }
+  // STANDARD executions say whether RedriveExecution would take them.
+  if (r.arn.find(":express:") == std::string::npos) {
+    if (r.status == store::ExecutionStatus::Failed ||
+        r.status == store::ExecutionStatus::TimedOut ||
+        r.status == store::ExecutionStatus::Aborted) {
+      o.Append("redriveStatus", Str("REDRIVABLE"));
+    } else {
+      o.Append("redriveStatus", Str("NOT_REDRIVABLE"));
+      o.Append("redriveStatusReason",
+               Str("Execution is " + std::string(store::ExecutionStatusName(r.status)) +
+                   " and cannot be redriven"));
+    }
+  }
   return std::move(o).Build();
 }
 
@@ -522,6 +535,34 @@ void StopExecution(ServiceContext* ctx, OperationRequest request, OperationRespo
   });
 }
 
+void RedriveExecution(ServiceContext* ctx, OperationRequest request, OperationResponder responder) {
+  RequestReader in(request.input);
+  auto arn = in.String("executionArn", 1, kMaxArnLength, Presence::Required);
+  in.String("clientToken", 1, 64);
+  if (auto error = in.Finish()) return responder.Fail(*error);
+  auto parsed = ParseArnAs(*arn, {ArnKind::Execution, ArnKind::ExpressExecution});
+  if (auto* e = std::get_if<AwsError>(&parsed)) return responder.Fail(*e);
+  if (std::get<Arn>(parsed).kind == ArnKind::ExpressExecution) {
+    return responder.Fail({400, "ExecutionNotRedrivable",
+                           "Execution is an EXPRESS execution and cannot be redriven."});
+  }
+  auto resp = std::make_shared<OperationResponder>(std::move(responder));
+  std::string execution_arn = *arn;
+  ctx->executor->Redrive(execution_arn, [resp, execution_arn](Result<EpochMillis> date) {
+    if (date.ok()) {
+      return resp->Succeed(json::Value::Object({{"redriveDate", EpochSeconds(*date)}}));
+    }
+    switch (date.status().code()) {
+      case StatusCode::NotFound:
+        return resp->Fail(ExecutionDoesNotExist(execution_arn));
+      case StatusCode::FailedPrecondition:
+        return resp->Fail({400, "ExecutionNotRedrivable", date.status().message()});
+      default:
+        return resp->Fail(StoreFailure(date.status()));
+    }
+  });
+}
+
 AwsOr<json::Value> DescribeStateMachineForExecution(ServiceContext* ctx,
                                                     const OperationRequest& request) {
   RequestReader in(request.input);
@@ -571,6 +612,9 @@ void RegisterExecutionOperations(ServiceContext* ctx, api::AwsJsonProtocol* prot
   });
   protocol->Register("StopExecution", [ctx](OperationRequest req, OperationResponder resp) {
     StopExecution(ctx, std::move(req), std::move(resp));
+  });
+  protocol->Register("RedriveExecution", [ctx](OperationRequest req, OperationResponder resp) {
+    RedriveExecution(ctx, std::move(req), std::move(resp));
   });
   protocol->RegisterSync("DescribeExecution", [ctx](const OperationRequest& req) {
     return DescribeExecution(ctx, req);

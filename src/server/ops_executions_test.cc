@@ -117,6 +117,22 @@ TEST(Executions, Boto3DrivesEveryExecutionOperation) {
   EXPECT_NE(Text(At(r, {"callback_failed", "output"})).find("\"Error\":\"Nope\""),
             std::string::npos);
 
+  EXPECT_EQ(Text(At(r, {"redrive_running", "code"})), "ExecutionNotRedrivable");
+  EXPECT_EQ(Text(At(r, {"redrive_failed_first", "status"})), "FAILED");
+  EXPECT_EQ(Text(At(r, {"redrive_failed_first", "redriveStatus"})), "REDRIVABLE");
+  EXPECT_EQ(Text(At(r, {"redrive", "ok"})), "true");
+  EXPECT_EQ(Text(At(r, {"redrive_answer", "ok"})), "true");
+  EXPECT_EQ(Text(At(r, {"redrive_done", "status"})), "SUCCEEDED");
+  EXPECT_EQ(Text(At(r, {"redrive_done", "redriveCount"})), "1");
+  EXPECT_EQ(Text(At(r, {"redrive_done", "output"})), R"({"ok":2})");
+  EXPECT_EQ(json::Write(*At(r, {"redrive_types"})),
+            R"(["ExecutionStarted","PassStateEntered","PassStateExited","TaskStateEntered",)"
+            R"("TaskScheduled","TaskStarted","TaskFailed","ExecutionFailed","ExecutionRedriven",)"
+            R"("TaskStateEntered","TaskScheduled","TaskStarted","TaskSucceeded","TaskStateExited",)"
+            R"("ExecutionSucceeded"])");
+  EXPECT_EQ(Text(At(r, {"redrive_succeeded_again", "code"})), "ExecutionNotRedrivable");
+  EXPECT_EQ(Text(At(r, {"redrive_missing", "code"})), "ExecutionDoesNotExist");
+
   EXPECT_EQ(Text(At(r, {"activity_worker", "input"})), R"({"job":"j-7"})");
   EXPECT_EQ(Text(At(r, {"activity_worker", "answer", "ok"})), "true");
   EXPECT_EQ(Text(At(r, {"activity_done", "status"})), "SUCCEEDED");

@@ -145,6 +145,31 @@ token2 = scheduled_token(c2["executionArn"])
 out["send_failure"] = error_of(lambda: sfn.send_task_failure(taskToken=token2, error="Nope", cause="no way"))
 out["callback_failed"] = wait_done(c2["executionArn"])
 
+# --- Redrive: a callback answered with a failure the execution does not catch, then redriven
+# and answered with success.
+strict = create("strict", {"StartAt": "Before", "States": {
+    "Before": {"Type": "Pass", "Result": {"b": 1}, "ResultPath": "$.before", "Next": "T"},
+    "T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+          "Parameters": {"MessageBody": {"token.$": "$$.Task.Token"}}, "End": True}}})
+d1 = sfn.start_execution(stateMachineArn=strict, name="d1", input='{"a": 1}')
+out["redrive_running"] = error_of(lambda: sfn.redrive_execution(executionArn=d1["executionArn"]))
+sfn.send_task_failure(taskToken=scheduled_token(d1["executionArn"]), error="Broken", cause="first try")
+out["redrive_failed_first"] = wait_done(d1["executionArn"])
+out["redrive"] = error_of(lambda: sfn.redrive_execution(executionArn=d1["executionArn"]))
+token3 = None
+for _ in range(200):
+    tokens = [json.loads(e["taskScheduledEventDetails"]["parameters"])["MessageBody"]["token"]
+              for e in history(d1["executionArn"]) if e["type"] == "TaskScheduled"]
+    if len(tokens) == 2:
+        token3 = tokens[1]
+        break
+    time.sleep(0.02)
+out["redrive_answer"] = error_of(lambda: sfn.send_task_success(taskToken=token3, output='{"ok": 2}'))
+out["redrive_done"] = wait_done(d1["executionArn"])
+out["redrive_types"] = [e["type"] for e in history(d1["executionArn"])]
+out["redrive_succeeded_again"] = error_of(lambda: sfn.redrive_execution(executionArn=d1["executionArn"]))
+out["redrive_missing"] = error_of(lambda: sfn.redrive_execution(executionArn=PREFIX + ":execution:strict:nope"))
+
 # --- Activities: a worker polls GetActivityTask while the execution waits.
 activity = sfn.create_activity(name="worker-job")["activityArn"]
 act = create("activity", {"StartAt": "T", "States": {"T": {

@@ -238,6 +238,10 @@ json::Value ExecutionJson(const store::ExecutionRecord& r, bool with_data) {
   if (!r.state_machine_alias_arn.empty()) {
     o.Append("stateMachineAliasArn", Str(r.state_machine_alias_arn));
   }
+  if (r.redrive_count > 0) {
+    o.Append("redriveCount", json::Value::Int(r.redrive_count));
+    o.Append("redriveDate", EpochSeconds(r.redrive_date));
+  }
   return std::move(o).Build();
 }
 
@@ -351,10 +355,6 @@ AwsOr<json::Value> DescribeExecution(ServiceContext* ctx, const OperationRequest
   if (auto* e = std::get_if<AwsError>(&record)) return *e;
   const store::ExecutionRecord& r = std::get<store::ExecutionRecord>(record);
   json::ObjectBuilder o(ExecutionJson(r, with_data));
-  if (r.redrive_count > 0) {
-    o.Append("redriveCount", json::Value::Int(r.redrive_count));
-    o.Append("redriveDate", EpochSeconds(r.redrive_date));
-  }
   // STANDARD executions say whether RedriveExecution would take them.
   if (r.arn.find(":express:") == std::string::npos) {
     if (r.status == store::ExecutionStatus::Failed ||
@@ -377,7 +377,7 @@ AwsOr<json::Value> ListExecutions(ServiceContext* ctx, const OperationRequest& r
   auto map_run = in.String("mapRunArn", 1, kMaxLongArnLength);
   auto status = in.Enum("statusFilter", {"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED",
                                          "PENDING_REDRIVE"});
-  in.Enum("redriveFilter", {"REDRIVEN", "NOT_REDRIVEN"});
+  auto redrive_filter = in.Enum("redriveFilter", {"REDRIVEN", "NOT_REDRIVEN"});
   auto max_results = in.MaxResults();
   auto next = in.NextToken();
   if (auto error = in.Finish()) return *error;
@@ -428,7 +428,12 @@ AwsOr<json::Value> ListExecutions(ServiceContext* ctx, const OperationRequest& r
   }
   std::vector<json::Value> items;
   items.reserve(listed->items.size());
-  for (const store::ExecutionRecord& r : listed->items) items.push_back(ExecutionJson(r, false));
+  for (const store::ExecutionRecord& r : listed->items) {
+    // redriveFilter applies to the page the store gave (a page may hold fewer items; the token
+    // still continues the listing).
+    if (redrive_filter && (*redrive_filter == "REDRIVEN") != (r.redrive_count > 0)) continue;
+    items.push_back(ExecutionJson(r, false));
+  }
   json::ObjectBuilder o;
   o.Append("executions", json::Value::Array(std::move(items)));
   if (!listed->next_token.empty()) {

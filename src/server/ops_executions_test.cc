@@ -131,6 +131,8 @@ TEST(Executions, Boto3DrivesEveryExecutionOperation) {
             R"("TaskStateEntered","TaskScheduled","TaskStarted","TaskSucceeded","TaskStateExited",)"
             R"("ExecutionSucceeded"])");
   EXPECT_EQ(Text(At(r, {"redrive_succeeded_again", "code"})), "ExecutionNotRedrivable");
+  EXPECT_EQ(json::Write(*At(r, {"redriven_listed"})), R"([["d1",1]])");
+  EXPECT_EQ(Text(At(r, {"not_redriven_listed"})), "0");
   EXPECT_EQ(Text(At(r, {"redrive_missing", "code"})), "ExecutionDoesNotExist");
 
   EXPECT_EQ(Text(At(r, {"activity_worker", "input"})), R"({"job":"j-7"})");

@@ -167,6 +167,9 @@ for _ in range(200):
 out["redrive_answer"] = error_of(lambda: sfn.send_task_success(taskToken=token3, output='{"ok": 2}'))
 out["redrive_done"] = wait_done(d1["executionArn"])
 out["redrive_types"] = [e["type"] for e in history(d1["executionArn"])]
+out["redriven_listed"] = [[e["name"], e.get("redriveCount")] for e in
+                          sfn.list_executions(stateMachineArn=strict, redriveFilter="REDRIVEN")["executions"]]
+out["not_redriven_listed"] = len(sfn.list_executions(stateMachineArn=strict, redriveFilter="NOT_REDRIVEN")["executions"])
 out["redrive_succeeded_again"] = error_of(lambda: sfn.redrive_execution(executionArn=d1["executionArn"]))
 out["redrive_missing"] = error_of(lambda: sfn.redrive_execution(executionArn=PREFIX + ":execution:strict:nope"))
 

@@ -133,7 +133,12 @@ TEST(Observability, MetricsLogsAndTracesOfExecutionsRunByBoto3) {
   EXPECT_EQ(StrAt(r, {"traced", "status"}), "SUCCEEDED") << StrAt(r, {"traced", "cause"});
   EXPECT_EQ(StrAt(r, {"untraced", "status"}), "SUCCEEDED");
 
-  // --- /metrics
+  // --- /metrics. A client may see an execution's end (committed) a moment before the observers
+  // hear of that commit: wait until none is running any more (bounded).
+  for (int i = 0; i < 200; ++i) {
+    if (Sample(Get(port, "/metrics").body, "stepfn_executions_running") == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   api::testing::RawResponse scrape = Get(port, "/metrics");
   ASSERT_EQ(scrape.status, 200);
   EXPECT_EQ(scrape.Header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
@@ -228,7 +233,14 @@ TEST(Observability, MetricsLogsAndTracesOfExecutionsRunByBoto3) {
   EXPECT_EQ(by_name["I"][1].parent, by_name["M"][0].span_id);
   EXPECT_EQ(by_name.count("obs-plain"), 0u);  // not traced, header or not
 
-  std::string after = Get(port, "/metrics").body;
+  // The exporter counts a batch once the collector has answered its POST, which may be a moment
+  // after the collector recorded the spans: wait for the count (bounded).
+  std::string after;
+  for (int i = 0; i < 200; ++i) {
+    after = Get(port, "/metrics").body;
+    if (Sample(after, "stepfn_trace_spans_exported_total") >= 11) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_EQ(Sample(after, "stepfn_trace_spans_exported_total"), 11);
   (*server)->Stop();
   (*collector_server)->Stop();

@@ -121,17 +121,13 @@ AwsOr<Value> ListActivities(ServiceContext* ctx, const api::OperationRequest& re
 }  // namespace
 
 void RegisterActivityOperations(ServiceContext* ctx, api::AwsJsonProtocol* protocol) {
-  using Op = AwsOr<Value> (*)(ServiceContext*, const api::OperationRequest&);
-  const std::pair<const char*, Op> ops[] = {
-      {"CreateActivity", CreateActivity},
-      {"DescribeActivity", DescribeActivity},
-      {"DeleteActivity", DeleteActivity},
-      {"ListActivities", ListActivities},
-  };
-  for (const auto& [name, op] : ops) {
-    protocol->RegisterSync(
-        name, [ctx, op = op](const api::OperationRequest& request) { return op(ctx, request); });
-  }
+  RegisterSyncOperations(ctx, protocol,
+                         {
+                             {"CreateActivity", CreateActivity},
+                             {"DescribeActivity", DescribeActivity},
+                             {"DeleteActivity", DeleteActivity},
+                             {"ListActivities", ListActivities},
+                         });
 }
 
 }  // namespace stepfn::server

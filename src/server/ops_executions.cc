@@ -609,29 +609,16 @@ AwsOr<json::Value> DescribeStateMachineForExecution(ServiceContext* ctx,
 }  // namespace
 
 void RegisterExecutionOperations(ServiceContext* ctx, api::AwsJsonProtocol* protocol) {
-  protocol->Register("StartExecution", [ctx](OperationRequest req, OperationResponder resp) {
-    StartExecution(ctx, std::move(req), std::move(resp));
-  });
-  protocol->Register("StartSyncExecution", [ctx](OperationRequest req, OperationResponder resp) {
-    StartSyncExecution(ctx, std::move(req), std::move(resp));
-  });
-  protocol->Register("StopExecution", [ctx](OperationRequest req, OperationResponder resp) {
-    StopExecution(ctx, std::move(req), std::move(resp));
-  });
-  protocol->Register("RedriveExecution", [ctx](OperationRequest req, OperationResponder resp) {
-    RedriveExecution(ctx, std::move(req), std::move(resp));
-  });
-  protocol->RegisterSync("DescribeExecution", [ctx](const OperationRequest& req) {
-    return DescribeExecution(ctx, req);
-  });
-  protocol->RegisterSync("ListExecutions",
-                         [ctx](const OperationRequest& req) { return ListExecutions(ctx, req); });
-  protocol->RegisterSync("GetExecutionHistory", [ctx](const OperationRequest& req) {
-    return GetExecutionHistory(ctx, req);
-  });
-  protocol->RegisterSync("DescribeStateMachineForExecution", [ctx](const OperationRequest& req) {
-    return DescribeStateMachineForExecution(ctx, req);
-  });
+  RegisterAsyncOperations(ctx, protocol,
+                          {{"StartExecution", StartExecution},
+                           {"StartSyncExecution", StartSyncExecution},
+                           {"StopExecution", StopExecution},
+                           {"RedriveExecution", RedriveExecution}});
+  RegisterSyncOperations(ctx, protocol,
+                         {{"DescribeExecution", DescribeExecution},
+                          {"ListExecutions", ListExecutions},
+                          {"GetExecutionHistory", GetExecutionHistory},
+                          {"DescribeStateMachineForExecution", DescribeStateMachineForExecution}});
 }
 
 }  // namespace stepfn::server

@@ -893,25 +893,21 @@ AwsOr<Value> ValidateStateMachineDefinition(ServiceContext* /*ctx*/,
 }  // namespace
 
 void RegisterStateMachineOperations(ServiceContext* ctx, api::AwsJsonProtocol* protocol) {
-  using Op = AwsOr<Value> (*)(ServiceContext*, const api::OperationRequest&);
-  const std::pair<const char*, Op> ops[] = {
-      {"CreateStateMachine", CreateStateMachine},
-      {"DescribeStateMachine", DescribeStateMachine},
-      {"UpdateStateMachine", UpdateStateMachine},
-      {"DeleteStateMachine", DeleteStateMachine},
-      {"ListStateMachines", ListStateMachines},
-      {"PublishStateMachineVersion", PublishStateMachineVersion},
-      {"DeleteStateMachineVersion", DeleteStateMachineVersion},
-      {"CreateStateMachineAlias", CreateStateMachineAlias},
-      {"DescribeStateMachineAlias", DescribeStateMachineAlias},
-      {"UpdateStateMachineAlias", UpdateStateMachineAlias},
-      {"DeleteStateMachineAlias", DeleteStateMachineAlias},
-      {"ValidateStateMachineDefinition", ValidateStateMachineDefinition},
-  };
-  for (const auto& [name, op] : ops) {
-    protocol->RegisterSync(
-        name, [ctx, op = op](const api::OperationRequest& request) { return op(ctx, request); });
-  }
+  RegisterSyncOperations(ctx, protocol,
+                         {
+                             {"CreateStateMachine", CreateStateMachine},
+                             {"DescribeStateMachine", DescribeStateMachine},
+                             {"UpdateStateMachine", UpdateStateMachine},
+                             {"DeleteStateMachine", DeleteStateMachine},
+                             {"ListStateMachines", ListStateMachines},
+                             {"PublishStateMachineVersion", PublishStateMachineVersion},
+                             {"DeleteStateMachineVersion", DeleteStateMachineVersion},
+                             {"CreateStateMachineAlias", CreateStateMachineAlias},
+                             {"DescribeStateMachineAlias", DescribeStateMachineAlias},
+                             {"UpdateStateMachineAlias", UpdateStateMachineAlias},
+                             {"DeleteStateMachineAlias", DeleteStateMachineAlias},
+                             {"ValidateStateMachineDefinition", ValidateStateMachineDefinition},
+                         });
   protocol->RegisterSync("ListStateMachineVersions", [ctx](const api::OperationRequest& request) {
     return ListChildren(ctx, request, store::StateMachineKind::Version);
   });

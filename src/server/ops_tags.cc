@@ -96,16 +96,12 @@ AwsOr<Value> ListTagsForResource(ServiceContext* ctx, const api::OperationReques
 }  // namespace
 
 void RegisterTagOperations(ServiceContext* ctx, api::AwsJsonProtocol* protocol) {
-  using Op = AwsOr<Value> (*)(ServiceContext*, const api::OperationRequest&);
-  const std::pair<const char*, Op> ops[] = {
-      {"TagResource", TagResource},
-      {"UntagResource", UntagResource},
-      {"ListTagsForResource", ListTagsForResource},
-  };
-  for (const auto& [name, op] : ops) {
-    protocol->RegisterSync(
-        name, [ctx, op = op](const api::OperationRequest& request) { return op(ctx, request); });
-  }
+  RegisterSyncOperations(ctx, protocol,
+                         {
+                             {"TagResource", TagResource},
+                             {"UntagResource", UntagResource},
+                             {"ListTagsForResource", ListTagsForResource},
+                         });
 }
 
 }  // namespace stepfn::server

@@ -209,15 +209,10 @@ void GetActivityTask(ServiceContext* ctx, ActivityPolls* polls, OperationRequest
 }  // namespace
 
 void RegisterTaskOperations(ServiceContext* ctx, api::AwsJsonProtocol* protocol) {
-  protocol->Register("SendTaskSuccess", [ctx](OperationRequest req, OperationResponder resp) {
-    SendTaskSuccess(ctx, std::move(req), std::move(resp));
-  });
-  protocol->Register("SendTaskFailure", [ctx](OperationRequest req, OperationResponder resp) {
-    SendTaskFailure(ctx, std::move(req), std::move(resp));
-  });
-  protocol->Register("SendTaskHeartbeat", [ctx](OperationRequest req, OperationResponder resp) {
-    SendTaskHeartbeat(ctx, std::move(req), std::move(resp));
-  });
+  RegisterAsyncOperations(ctx, protocol,
+                          {{"SendTaskSuccess", SendTaskSuccess},
+                           {"SendTaskFailure", SendTaskFailure},
+                           {"SendTaskHeartbeat", SendTaskHeartbeat}});
   // The polls live as long as the protocol's operations (the process).
   auto polls = std::make_shared<ActivityPolls>(ctx);
   protocol->Register("GetActivityTask",

@@ -6,8 +6,10 @@
 // members are thread-safe (the Store, the Clock, the Executor) or constant (config, arns).
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "api/aws_json.h"
 #include "common/clock.h"
@@ -56,6 +58,14 @@ void RegisterTaskOperations(ServiceContext* ctx, api::AwsJsonProtocol* protocol)
 void RegisterMapRunOperations(ServiceContext* ctx, api::AwsJsonProtocol* protocol);
 // TestState (ops_test_state.cc).
 void RegisterTestStateOperation(ServiceContext* ctx, api::AwsJsonProtocol* protocol);
+
+// Registration helpers for the groups: each operation is a function of the context.
+using SyncOperationFn = api::AwsOr<json::Value> (*)(ServiceContext*, const api::OperationRequest&);
+using AsyncOperationFn = void (*)(ServiceContext*, api::OperationRequest, api::OperationResponder);
+void RegisterSyncOperations(ServiceContext* ctx, api::AwsJsonProtocol* protocol,
+                            std::initializer_list<std::pair<const char*, SyncOperationFn>> ops);
+void RegisterAsyncOperations(ServiceContext* ctx, api::AwsJsonProtocol* protocol,
+                             std::initializer_list<std::pair<const char*, AsyncOperationFn>> ops);
 
 // All of the above.
 void RegisterAllOperations(ServiceContext* ctx, api::AwsJsonProtocol* protocol);

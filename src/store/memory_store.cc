@@ -477,7 +477,9 @@ Result<Page<StateMachineRecord>> MemoryStore::ListStateMachines(const StateMachi
     if (filter.kind != StateMachineKind::StateMachine && record.parent_arn != filter.parent_arn) {
       continue;
     }
-    std::pair<int64_t, std::string> key{record.creation_date, arn};
+    // Versions by number (several may share a creation millisecond), the others by date.
+    std::pair<int64_t, std::string> key{newest_first ? record.version_number : record.creation_date,
+                                        arn};
     if (!page.token.empty() && (newest_first ? !(key < after) : !(after < key))) {
       continue;
     }
@@ -490,8 +492,8 @@ Result<Page<StateMachineRecord>> MemoryStore::ListStateMachines(const StateMachi
   Page<StateMachineRecord> result;
   for (const auto& key : keys) {
     if (static_cast<int>(result.items.size()) == limit) {
-      const StateMachineRecord& last = result.items.back();
-      result.next_token = EncodePageToken(last.creation_date, last.arn);
+      result.next_token =
+          EncodePageToken(keys[result.items.size() - 1].first, result.items.back().arn);
       break;
     }
     result.items.push_back(state_machines_.at(key.second));

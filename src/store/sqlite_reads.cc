@@ -266,33 +266,35 @@ Result<StateMachineRecord> GetStateMachine(SqliteDb& db, const std::string& arn)
 Result<Page<StateMachineRecord>> ListStateMachines(SqliteDb& db, const StateMachineFilter& filter,
                                                    const PageRequest& page) {
   const int limit = ClampLimit(page.limit);
+  // Versions newest first, by number (several may share a creation millisecond); state
+  // machines and aliases oldest first.
   const bool newest_first = filter.kind == StateMachineKind::Version;
-  int64_t after_date = 0;
+  const std::string order = newest_first ? "version_number" : "creation_date";
+  int64_t after_key = 0;
   std::string after_arn;
   if (!page.token.empty()) {
-    RETURN_IF_ERROR(DecodePageToken(page.token, &after_date, &after_arn));
+    RETURN_IF_ERROR(DecodePageToken(page.token, &after_key, &after_arn));
   }
   std::string sql = std::string("SELECT ") + kStateMachineColumns +
                     " FROM state_machines WHERE kind = ?1 AND parent_arn = ?2";
   if (!page.token.empty()) {
-    sql += newest_first ? " AND (creation_date, arn) < (?3, ?4)"
-                        : " AND (creation_date, arn) > (?3, ?4)";
+    sql += " AND (" + order + ", arn) " + (newest_first ? "<" : ">") + " (?3, ?4)";
   }
-  sql += newest_first ? " ORDER BY creation_date DESC, arn DESC LIMIT ?5"
-                      : " ORDER BY creation_date, arn LIMIT ?5";
+  sql += " ORDER BY " + order + (newest_first ? " DESC, arn DESC" : ", arn") + " LIMIT ?5";
   ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(sql));
   stmt.BindInt(1, static_cast<int64_t>(filter.kind));
   const std::string parent =
       filter.kind == StateMachineKind::StateMachine ? std::string() : filter.parent_arn;
   stmt.BindText(2, parent);
   if (!page.token.empty()) {
-    stmt.BindInt(3, after_date);
+    stmt.BindInt(3, after_key);
     stmt.BindText(4, after_arn);
   }
   stmt.BindInt(5, limit + 1);
   return ReadPage<StateMachineRecord>(
-      stmt, limit, ReadStateMachine,
-      [](const StateMachineRecord& last) { return EncodePageToken(last.creation_date, last.arn); });
+      stmt, limit, ReadStateMachine, [newest_first](const StateMachineRecord& last) {
+        return EncodePageToken(newest_first ? last.version_number : last.creation_date, last.arn);
+      });
 }
 
 Result<ActivityRecord> GetActivity(SqliteDb& db, const std::string& arn) {

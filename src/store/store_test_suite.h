@@ -220,6 +220,22 @@ TEST_P(StoreTest, VersionsAreNumberedOnceAndAliasesAreRows) {
   EXPECT_EQ(listed->items[0].version_number, 1);
   EXPECT_TRUE(listed->next_token.empty());
 
+  // Versions published in the same millisecond list by number: 12 before 11, ..., 10 before 9.
+  for (int i = 5; i <= 12; ++i) {
+    StateMachineRecord same_ms = machine;
+    same_ms.creation_date = kT0 + 20;
+    ASSERT_TRUE(store().PublishVersion(machine.arn, same_ms).ok());
+  }
+  std::vector<int64_t> numbers;
+  std::string token;
+  do {
+    auto part = store().ListStateMachines(versions, PageRequest{3, token});
+    ASSERT_TRUE(part.ok()) << part.status().ToString();
+    for (const auto& v : part->items) numbers.push_back(v.version_number);
+    token = part->next_token;
+  } while (!token.empty());
+  EXPECT_EQ(numbers, (std::vector<int64_t>{12, 11, 10, 9, 8, 7, 6, 5, 4, 2, 1}));
+
   StateMachineRecord alias = machine;
   alias.arn = machine.arn + ":PROD";
   alias.kind = StateMachineKind::Alias;

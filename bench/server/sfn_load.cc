@@ -30,6 +30,10 @@
 //     server's CPU time inside the window (from /proc).
 //   sfn_load park --endpoint H:P --arns FILE --executions N [--connections C] [--input JSON]
 //     Starts N executions and returns (for memory measurements of executions parked in a Wait).
+//   sfn_load invoke --endpoint H:P --function NAME --requests R [--warmup W] [--connections C]
+//       [--payload JSON] [--expect TEXT] [--cold 1]
+//     Lambda's Invoke (restJson1) R times; p50/p90/p99 and requests/s. --cold 1: each timed
+//     invoke follows an UpdateFunctionConfiguration, so it starts a fresh worker (cold start).
 //
 // --moto 1 (any command): each request carries moto_server's x-moto-account-id header, the
 // account of the ARN it names, and `create --count K` puts machine i in account B+i
@@ -85,23 +89,32 @@ class Connection {
   // `account`: sent as moto_server's x-moto-account-id header when not empty.
   Reply Call(const std::string& operation, const std::string& body,
              const std::string& account = "") {
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Content-Type", "application/x-amz-json-1.0"},
+        {"X-Amz-Target", "AWSStepFunctions." + operation}};
+    if (!account.empty()) headers.emplace_back("x-moto-account-id", account);
+    return Send(http::verb::post, "/", "states", headers, body);
+  }
+
+  // One restJson1 request (the Lambda API): `service` names the signing scope.
+  Reply Send(http::verb method, const std::string& target, const std::string& service,
+             const std::vector<std::pair<std::string, std::string>>& headers,
+             const std::string& body) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       beast::error_code ec;
       if (!open_) {
         Open(ec);
         if (ec) return {0, "connect: " + ec.message()};
       }
-      http::request<http::string_body> req{http::verb::post, "/", 11};
+      http::request<http::string_body> req{method, target, 11};
       req.set(http::field::host, host_ + ":" + port_);
-      req.set(http::field::content_type, "application/x-amz-json-1.0");
-      req.set("X-Amz-Target", "AWSStepFunctions." + operation);
+      for (const auto& [name, value] : headers) req.set(name, value);
       req.set("X-Amz-Date", "20260101T000000Z");
       // Shaped like the SDKs' header (region and service are read from it by moto_server);
       // neither server verifies signatures here.
       req.set(http::field::authorization,
-              "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/states/aws4_request, "
-              "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0");
-      if (!account.empty()) req.set("x-moto-account-id", account);
+              "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/" + service +
+                  "/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=0");
       req.keep_alive(true);
       req.body() = body;
       req.prepare_payload();
@@ -648,10 +661,81 @@ int Burst(const Args& a, bool wait) {
   return wrong == 0 && consistent ? 0 : 1;
 }
 
+// invoke: Lambda's Invoke (POST /2015-03-31/functions/F/invocations) R times from C
+// connections after W untimed ones; every answer must be 200 without X-Amz-Function-Error and
+// contain --expect. With --cold 1 each timed invoke follows an UpdateFunctionConfiguration
+// (a new environment variable), so it meets a fresh worker: the cold start.
+int Invoke(const Args& a) {
+  auto [host, port] = SplitEndpoint(a.Get("endpoint"));
+  const std::string function = a.Get("function");
+  if (function.empty()) Die("--function NAME is required", 2);
+  const long requests = a.Int("requests", 1000), warmup = a.Int("warmup", 100);
+  const long connections = std::max(1L, a.Int("connections", 1));
+  const bool cold = a.Get("cold") == "1";
+  const std::string payload = a.Get("payload", "{\"hello\":\"world\"}");
+  const std::string expect = a.Get("expect", "world");
+  const std::string path = "/2015-03-31/functions/" + function + "/invocations";
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"Content-Type", "application/json"}};
+  std::atomic<long> next{0}, bad{0};
+  std::mutex mu;
+  std::vector<double> latencies;
+  std::string first_bad;
+  auto check = [&](const Reply& r) {
+    if (r.status == 200 && Contains(r.body, expect)) return true;
+    std::lock_guard<std::mutex> lock(mu);
+    if (bad++ == 0) first_bad = std::to_string(r.status) + " " + r.body.substr(0, 300);
+    return false;
+  };
+  {
+    Connection c(host, port);
+    for (long i = 0; i < warmup; ++i)
+      check(c.Send(http::verb::post, path, "lambda", headers, payload));
+  }
+  auto started = Clock::now();
+  std::vector<std::thread> threads;
+  for (long t = 0; t < connections; ++t) {
+    threads.emplace_back([&] {
+      Connection c(host, port);
+      std::vector<double> mine;
+      for (long i = next++; i < requests; i = next++) {
+        if (cold) {
+          std::string config =
+              "{\"Environment\":{\"Variables\":{\"SFN_LOAD_COLD\":\"" + std::to_string(i) + "\"}}}";
+          Reply u = c.Send(http::verb::put, "/2015-03-31/functions/" + function + "/configuration",
+                           "lambda", headers, config);
+          if (u.status != 200) check(u);
+        }
+        auto t0 = Clock::now();
+        Reply r = c.Send(http::verb::post, path, "lambda", headers, payload);
+        mine.push_back(Seconds(Clock::now() - t0) * 1000);
+        check(r);
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      latencies.insert(latencies.end(), mine.begin(), mine.end());
+    });
+  }
+  for (auto& th : threads) th.join();
+  double wall = Seconds(Clock::now() - started);
+  json::object o = LatencyJson(latencies);
+  o["command"] = "invoke";
+  o["function"] = function;
+  o["requests"] = requests;
+  o["connections"] = connections;
+  o["cold"] = cold;
+  o["wall_seconds"] = wall;
+  if (!cold) o["requests_per_s"] = static_cast<double>(requests) / wall;
+  o["bad"] = bad.load();
+  if (bad > 0) o["first_bad"] = first_bad;
+  std::puts(json::serialize(o).c_str());
+  return bad == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) Die("usage: sfn_load create|start|sync|burst|park --endpoint HOST:PORT ...", 2);
+  if (argc < 2)
+    Die("usage: sfn_load create|start|sync|burst|park|invoke --endpoint HOST:PORT ...", 2);
   Args a;
   a.command = argv[1];
   for (int i = 2; i < argc; ++i) {
@@ -666,5 +750,6 @@ int main(int argc, char** argv) {
   if (a.command == "sync") return Sync(a);
   if (a.command == "burst") return Burst(a, true);
   if (a.command == "park") return Burst(a, false);
+  if (a.command == "invoke") return Invoke(a);
   Die("unknown command " + a.command, 2);
 }

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev libfuzzer-14-dev
   libsimdjson-dev libboost1.81-dev libssl-dev libsqlite3-dev libpcre2-dev libcli11-dev
   libyaml-cpp-dev libgoogle-perftools-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
-  python3 ccache nodejs zip unzip
+  python3 ccache nodejs zip unzip libzip-dev
 )
 
 missing=()

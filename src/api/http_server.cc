@@ -144,6 +144,15 @@ struct Loop {
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections;
 };
 
+// One listening socket; lives on loops_[0] (its acceptor and backoff timer are touched only
+// there once accepting started).
+struct Listener {
+  explicit Listener(asio::io_context& ioc) : acceptor(ioc), backoff(ioc) {}
+  tcp::acceptor acceptor;
+  asio::steady_timer backoff;
+  uint16_t port = 0;
+};
+
 class HttpServer::Impl {
  public:
   Impl(const HttpServerOptions& options, Handler* handler)
@@ -154,6 +163,8 @@ class HttpServer::Impl {
   void Run();
   void Stop();
   uint16_t port() const { return port_; }
+  Result<uint16_t> AddListener(uint16_t port);
+  void RemoveListener(uint16_t port);
   size_t open() const { return open_.load(); }
 
   // Called by a connection (on its loop) when it closes.
@@ -171,14 +182,15 @@ class HttpServer::Impl {
   bool stopping() const { return stopping_.load(); }
 
  private:
-  void DoAccept();
+  Result<std::shared_ptr<Listener>> Bind(uint16_t port);
+  void DoAccept(const std::shared_ptr<Listener>& listener);
 
   const HttpServerOptions options_;
   Handler* const handler_;
   std::shared_ptr<ServerShared> shared_;
   std::vector<std::unique_ptr<Loop>> loops_;
-  std::optional<tcp::acceptor> acceptor_;  // lives on loops_[0]
-  std::optional<asio::steady_timer> accept_backoff_;
+  // By port; touched only on loops_[0] once the loops run (and before, by Listen).
+  std::unordered_map<uint16_t, std::shared_ptr<Listener>> listeners_;
   size_t next_loop_ = 0;  // touched only by the accept loop
   uint16_t port_ = 0;
   std::atomic<size_t> open_{0};
@@ -196,12 +208,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   enum class Phase { Idle, Reading, Handling, Writing, Closing, Closed };
 
-  Connection(tcp::socket socket, Loop* loop, HttpServer::Impl* server, bool rejecting)
+  Connection(tcp::socket socket, Loop* loop, HttpServer::Impl* server, bool rejecting,
+             uint16_t local_port)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         loop_(loop),
         server_(server),
-        rejecting_(rejecting) {}
+        rejecting_(rejecting),
+        local_port_(local_port) {}
 
   // On the loop's thread.
   void Start() {
@@ -354,6 +368,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     request.body = std::move(message.body());
     request.remote_address = remote_;
+    request.local_port = local_port_;
     phase_ = Phase::Handling;
     Disarm();
     ++request_id_;
@@ -460,6 +475,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Loop* const loop_;
   HttpServer::Impl* const server_;
   const bool rejecting_;
+  const uint16_t local_port_;
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -546,34 +562,68 @@ Status HttpServer::Impl::Listen() {
   int threads = options_.threads;
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < threads; ++i) loops_.push_back(std::make_unique<Loop>());
-
-  ErrorCode ec;
-  asio::ip::address address = asio::ip::make_address(options_.host, ec);
-  if (ec) return InvalidArgument("not an IP address: '" + options_.host + "'");
-  tcp::endpoint endpoint(address, options_.port);
-  acceptor_.emplace(loops_[0]->ioc);
-  accept_backoff_.emplace(loops_[0]->ioc);
-  if (acceptor_->open(endpoint.protocol(), ec); ec) {
-    return Unavailable("cannot open a socket: " + ec.message());
-  }
-  if (acceptor_->set_option(asio::socket_base::reuse_address(true), ec); ec) {
-    return Unavailable("cannot set SO_REUSEADDR: " + ec.message());
-  }
-  if (acceptor_->bind(endpoint, ec); ec) {
-    return Unavailable("cannot bind " + options_.host + ":" + std::to_string(options_.port) + ": " +
-                       ec.message());
-  }
-  if (acceptor_->listen(asio::socket_base::max_listen_connections, ec); ec) {
-    return Unavailable("cannot listen: " + ec.message());
-  }
-  tcp::endpoint local = acceptor_->local_endpoint(ec);
-  if (ec) return Unavailable("cannot read the bound address: " + ec.message());
-  port_ = local.port();
+  ASSIGN_OR_RETURN(std::shared_ptr<Listener> listener, Bind(options_.port));
+  port_ = listener->port;
+  listeners_.emplace(port_, std::move(listener));
   return Status::Ok();
 }
 
+Result<std::shared_ptr<Listener>> HttpServer::Impl::Bind(uint16_t port) {
+  ErrorCode ec;
+  asio::ip::address address = asio::ip::make_address(options_.host, ec);
+  if (ec) return InvalidArgument("not an IP address: '" + options_.host + "'");
+  tcp::endpoint endpoint(address, port);
+  auto listener = std::make_shared<Listener>(loops_[0]->ioc);
+  tcp::acceptor& acceptor = listener->acceptor;
+  if (acceptor.open(endpoint.protocol(), ec); ec) {
+    return Unavailable("cannot open a socket: " + ec.message());
+  }
+  if (acceptor.set_option(asio::socket_base::reuse_address(true), ec); ec) {
+    return Unavailable("cannot set SO_REUSEADDR: " + ec.message());
+  }
+  if (acceptor.bind(endpoint, ec); ec) {
+    return Unavailable("cannot bind " + options_.host + ":" + std::to_string(port) + ": " +
+                       ec.message());
+  }
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return Unavailable("cannot listen: " + ec.message());
+  }
+  tcp::endpoint local = acceptor.local_endpoint(ec);
+  if (ec) return Unavailable("cannot read the bound address: " + ec.message());
+  listener->port = local.port();
+  return listener;
+}
+
+Result<uint16_t> HttpServer::Impl::AddListener(uint16_t port) {
+  if (stopping_.load() || loops_.empty()) return Unavailable("the server is stopping");
+  ASSIGN_OR_RETURN(std::shared_ptr<Listener> listener, Bind(port));
+  uint16_t bound = listener->port;
+  asio::post(loops_[0]->ioc, [this, listener = std::move(listener)]() mutable {
+    if (stopping_.load()) {
+      ErrorCode ignored;
+      listener->acceptor.close(ignored);
+      return;
+    }
+    listeners_[listener->port] = listener;
+    DoAccept(listener);
+  });
+  return bound;
+}
+
+void HttpServer::Impl::RemoveListener(uint16_t port) {
+  if (loops_.empty() || port == port_) return;
+  asio::post(loops_[0]->ioc, [this, port] {
+    auto it = listeners_.find(port);
+    if (it == listeners_.end()) return;
+    ErrorCode ignored;
+    it->second->acceptor.close(ignored);
+    it->second->backoff.cancel();
+    listeners_.erase(it);
+  });
+}
+
 void HttpServer::Impl::Run() {
-  DoAccept();
+  for (auto& [port, listener] : listeners_) DoAccept(listener);
   for (auto& loop : loops_) {
     loop->work.emplace(loop->ioc.get_executor());
     Loop* raw = loop.get();
@@ -585,11 +635,12 @@ void HttpServer::Impl::Run() {
   }
 }
 
-void HttpServer::Impl::DoAccept() {
+void HttpServer::Impl::DoAccept(const std::shared_ptr<Listener>& listener) {
   Loop* loop = loops_[next_loop_].get();
   next_loop_ = (next_loop_ + 1) % loops_.size();
-  acceptor_->async_accept(loop->ioc, [this, loop](const ErrorCode& ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || stopping_.load() || !acceptor_->is_open()) {
+  listener->acceptor.async_accept(loop->ioc, [this, loop, listener](const ErrorCode& ec,
+                                                                    tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || stopping_.load() || !listener->acceptor.is_open()) {
       return;
     }
     if (ec) {
@@ -597,13 +648,13 @@ void HttpServer::Impl::DoAccept() {
       // reset before accept) concern one client only.
       if (ec == asio::error::no_descriptors || ec.value() == ENFILE ||
           ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
-        accept_backoff_->expires_after(kAcceptBackoff);
-        accept_backoff_->async_wait([this](const ErrorCode& wait_ec) {
-          if (!wait_ec && !stopping_.load()) DoAccept();
+        listener->backoff.expires_after(kAcceptBackoff);
+        listener->backoff.async_wait([this, listener](const ErrorCode& wait_ec) {
+          if (!wait_ec && !stopping_.load() && listener->acceptor.is_open()) DoAccept(listener);
         });
         return;
       }
-      DoAccept();
+      DoAccept(listener);
       return;
     }
     size_t before = open_.fetch_add(1);
@@ -613,7 +664,7 @@ void HttpServer::Impl::DoAccept() {
         ErrorCode ignored;
         socket.close(ignored);
         open_.fetch_sub(1);
-        DoAccept();
+        DoAccept(listener);
         return;
       }
       rejecting_.fetch_add(1);
@@ -621,9 +672,10 @@ void HttpServer::Impl::DoAccept() {
     }
     ErrorCode ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto connection = std::make_shared<Connection>(std::move(socket), loop, this, rejecting);
+    auto connection =
+        std::make_shared<Connection>(std::move(socket), loop, this, rejecting, listener->port);
     asio::post(loop->ioc, [connection] { connection->Start(); });
-    DoAccept();
+    DoAccept(listener);
   });
 }
 
@@ -634,9 +686,11 @@ void HttpServer::Impl::Stop() {
   stopping_.store(true);
   if (loops_[0]->thread.joinable()) {
     asio::post(loops_[0]->ioc, [this] {
-      ErrorCode ignored;
-      if (acceptor_) acceptor_->close(ignored);
-      if (accept_backoff_) accept_backoff_->cancel();
+      for (auto& [port, listener] : listeners_) {
+        ErrorCode ignored;
+        listener->acceptor.close(ignored);
+        listener->backoff.cancel();
+      }
     });
     for (auto& loop : loops_) {
       Loop* raw = loop.get();
@@ -665,8 +719,7 @@ void HttpServer::Impl::Stop() {
   }
   // The loops are stopped: destroy what they held while the io_contexts still exist.
   for (auto& loop : loops_) loop->connections.clear();
-  acceptor_.reset();
-  accept_backoff_.reset();
+  listeners_.clear();
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -683,6 +736,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
 }
 
 uint16_t HttpServer::port() const { return impl_->port(); }
+
+Result<uint16_t> HttpServer::AddListener(uint16_t port) { return impl_->AddListener(port); }
+
+void HttpServer::RemoveListener(uint16_t port) { impl_->RemoveListener(port); }
 
 void HttpServer::Stop() { impl_->Stop(); }
 

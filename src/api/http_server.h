@@ -45,6 +45,7 @@ struct HttpRequest {
   HttpHeaders headers;  // in arrival order, names as sent
   std::string body;
   std::string remote_address;  // "127.0.0.1:53412"
+  uint16_t local_port = 0;     // the port of the listener that accepted the connection
 
   // The value of the first header named `name` (case-insensitive), or nullptr.
   const std::string* FindHeader(std::string_view name) const;
@@ -137,6 +138,17 @@ class HttpServer {
 
   // The bound port (the chosen one when options.port was 0).
   uint16_t port() const;
+
+  // Listens on one more port of options.host (0: the kernel picks one), served by the same
+  // loops and handler; requests tell which listener took them (HttpRequest::local_port). For a
+  // server that must know which of its clients is calling without trusting what they send (the
+  // Lambda Runtime API gives each worker process its own port). Returns the bound port;
+  // Unavailable when it cannot bind or the server is stopping. Any thread, not concurrently
+  // with Stop.
+  Result<uint16_t> AddListener(uint16_t port = 0);
+  // Stops accepting on a port added by AddListener; its open connections stay. Unknown ports
+  // are ignored. Any thread, not concurrently with Stop.
+  void RemoveListener(uint16_t port);
 
   // Stops accepting, closes idle connections, lets requests in flight finish for up to
   // options.drain_timeout, then closes everything and joins the threads. Idempotent.

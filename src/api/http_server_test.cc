@@ -34,6 +34,7 @@ class EchoHandler : public Handler {
     const std::string* host = request.FindHeader("host");
     response.headers.emplace_back("X-Seen-Host", host ? *host : "");
     response.body = request.method + " " + request.target + " " + request.body;
+    response.headers.emplace_back("X-Local-Port", std::to_string(request.local_port));
     if (request.target == "/drop") return;
     if (request.target == "/hold") {
       std::lock_guard<std::mutex> lock(mu_);
@@ -98,6 +99,38 @@ TEST_F(HttpServerTest, AnswersAndKeepsAlive) {
   EXPECT_EQ(second.status, 200);
   EXPECT_EQ(second.body, "GET /x?y=1 ");
   EXPECT_EQ(handler_.handled_.load(), 2);
+}
+
+TEST_F(HttpServerTest, ExtraListenersTellWhichPortTookTheRequest) {
+  StartServer();
+  auto extra = server_->AddListener();
+  ASSERT_TRUE(extra.ok()) << extra.status().ToString();
+  ASSERT_NE(*extra, port());
+  {
+    RawClient main_client(port());
+    ASSERT_TRUE(main_client.Send(RawRequest("GET", "/a", "", "")));
+    EXPECT_EQ(main_client.Read().Header("X-Local-Port"), std::to_string(port()));
+  }
+  RawClient extra_client(*extra);
+  ASSERT_TRUE(extra_client.connected());
+  ASSERT_TRUE(extra_client.Send(RawRequest("GET", "/b", "", "")));
+  RawResponse response = extra_client.Read();
+  EXPECT_EQ(response.body, "GET /b ");
+  EXPECT_EQ(response.Header("X-Local-Port"), std::to_string(*extra));
+
+  // Removed: no new connections; the open one still works.
+  server_->RemoveListener(*extra);
+  bool refused = false;
+  for (int attempt = 0; attempt < 100 && !refused; ++attempt) {
+    RawClient late(*extra, 200);
+    refused = !late.connected();
+    if (!refused) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(refused);
+  ASSERT_TRUE(extra_client.Send(RawRequest("GET", "/c", "", "")));
+  EXPECT_EQ(extra_client.Read().body, "GET /c ");
+  server_->Stop();
+  EXPECT_FALSE(server_->AddListener().ok());
 }
 
 TEST_F(HttpServerTest, PipelinedRequestsAnswerInOrder) {

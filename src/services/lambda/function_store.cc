@@ -419,10 +419,7 @@ Status FunctionStore::Delete(const std::string& name) {
   return Status::Ok();
 }
 
-uint64_t FunctionStore::NextRevision() {
-  std::lock_guard lock(mu_);
-  return ++revision_;
-}
+uint64_t FunctionStore::NextRevision() { return ++revision_; }
 
 void FunctionStore::CollectCode() {
   std::set<std::string> used;

@@ -17,6 +17,7 @@
 // Thread safety: every method may be called from any thread, at once.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -129,7 +130,8 @@ class FunctionStore {
   // Removes the function (and code nobody uses any more). NotFound when it does not exist.
   Status Delete(const std::string& name);
 
-  // A fresh process-local revision number (VersionRecord::revision).
+  // A fresh process-local revision number (VersionRecord::revision). Lock-free: may be called
+  // from Update's `change`.
   uint64_t NextRevision();
 
  private:
@@ -145,9 +147,9 @@ class FunctionStore {
 
   mutable std::mutex mu_;
   std::map<std::string, FunctionRecord> functions_;  // guarded by mu_
-  uint64_t revision_ = 0;                            // guarded by mu_
-  std::map<std::string, int> pinned_;                // guarded by mu_; code/<hex> -> pins
-  std::mutex code_mu_;                               // serialises AddZip's unpacking
+  std::atomic<uint64_t> revision_{0};
+  std::map<std::string, int> pinned_;  // guarded by mu_; code/<hex> -> pins
+  std::mutex code_mu_;                 // serialises AddZip's unpacking
 };
 
 // A new RevisionId (a random UUID).

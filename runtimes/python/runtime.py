@@ -438,7 +438,8 @@ def _invoke(client, handler, headers, body):
         content_type = headers.get("Content-Type", "application/json")
         if content_type == "application/json":
             try:
-                event = json.loads(body) if body else None
+                # No payload at all: the event is {} (what AWS hands a function invoked without one).
+                event = json.loads(body) if body else {}
             except Exception as e:
                 raise _Fault("Runtime.UnmarshalError", "Unable to unmarshal input: {}".format(e))
         else:

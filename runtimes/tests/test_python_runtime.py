@@ -252,7 +252,7 @@ class PythonRuntimeTest(unittest.TestCase):
         self.assertEqual(posted.kind, "error")
         self.assertEqual(posted.json()["errorType"], "Runtime.UnmarshalError")
         self.assertTrue(posted.json()["errorMessage"].startswith("Unable to unmarshal input: "))
-        self.assertEqual(fn.invoke(b"").body, b"null")  # no payload: the event is None
+        self.assertEqual(fn.invoke(b"").body, b"{}")  # no payload: the event is {}
 
     def test_large_payloads(self):
         fn = self.run_function(

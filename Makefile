@@ -55,11 +55,11 @@ bench: build
 	bench/run.sh
 
 format:
-	find src bench fuzz tests -path bench/node_modules -prune -o \( -name '*.h' -o -name '*.cc' \) -print | xargs clang-format -i
+	find src bench fuzz tests sdk examples -path bench/node_modules -prune -o \( -name '*.h' -o -name '*.cc' \) -print | xargs clang-format -i
 
 # Fails when a file differs from what `make format` would make of it (clang-format 14).
 format-check:
-	find src bench fuzz tests -path bench/node_modules -prune -o \( -name '*.h' -o -name '*.cc' \) -print | xargs clang-format --dry-run -Werror
+	find src bench fuzz tests sdk examples -path bench/node_modules -prune -o \( -name '*.h' -o -name '*.cc' \) -print | xargs clang-format --dry-run -Werror
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -13,6 +13,7 @@ InvalidRequestID / InvalidStateTransition, as the real API answers. Standard lib
 
 import http.server
 import json
+import socket
 import socketserver
 import threading
 import time
@@ -47,7 +48,7 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 class FakeRuntimeApi:
-    def __init__(self, deadline_ms_from_now=3000):
+    def __init__(self, deadline_ms_from_now=3000, close_connections=False):
         self._lock = threading.Condition()
         self._queue = []
         self._pending = {}  # request id -> event sent, not yet answered
@@ -57,6 +58,8 @@ class FakeRuntimeApi:
         self.connections = 0
         self._closed = False
         self._deadline_ms_from_now = deadline_ms_from_now
+        # Answer every request with "Connection: close" and close (clients must reconnect).
+        self.close_connections = close_connections
         api = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -64,6 +67,9 @@ class FakeRuntimeApi:
 
             def setup(self):
                 super().setup()
+                # Headers and body leave in separate writes: without this, Nagle's algorithm
+                # and the client's delayed ACK hold the body for ~40 ms.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 with api._lock:
                     api.connections += 1
                     self.connection_id = api.connections
@@ -75,6 +81,9 @@ class FakeRuntimeApi:
                 self.send_response(status)
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
+                if api.close_connections:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -16,8 +16,9 @@ NODE = shutil.which("node")
 
 @unittest.skipUnless(NODE, "node is not installed")
 class NodeRuntimeTest(unittest.TestCase):
-    def run_function(self, files, handler="index.handler", extra_env=None):
-        fn = RunningFunction([NODE, NODE_RUNTIME], files, handler, "nodejs20.x", extra_env)
+    def run_function(self, files, handler="index.handler", extra_env=None, close_connections=False):
+        fn = RunningFunction([NODE, NODE_RUNTIME], files, handler, "nodejs20.x", extra_env,
+                             close_connections)
         self.addCleanup(fn.close)
         return fn
 
@@ -31,6 +32,13 @@ class NodeRuntimeTest(unittest.TestCase):
         self.assertEqual(set(fn.api.next_connections), {1})
         self.assertEqual({p.connection for p in fn.api.posts}, {1})
         self.assertEqual(fn.api.connections, 1)
+
+    def test_reconnects_when_the_api_closes_connections(self):
+        fn = self.run_function({"index.js": "exports.handler = async (e) => e;\n"},
+                               close_connections=True)
+        for index in range(5):
+            self.assertEqual(fn.invoke([index]).json(), [index])
+        self.assertGreaterEqual(fn.api.connections, 10)
 
     def test_commonjs_callback_and_promise_handlers(self):
         code = (

@@ -11,15 +11,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import PYTHON_RUNTIME, RunningFunction  # noqa: E402
 
 
-def start(files, handler="app.handler", extra_env=None):
-    return RunningFunction(
-        [sys.executable, PYTHON_RUNTIME], files, handler, "python3.12", extra_env
-    )
-
-
 class PythonRuntimeTest(unittest.TestCase):
-    def run_function(self, files, handler="app.handler", extra_env=None):
-        fn = start(files, handler, extra_env)
+    def run_function(self, files, handler="app.handler", extra_env=None, close_connections=False):
+        fn = RunningFunction([sys.executable, PYTHON_RUNTIME], files, handler, "python3.12",
+                             extra_env, close_connections)
         self.addCleanup(fn.close)
         return fn
 
@@ -35,6 +30,13 @@ class PythonRuntimeTest(unittest.TestCase):
         self.assertEqual(set(fn.api.next_connections), {1})
         self.assertEqual({p.connection for p in fn.api.posts}, {1})
         self.assertEqual(fn.api.connections, 1)
+
+    def test_reconnects_when_the_api_closes_connections(self):
+        fn = self.run_function({"app.py": "def handler(event, context):\n    return event\n"},
+                               close_connections=True)
+        for index in range(5):
+            self.assertEqual(fn.invoke([index]).json(), [index])
+        self.assertGreaterEqual(fn.api.connections, 10)
 
     def test_unicode_as_python_3_12_writes_it(self):
         fn = self.run_function({"app.py": "def handler(event, context):\n    return 'é'\n"})

@@ -112,6 +112,11 @@ function patchConsole() {
 // ---------------------------------------------------------------------------------------------
 // The Runtime API client: one kept-alive connection.
 
+// A header value from any text: printable ASCII only (Node refuses other characters).
+function headerValue(text) {
+  return String(text).replace(/[^\x20-\x7e]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
 class RuntimeClient {
   constructor(address) {
     const colon = address.lastIndexOf(':');
@@ -181,7 +186,7 @@ class RuntimeClient {
     const body = toErrorResponse(error);
     return this.post(`${API_PREFIX}/invocation/${id}/error`, JSON.stringify(body), {
       'Content-Type': 'application/json',
-      'Lambda-Runtime-Function-Error-Type': body.errorType,
+      'Lambda-Runtime-Function-Error-Type': headerValue(body.errorType),
     });
   }
 
@@ -189,7 +194,7 @@ class RuntimeClient {
     const body = toErrorResponse(error);
     return this.post(`${API_PREFIX}/init/error`, JSON.stringify(body), {
       'Content-Type': 'application/json',
-      'Lambda-Runtime-Function-Error-Type': body.errorType,
+      'Lambda-Runtime-Function-Error-Type': headerValue(body.errorType),
     });
   }
 }

@@ -144,6 +144,12 @@ class _RuntimeApiError(Exception):
     pass
 
 
+def _header_value(text):
+    """A header value from any text: ASCII (others escaped), without line breaks."""
+    text = str(text).encode("ascii", "backslashreplace").decode("ascii")
+    return "".join(c for c in text if " " <= c <= "~")
+
+
 class _RuntimeClient:
     def __init__(self, address):
         host, _, port = address.rpartition(":")
@@ -202,11 +208,11 @@ class _RuntimeClient:
     def post_error(self, request_id, error, xray_cause=None):
         headers = {
             "Content-Type": "application/json",
-            "Lambda-Runtime-Function-Error-Type": error.get("errorType") or "Unhandled",
+            "Lambda-Runtime-Function-Error-Type": _header_value(error.get("errorType") or "Unhandled"),
         }
         if xray_cause is not None:
-            cause = _to_json(xray_cause)
-            if len(cause) < 1024 * 1024 and "\n" not in cause:
+            cause = json.dumps(xray_cause, default=str)  # ASCII, one line
+            if len(cause) < 1024 * 1024:
                 headers["Lambda-Runtime-Function-XRay-Error-Cause"] = cause
         self._post(
             _API_PREFIX + "/invocation/" + request_id + "/error",
@@ -220,7 +226,7 @@ class _RuntimeClient:
             _to_json(error).encode("utf-8"),
             {
                 "Content-Type": "application/json",
-                "Lambda-Runtime-Function-Error-Type": error.get("errorType") or "Unhandled",
+                "Lambda-Runtime-Function-Error-Type": _header_value(error.get("errorType") or "Unhandled"),
             },
         )
 

@@ -119,6 +119,18 @@ class NodeRuntimeTest(unittest.TestCase):
         error = fn.invoke({}).json()
         self.assertEqual((error["errorType"], error["errorMessage"]), ("TypeError", "bad type"))
 
+    def test_non_ascii_error_names(self):
+        code = ("exports.handler = async () => { const e = new Error('€ 中文'); e.name = 'Ошибка\\r\\n';"
+                " throw e; };\n")
+        fn = self.run_function({"index.js": code})
+        for _ in range(2):
+            posted = fn.invoke({})
+            self.assertIsNotNone(posted, fn.logs())
+            self.assertEqual(posted.json()["errorType"], "Ошибка\r\n")
+            self.assertEqual(posted.json()["errorMessage"], "€ 中文")
+            self.assertEqual(posted.headers.get("Lambda-Runtime-Function-Error-Type"),
+                             "\\u041e\\u0448\\u0438\\u0431\\u043a\\u0430\\u000d\\u000a")
+
     def test_import_error(self):
         fn = self.run_function({"other.js": ""})
         posted = fn.api.wait_init_error()

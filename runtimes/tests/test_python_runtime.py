@@ -87,6 +87,20 @@ class PythonRuntimeTest(unittest.TestCase):
         self.assertIn("in handler\n    inner()", error["stackTrace"][0])
         self.assertIn("in inner\n    raise MyError('deep')", error["stackTrace"][1])
 
+    def test_non_ascii_exceptions(self):
+        code = (
+            "class Ошибка(Exception):\n    pass\n\n"
+            "def handler(event, context):\n    raise Ошибка('€ 中文 \\r\\n x')\n"
+        )
+        fn = self.run_function({"app.py": code})
+        for _ in range(2):
+            posted = fn.invoke({})
+            self.assertIsNotNone(posted, fn.logs())
+            self.assertEqual(posted.json()["errorType"], "Ошибка")
+            self.assertEqual(posted.json()["errorMessage"], "€ 中文 \r\n x")
+            self.assertEqual(posted.headers.get("Lambda-Runtime-Function-Error-Type"),
+                             "\\u041e\\u0448\\u0438\\u0431\\u043a\\u0430")
+
     def test_import_error(self):
         fn = self.run_function({"app.py": "import no_such_module_here\n"})
         posted = fn.api.wait_init_error()

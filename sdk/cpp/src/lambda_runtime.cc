@@ -79,10 +79,12 @@ void AppendJsonEscaped(std::string& out, std::string_view text) {
   }
 }
 
-// A header value must not break the request: drop CR and LF.
+// A header value must not break the request: control characters (CR and LF among them) are
+// dropped.
 void AppendHeaderValue(std::string& out, std::string_view value) {
   for (char c : value) {
-    if (c != '\r' && c != '\n') {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
       out += c;
     }
   }

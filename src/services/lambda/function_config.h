@@ -12,15 +12,15 @@
 namespace stepfn::lambda {
 
 struct FunctionConfig {
-  std::string name;              // "my-function"
-  std::string arn;               // unqualified: arn:aws:lambda:<region>:<account>:function:<name>
-  std::string version;           // "$LATEST", "1", ...
-  std::string runtime;           // "python3.12", "nodejs20.x", "provided.al2023", ...
-  std::string handler;           // "app.handler" (ignored by provided runtimes)
-  std::string code_dir;          // the unpacked code (LAMBDA_TASK_ROOT); read-only for workers
-  std::string code_sha256;       // base64 SHA-256 of the deployment package
-  int timeout_seconds = 3;       // 1..900
-  int memory_mb = 128;           // 128..10240
+  std::string name;         // "my-function"
+  std::string arn;          // unqualified: arn:aws:lambda:<region>:<account>:function:<name>
+  std::string version;      // "$LATEST", "1", ...
+  std::string runtime;      // "python3.12", "nodejs20.x", "provided.al2023", ...
+  std::string handler;      // "app.handler" (ignored by provided runtimes)
+  std::string code_dir;     // the unpacked code (LAMBDA_TASK_ROOT); read-only for workers
+  std::string code_sha256;  // base64 SHA-256 of the deployment package
+  int timeout_seconds = 3;  // 1..900
+  int memory_mb = 128;      // 128..10240
   std::map<std::string, std::string> environment;  // Environment.Variables
   std::optional<int> reserved_concurrency;         // PutFunctionConcurrency
   std::string region = "us-east-1";

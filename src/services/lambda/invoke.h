@@ -20,7 +20,7 @@ struct InvokeRequest {
   std::string function_name;
   std::string qualifier;  // Invoke's Qualifier parameter; "" when not given
   InvocationType type = InvocationType::RequestResponse;
-  std::string payload;  // the request body as sent (JSON text); "" means no payload
+  std::string payload;         // the request body as sent (JSON text); "" means no payload
   bool log_tail = false;       // LogType: Tail
   std::string client_context;  // X-Amz-Client-Context, base64, as given
   std::string trace_header;    // X-Amzn-Trace-Id handed to the function ("" when none)

@@ -427,9 +427,11 @@ class Environments::Impl : public api::Handler {
                         Outbox* out);
 
   // Logs.
-  void AppendLine(Worker* w, std::string text, int64_t ts);  // REQUIRES: w->log_mu
-  void ReadOutput(Worker* w);                                // takes w->log_mu
-  void FlushLogs(Worker* w);                                 // takes w->log_mu
+  // REQUIRES: w->log_mu. Function output beyond the buffer bound is dropped; stepfn's own lines
+  // (`platform`: START, END, REPORT, errors) never are.
+  void AppendLine(Worker* w, std::string text, int64_t ts, bool platform = false);
+  void ReadOutput(Worker* w);  // takes w->log_mu
+  void FlushLogs(Worker* w);   // takes w->log_mu
 
   // The monitor thread: exits, output, timeouts, memory, idle reaping, log flushes.
   void MonitorLoop();
@@ -695,7 +697,8 @@ void Environments::Impl::Dispatch(Worker* w, std::shared_ptr<Invocation> inv,
   {
     std::lock_guard<std::mutex> log_lock(w->log_mu);
     w->log_target = inv;
-    AppendLine(w, "START RequestId: " + inv->request_id + " Version: " + config.version, now_ms);
+    AppendLine(w, "START RequestId: " + inv->request_id + " Version: " + config.version, now_ms,
+               true);
   }
   w->last_request_id = inv->request_id;
   w->current = std::move(inv);
@@ -1193,7 +1196,7 @@ void Environments::Impl::InitErrorRequest(Worker* w, api::HttpRequest& request,
       std::lock_guard<std::mutex> log_lock(w->log_mu);
       w->log_target = inv;
       AppendLine(w, "START RequestId: " + inv->request_id + " Version: " + inv->config->version,
-                 WallMillis());
+                 WallMillis(), true);
     }
     inv->start_ns = SteadyNanos();
     w->init_ms = static_cast<double>(SteadyNanos() - w->spawn_ns) / 1e6;
@@ -1271,9 +1274,9 @@ void Environments::Impl::EndInvocation(Worker* w, const std::shared_ptr<Invocati
       w->partial.clear();
       AppendLine(w, std::move(last), now);
     }
-    for (const std::string& line : extra_lines) AppendLine(w, line, now);
-    AppendLine(w, "END RequestId: " + inv->request_id, now);
-    AppendLine(w, std::move(report), now);
+    for (const std::string& line : extra_lines) AppendLine(w, line, now, true);
+    AppendLine(w, "END RequestId: " + inv->request_id, now, true);
+    AppendLine(w, std::move(report), now, true);
     w->log_target = nullptr;
     if (inv->log_tail) response->log_result = Base64Encode(inv->tail);
   }
@@ -1283,7 +1286,7 @@ void Environments::Impl::EndInvocation(Worker* w, const std::shared_ptr<Invocati
 // ---------------------------------------------------------------------------------------------
 // Logs
 
-void Environments::Impl::AppendLine(Worker* w, std::string text, int64_t ts) {
+void Environments::Impl::AppendLine(Worker* w, std::string text, int64_t ts, bool platform) {
   SanitizeUtf8(&text);
   if (w->log_target && w->log_target->log_tail) {
     std::string& tail = w->log_target->tail;
@@ -1292,7 +1295,7 @@ void Environments::Impl::AppendLine(Worker* w, std::string text, int64_t ts) {
     if (tail.size() > 2 * kLogTailBytes) tail.erase(0, tail.size() - kLogTailBytes);
   }
   if (!options_.log) return;
-  if (w->pending_bytes + text.size() > kMaxPendingLogBytes) {
+  if (!platform && w->pending_bytes + text.size() > kMaxPendingLogBytes) {
     w->dropped_bytes += text.size();
     return;
   }

@@ -422,8 +422,13 @@ TEST_F(EnvironmentsTest, MemoryLimitKillsTheWorker) {
             "{\"errorType\":\"Runtime.OutOfMemory\",\"errorMessage\":\"RequestId: " +
                 response.request_id + " Error: Runtime exited with error: signal: killed\"}");
   ASSERT_TRUE(WaitFor([&] { return LogContains("REPORT RequestId: " + response.request_id); }));
-  EXPECT_TRUE(
-      LogContains("Max Memory Used: 128 MB\tStatus: error\tError Type: Runtime.OutOfMemory"));
+  std::string report;
+  for (const Logged& line : Logs()) {
+    if (line.message.rfind("REPORT RequestId: " + response.request_id, 0) == 0)
+      report = line.message;
+  }
+  EXPECT_NE(report.find("\tMax Memory Used: 128 MB\tInit Duration: "), std::string::npos) << report;
+  EXPECT_NE(report.find("\tStatus: error\tError Type: Runtime.OutOfMemory"), std::string::npos);
   EXPECT_EQ(Response(Invoke(config, R"({"action":"echo"})")).function_error, "");
 }
 

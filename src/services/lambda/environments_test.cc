@@ -535,6 +535,43 @@ TEST_F(EnvironmentsTest, StopFailsInvocationsInFlight) {
   env_->Stop();
 }
 
+// The runtime clients built into the binary (runtimes/), with real handlers.
+TEST_F(EnvironmentsTest, PythonAndNodeFunctions) {
+  StartEnvironments();
+  std::string python_dir = root_ + "/py";
+  std::filesystem::create_directories(python_dir);
+  std::ofstream(python_dir + "/app.py") << "import os\n"
+                                           "def handler(event, context):\n"
+                                           "    print('python says hi')\n"
+                                           "    return {'echo': event, 'pid': os.getpid()}\n";
+  auto python = Config("py-fn");
+  python->runtime = "python3.12";
+  python->handler = "app.handler";
+  python->code_dir = python_dir;
+  if (!std::filesystem::exists(root_ + "/work/runtimes/python/runtime.py")) {
+    GTEST_SKIP() << "no python runtime client was embedded";
+  }
+  InvokeResponse response = Response(Invoke(python, R"({"a":1})", true));
+  EXPECT_EQ(response.function_error, "") << response.payload;
+  EXPECT_NE(response.payload.find("\"echo\": {\"a\": 1}"), std::string::npos) << response.payload;
+  EXPECT_EQ(Pid(response), Pid(Response(Invoke(python, R"({"a":2})"))));
+
+  std::string node_dir = root_ + "/node";
+  std::filesystem::create_directories(node_dir);
+  std::ofstream(node_dir + "/index.js")
+      << "exports.handler = async (event) => ({echo: event, pid: process.pid});\n";
+  auto node = Config("node-fn");
+  node->runtime = "nodejs20.x";
+  node->handler = "index.handler";
+  node->code_dir = node_dir;
+  if (!std::filesystem::exists(root_ + "/work/runtimes/node/runtime.js")) {
+    GTEST_SKIP() << "no node runtime client was embedded";
+  }
+  response = Response(Invoke(node, R"({"b":2})"));
+  EXPECT_EQ(response.function_error, "") << response.payload;
+  EXPECT_NE(response.payload.find("\"echo\":{\"b\":2}"), std::string::npos) << response.payload;
+}
+
 TEST(EnvironmentsStartTest, NeedsAWorkDir) {
   EXPECT_FALSE(Environments::Start(EnvironmentsOptions{}).ok());
 }

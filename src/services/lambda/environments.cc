@@ -1,5 +1,6 @@
 #include "services/lambda/environments.h"
 
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
@@ -1437,25 +1438,43 @@ void Environments::Impl::MonitorLoop() {
 
 // Timeouts, init timeouts, memory; workers without a pidfd are polled for their exit.
 void Environments::Impl::Tick(bool scan_sessions) {
-  Outbox out;
+  // Memory is read without the lock (a scan of /proc takes milliseconds): which workers first.
+  std::vector<std::pair<uint64_t, pid_t>> busy;
+  std::vector<std::pair<uint64_t, pid_t>> unwatched;  // no pidfd: polled for their exit
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [id, w] : workers_) {
+      if (w->state == WorkerState::Busy && !w->killed && w->pid > 0) busy.emplace_back(id, w->pid);
+      if (w->pidfd < 0 && w->pid > 0) unwatched.emplace_back(id, w->pid);
+    }
+  }
+  std::unordered_map<pid_t, int64_t> sessions;
+  if (scan_sessions) {
+    for (auto& [id, pid] : busy) sessions.emplace(pid, 0);
+    if (!sessions.empty()) SessionResidentKib(&sessions);
+  }
+  std::unordered_map<uint64_t, int64_t> resident;
+  for (auto& [id, pid] : busy) {
+    int64_t rss = ResidentKib(pid);
+    auto it = sessions.find(pid);
+    if (it != sessions.end()) rss = std::max(rss, it->second);
+    resident[id] = rss;
+  }
   std::vector<uint64_t> exited;
+  for (auto& [id, pid] : unwatched) {
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == pid) {
+      exited.push_back(id);
+    }
+  }
+  Outbox out;
   {
     std::lock_guard<std::mutex> lock(mu_);
     int64_t now_ms = WallMillis();
     int64_t now_ns = SteadyNanos();
-    std::unordered_map<pid_t, int64_t> sessions;
-    if (scan_sessions) {
-      for (auto& [id, w] : workers_) {
-        if (w->state == WorkerState::Busy && !w->killed) sessions.emplace(w->pid, 0);
-      }
-      if (!sessions.empty()) SessionResidentKib(&sessions);
-    }
     for (auto& [id, wp] : workers_) {
       Worker* w = wp.get();
-      if (w->pidfd < 0 && w->pid > 0) {
-        int status = 0;
-        if (::waitpid(w->pid, &status, WNOHANG | WNOWAIT) == w->pid) exited.push_back(id);
-      }
       if (w->killed) continue;
       if (w->state == WorkerState::Starting && now_ns - w->spawn_ns > kInitTimeoutMs * 1'000'000) {
         Kill(w, KillReason::InitTimeout);
@@ -1463,11 +1482,8 @@ void Environments::Impl::Tick(bool scan_sessions) {
       }
       if (w->state != WorkerState::Busy || !w->current) continue;
       std::shared_ptr<Invocation>& inv = w->current;
-      int64_t rss = ResidentKib(w->pid);
-      if (scan_sessions) {
-        auto it = sessions.find(w->pid);
-        if (it != sessions.end()) rss = std::max(rss, it->second);
-      }
+      auto measured = resident.find(id);
+      int64_t rss = measured == resident.end() ? 0 : measured->second;
       w->max_rss_kib = std::max(w->max_rss_kib, rss);
       const FunctionConfig& config = *inv->config;
       if (rss > int64_t{config.memory_mb} * 1024) {
@@ -1515,7 +1531,10 @@ void Environments::Impl::OnExit(uint64_t id) {
   pid_t reaped;
   while ((reaped = ::waitpid(w->pid, &status, 0)) < 0 && errno == EINTR) {
   }
-  if (reaped != w->pid) return;  // not ours to reap (someone else waited): nothing more
+  if (reaped != w->pid) {
+    // Someone else in this process reaped it (a waitpid(-1) elsewhere): it is gone all the same.
+    status = W_EXITCODE(0, SIGKILL);
+  }
   ReadOutput(w.get());
   Outbox out;
   {

@@ -52,7 +52,28 @@ struct Fanout {
   double tolerated_percentage = -1;
   bool failing = false;
   StatesError error;
-  json::Value context;  // Map: the state's context object for ItemSelector (or null)
+  json::Value context;   // Map: the state's context object for ItemSelector (or null)
+  int64_t map_run = -1;  // a Distributed Map: its run's index in ExecutionState::map_runs
+};
+
+enum class MapRunStatus : uint8_t { Running, Succeeded, Failed, Aborted };
+
+// A Distributed Map's run, what DescribeMapRun and ListMapRuns show. Kept for the execution's
+// life (a few dozen bytes each). Items are counted as they start and end: pending = total -
+// started, running = started - succeeded - failed.
+struct MapRun {
+  std::string id;     // a UUID from the execution's random stream
+  std::string label;  // the Map's Label, else its state name
+  EpochMillis start_date = 0;
+  EpochMillis stop_date = 0;  // 0 while running
+  MapRunStatus status = MapRunStatus::Running;
+  uint64_t total = 0;
+  uint64_t started = 0;
+  uint64_t succeeded = 0;
+  uint64_t failed = 0;
+  uint64_t max_concurrency = 0;  // 0: unlimited
+  double tolerated_count = -1;   // < 0: none given
+  double tolerated_percentage = -1;
 };
 
 struct Frame {
@@ -116,6 +137,7 @@ class ExecutionState {
   // Set when the execution ended unsuccessfully (what Redrive needs), and after a redrive until
   // the main flow executes the redriven state.
   std::unique_ptr<RedrivePoint> redrive;
+  std::vector<MapRun> map_runs;  // in start order
 
   ExecutionState();
   ~ExecutionState();

@@ -219,6 +219,7 @@ json::Value HistoryEvent::Details(bool include_data, std::string_view* key) cons
       break;
     case EventType::MapRunStarted:
       details = "mapRunStartedEventDetails";
+      if (!Text(name).empty()) d.Append("mapRunArn", name);
       break;
     case EventType::MapRunFailed:
       details = "mapRunFailedEventDetails";

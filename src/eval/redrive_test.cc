@@ -270,7 +270,7 @@ TEST(Redrive, TheRedrivePointRoundTripsThroughTheCodec) {
       {"StartAt":"B","States":{"B":{"Type":"Fail","Error":"E"}}}]}}})"));
   ASSERT_TRUE(p.ok());
   std::string bytes = EncodeState(**p, d.state());
-  EXPECT_EQ(bytes[0], static_cast<char>(2));
+  EXPECT_EQ(bytes[0], static_cast<char>(kStateFormatVersion));
   auto decoded = DecodeState(**p, bytes);
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   const RedrivePoint& rp = *(*decoded)->redrive;

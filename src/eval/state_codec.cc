@@ -196,6 +196,27 @@ void EncodeFanout(const Fanout& fan, std::vector<uint64_t>* ids, Encoder* e) {
     e->Varint(i - next);
     next = i + 1;
   }
+  // Version 3: the Distributed Map run, + 1 (0: none).
+  e->Varint(static_cast<uint64_t>(fan.map_run + 1));
+}
+
+// Version 3.
+void EncodeMapRuns(const ExecutionState& st, Encoder* e) {
+  e->Varint(st.map_runs.size());
+  for (const MapRun& run : st.map_runs) {
+    e->Str(run.id);
+    e->Str(run.label);
+    e->Signed(run.start_date);
+    e->Signed(run.stop_date);
+    e->U8(static_cast<uint8_t>(run.status));
+    e->Varint(run.total);
+    e->Varint(run.started);
+    e->Varint(run.succeeded);
+    e->Varint(run.failed);
+    e->Varint(run.max_concurrency);
+    e->F64(run.tolerated_count);
+    e->F64(run.tolerated_percentage);
+  }
 }
 
 // Version 2.
@@ -399,6 +420,7 @@ class Decoder {
 
   void DecodeInfo(ExecutionInfo* info);
   void DecodeRedrive(ExecutionState* st);
+  void DecodeMapRuns(ExecutionState* st);
   std::unique_ptr<Frame> DecodeFrame(const asl::Body** body);
   std::unique_ptr<Fanout> DecodeFanout();
   stepfn::Status ResolveValues();
@@ -411,6 +433,32 @@ class Decoder {
   std::vector<Results> results_;
   uint8_t version_ = 0;
 };
+
+void Decoder::DecodeMapRuns(ExecutionState* st) {
+  r_.set_context("map runs");
+  size_t n = r_.Count(30);
+  st->map_runs.resize(n);
+  for (MapRun& run : st->map_runs) {
+    run.id = r_.Str();
+    run.label = r_.Str();
+    run.start_date = r_.Signed();
+    run.stop_date = r_.Signed();
+    uint8_t status = r_.U8();
+    if (status > static_cast<uint8_t>(MapRunStatus::Aborted)) r_.Fail("unknown map run status");
+    run.status = static_cast<MapRunStatus>(status);
+    run.total = r_.Varint();
+    run.started = r_.Varint();
+    run.succeeded = r_.Varint();
+    run.failed = r_.Varint();
+    run.max_concurrency = r_.Varint();
+    run.tolerated_count = r_.F64();
+    run.tolerated_percentage = r_.F64();
+    if (run.started > run.total || run.succeeded + run.failed > run.started) {
+      r_.Fail("map run counts out of range");
+    }
+    if (r_.failed()) return;
+  }
+}
 
 void Decoder::DecodeRedrive(ExecutionState* st) {
   r_.set_context("redrive");
@@ -516,6 +564,11 @@ std::unique_ptr<Fanout> Decoder::DecodeFanout() {
   } else {
     // Version 1 kept no such list: a child with a result succeeded (or failed, tolerated).
     for (const auto& [index, v] : res.filled) res.ok.push_back(index);
+  }
+  if (version_ >= 3) {
+    uint64_t run = r_.Varint();
+    if (run > (uint64_t{1} << 32)) r_.Fail("a map run index out of range");
+    fan->map_run = static_cast<int64_t>(run) - 1;
   }
   results_.push_back(std::move(res));
   return fan;
@@ -750,6 +803,7 @@ Result<std::unique_ptr<ExecutionState>> Decoder::Run() {
   st->ready.reserve(ready);
   for (size_t i = 0; i < ready && !r_.failed(); ++i) st->ready.push_back(r_.Varint());
   if (version >= 2) DecodeRedrive(st.get());
+  if (version >= 3) DecodeMapRuns(st.get());
   if (r_.failed()) return Corrupt(r_.error());
   RETURN_IF_ERROR(ResolveValues());
 
@@ -771,6 +825,9 @@ Result<std::unique_ptr<ExecutionState>> Decoder::Run() {
   }
   for (auto& [id, f] : st->frames) {
     RETURN_IF_ERROR(CheckFrame(*f, *f->body, *st));
+    if (f->fanout && f->fanout->map_run >= static_cast<int64_t>(st->map_runs.size())) {
+      return Corrupt("a fan-out names a map run that does not exist");
+    }
   }
   for (Results& res : results_) {
     res.fan->results.resize(res.fan->total);
@@ -857,6 +914,7 @@ void EncodeStateTo(const asl::Program& program, const ExecutionState& state, std
   e.Varint(state.ready.size());
   for (uint64_t id : state.ready) e.Varint(id);
   EncodeRedrive(state, &e);
+  EncodeMapRuns(state, &e);
   e.FinishJson();
 
   out->reserve(out->size() + s.bin.size() + s.json.size());

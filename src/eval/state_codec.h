@@ -24,7 +24,7 @@ class Program;
 namespace stepfn::eval {
 
 // The format version EncodeState writes. DecodeState reads this and every older version.
-inline constexpr uint8_t kStateFormatVersion = 2;
+inline constexpr uint8_t kStateFormatVersion = 3;
 
 // The state as bytes. REQUIRES: `state` belongs to `program` (every frame's body is one of its
 // bodies) and has its ExecutionInfo. The context-object cache (context_execution) is not kept:

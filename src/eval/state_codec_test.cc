@@ -444,6 +444,21 @@ TEST(StateCodec, EveryFieldRoundTrips) {
   fan.failing = true;
   fan.error = {"Err", "Cause"};
   fan.context = J(R"({"ctx":1})");
+  fan.map_run = 1;  // (a Parallel's fan-out never has one; the codec does not care)
+  st->map_runs.resize(2);
+  st->map_runs[1] = {"0f0e0d0c-0b0a-4908-8706-050403020100",
+                     "Label",
+                     1700000000001,
+                     0,
+                     MapRunStatus::Running,
+                     7,
+                     5,
+                     2,
+                     1,
+                     3,
+                     1.0,
+                     12.5};
+  st->map_runs[0].status = MapRunStatus::Aborted;
   auto c = std::make_unique<Frame>();
   c->id = 11;
   c->parent = 10;
@@ -533,6 +548,21 @@ TEST(StateCodec, EveryFieldRoundTrips) {
   EXPECT_EQ(dfan.error.error, "Err");
   EXPECT_EQ(dfan.error.cause, "Cause");
   EXPECT_EQ(json::Write(dfan.context), R"({"ctx":1})");
+  EXPECT_EQ(dfan.map_run, 1);
+  ASSERT_EQ(d.map_runs.size(), 2u);
+  EXPECT_EQ(d.map_runs[0].status, MapRunStatus::Aborted);
+  const MapRun& run = d.map_runs[1];
+  EXPECT_EQ(run.id, "0f0e0d0c-0b0a-4908-8706-050403020100");
+  EXPECT_EQ(run.label, "Label");
+  EXPECT_EQ(run.start_date, 1700000000001);
+  EXPECT_EQ(run.status, MapRunStatus::Running);
+  EXPECT_EQ(run.total, 7u);
+  EXPECT_EQ(run.started, 5u);
+  EXPECT_EQ(run.succeeded, 2u);
+  EXPECT_EQ(run.failed, 1u);
+  EXPECT_EQ(run.max_concurrency, 3u);
+  EXPECT_EQ(run.tolerated_count, 1.0);
+  EXPECT_EQ(run.tolerated_percentage, 12.5);
 
   const Frame& dc = *d.frames.at(11);
   EXPECT_EQ(dc.parent, 10u);
@@ -703,23 +733,29 @@ TEST(StateCodec, CorruptBytesNeverCrash) {
   EXPECT_GT(decoded, 0);  // some flips only change a number or a letter
 }
 
-// Version 1 (before redrive points) has no redrive section (an svarint count and a flag, just
-// before the JSON values) and no lists of succeeded children; a state without fan-outs is
-// otherwise the same bytes.
-TEST(StateCodec, VersionOneStillDecodes) {
+// Version 1 (before redrive points) has no redrive section (an svarint count and a flag) and no
+// lists of succeeded children; versions 1 and 2 have no map-run section (a count, just before the
+// JSON values) and no map-run index in fan-outs. A state without fan-outs is otherwise the same
+// bytes.
+TEST(StateCodec, VersionsOneAndTwoStillDecode) {
   auto p = Compile(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"End":true}}})");
   auto st = NewExecution(*p, {});
   StepOutput out;
   std::vector<Input> start = {{InputKind::Start, 0, json::Value::Object({}), {}, {}}};
   Step(*p, *st, start, 1000, &out);
   std::string bytes = EncodeState(*p, *st);
-  ASSERT_EQ(bytes[0], 2);
+  ASSERT_EQ(bytes[0], 3);
   size_t json_at = bytes.rfind("[{}]");
   ASSERT_NE(json_at, std::string::npos);
-  ASSERT_GE(json_at, 3u);
-  ASSERT_EQ(bytes.substr(json_at - 2, 2), std::string("\0\0", 2));
-  std::string v1 = "\x01" + bytes.substr(1, json_at - 3) + bytes.substr(json_at);
-  auto r = DecodeState(*p, v1);
+  ASSERT_GE(json_at, 4u);
+  ASSERT_EQ(bytes.substr(json_at - 3, 3), std::string("\0\0\0", 3));
+  std::string v2 = "\x02" + bytes.substr(1, json_at - 2) + bytes.substr(json_at);
+  auto r = DecodeState(*p, v2);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE((*r)->map_runs.empty());
+  EXPECT_EQ(EncodeState(*p, **r), bytes);
+  std::string v1 = "\x01" + bytes.substr(1, json_at - 4) + bytes.substr(json_at);
+  r = DecodeState(*p, v1);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ((*r)->redrive, nullptr);
   EXPECT_EQ(EncodeState(*p, **r), bytes);

@@ -101,7 +101,18 @@ void Stepper::ExecuteMap(Frame* f) {
   fan->results.resize(fan->total);
   if (s.uses_context) fan->context = ContextFor(*f);
   if (s.distributed) {
-    Emit(f, EventType::MapRunStarted);
+    MapRun run;
+    run.id = NewUuid();
+    run.label = s.map_label.empty() ? s.name : s.map_label;
+    run.start_date = st_.now;
+    run.total = fan->total;
+    run.max_concurrency = fan->max_concurrency;
+    run.tolerated_count = fan->tolerated_count;
+    run.tolerated_percentage = fan->tolerated_percentage;
+    fan->map_run = static_cast<int64_t>(st_.map_runs.size());
+    st_.map_runs.push_back(std::move(run));
+    HistoryEvent& e = Emit(f, EventType::MapRunStarted);
+    e.name = json::Value::String(MapRunArn(st_, st_.map_runs.size() - 1));
   } else {
     HistoryEvent& e = Emit(f, EventType::MapStateStarted);
     e.index = static_cast<int32_t>(fan->total);
@@ -158,6 +169,7 @@ void Stepper::StartChild(Frame* f) {
     e.name = s.name_value;
     e.index = static_cast<int32_t>(i);
   }
+  if (MapRun* run = RunOf(fan)) ++run->started;
   Frame* c = NewFrame(f->id, i, s.processor.get(), std::move(item));
   fan.running.insert(c->id);
   RunFrame(c);
@@ -188,7 +200,10 @@ void Stepper::Pump(Frame* f) {
     failed_fanout_ = std::move(f->fanout);  // for a redrive point, should the execution fail
     failed_fanout_frame_ = f->id;
     f->phase = FramePhase::Execute;
-    if (s.distributed) Emit(f, EventType::MapRunFailed);
+    if (s.distributed) {
+      EndMapRun(fan, MapRunStatus::Failed);
+      Emit(f, EventType::MapRunFailed);
+    }
     FailState(f, std::move(err),
               parallel ? EventType::ParallelStateFailed : EventType::MapStateFailed);
     failed_fanout_.reset();
@@ -196,6 +211,7 @@ void Stepper::Pump(Frame* f) {
     return;
   }
   if (fan.finished < fan.total) return;  // still waiting on children
+  EndMapRun(fan, MapRunStatus::Succeeded);
   json::Value results = json::Value::Array(std::move(fan.results));
   f->fanout.reset();
   f->phase = FramePhase::Execute;
@@ -219,6 +235,7 @@ void Stepper::ChildDone(Frame* child, bool ok, json::Value output, StatesError e
   Fanout& fan = *parent->fanout;
   fan.running.erase(child_id);
   ++fan.finished;
+  if (MapRun* run = RunOf(fan)) ++(ok ? run->succeeded : run->failed);
   const State& s = StateOf(*parent);
   if (parent->last_event_id < last) parent->last_event_id = last;
   if (s.type == StateType::Map && !s.distributed) {
@@ -264,6 +281,46 @@ void Stepper::ChildDone(Frame* child, bool ok, json::Value output, StatesError e
       std::find(pumping_.begin(), pumping_.end(), parent->id) == pumping_.end()) {
     Ready(parent);
   }
+}
+
+MapRun* Stepper::RunOf(const Fanout& fan) {
+  if (fan.map_run < 0 || static_cast<size_t>(fan.map_run) >= st_.map_runs.size()) return nullptr;
+  return &st_.map_runs[static_cast<size_t>(fan.map_run)];
+}
+
+void Stepper::EndMapRun(const Fanout& fan, MapRunStatus status) {
+  MapRun* run = RunOf(fan);
+  if (run == nullptr || run->status != MapRunStatus::Running) return;
+  run->status = status;
+  run->stop_date = st_.now;
+}
+
+// UpdateMapRun: new limits for a run still going; more children may start at once.
+void Stepper::UpdateMapRun(const Input& in) {
+  if (in.id >= st_.map_runs.size() || !in.value.is_object()) return;
+  MapRun& run = st_.map_runs[in.id];
+  if (run.status != MapRunStatus::Running) return;
+  Frame* owner = nullptr;
+  for (auto& [id, frame] : st_.frames) {
+    if (frame->fanout && frame->fanout->map_run == static_cast<int64_t>(in.id)) owner = frame.get();
+  }
+  if (owner == nullptr) return;
+  Fanout& fan = *owner->fanout;
+  if (const json::Value* v = in.value.find("maxConcurrency"); v != nullptr && v->is_number()) {
+    fan.max_concurrency = static_cast<size_t>(std::max(0.0, v->as_double()));
+    run.max_concurrency = fan.max_concurrency;
+  }
+  if (const json::Value* v = in.value.find("toleratedFailureCount");
+      v != nullptr && v->is_number()) {
+    fan.tolerated_count = v->as_double();
+    run.tolerated_count = fan.tolerated_count;
+  }
+  if (const json::Value* v = in.value.find("toleratedFailurePercentage");
+      v != nullptr && v->is_number()) {
+    fan.tolerated_percentage = v->as_double();
+    run.tolerated_percentage = fan.tolerated_percentage;
+  }
+  Ready(owner);
 }
 
 }  // namespace stepfn::eval::internal

@@ -91,6 +91,22 @@ std::string Stepper::NewTaskToken() {
   return token;
 }
 
+std::string Stepper::NewUuid() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t hi = NextRandom(&st_.rng), lo = NextRandom(&st_.rng);
+  hi = (hi & ~uint64_t{0xf000}) | 0x4000;                      // version 4
+  lo = (lo & ~(uint64_t{0xc} << 60)) | (uint64_t{0x8} << 60);  // variant 10
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 32; ++i) {
+    uint64_t word = i < 16 ? hi : lo;
+    int shift = 60 - 4 * (i % 16);
+    if (i == 8 || i == 12 || i == 16 || i == 20) out.push_back('-');
+    out.push_back(kHex[(word >> shift) & 15]);
+  }
+  return out;
+}
+
 uint64_t Stepper::StartTaskTimer(Frame* f, double seconds) {
   uint64_t t = NewId();
   st_.pending[t] = f->id;

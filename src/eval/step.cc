@@ -58,6 +58,20 @@ void Redrive(const asl::Program& program, ExecutionState& state, EpochMillis now
   stepper.Redrive();
 }
 
+std::string MapRunArn(const ExecutionState& state, size_t index) {
+  if (state.info == nullptr || index >= state.map_runs.size()) return "";
+  const ExecutionInfo& info = *state.info;
+  // "arn:aws:states:<region>:<account>:" from the execution's ARN.
+  std::string_view arn = info.execution_arn;
+  size_t colons = 0, prefix = 0;
+  for (size_t i = 0; i < arn.size() && colons < 5; ++i) {
+    if (arn[i] == ':' && ++colons == 5) prefix = i + 1;
+  }
+  const MapRun& run = state.map_runs[index];
+  return std::string(arn.substr(0, prefix)) + "mapRun:" + info.state_machine_name + "/" +
+         run.label + ":" + run.id;
+}
+
 ExecutionStatus Status(const ExecutionState& state) {
   return static_cast<ExecutionStatus>(state.status);
 }

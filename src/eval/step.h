@@ -58,7 +58,10 @@ enum class InputKind : uint8_t {
   TaskHeartbeat,
   TaskStarted,  // an activity worker took the task (`value`: the worker's name, a string)
   TimerFired,
-  Stop
+  Stop,
+  // UpdateMapRun: `id` is the run's index in ExecutionState::map_runs; `value` an object with
+  // any of maxConcurrency, toleratedFailureCount, toleratedFailurePercentage.
+  UpdateMapRun
 };
 
 struct Input {
@@ -114,6 +117,10 @@ bool Redrivable(const ExecutionState& state);
 // that did not succeed; the others keep their results. Runs nothing: the next Step (with no
 // inputs) continues the execution. REQUIRES: Redrivable(state).
 void Redrive(const asl::Program& program, ExecutionState& state, EpochMillis now, StepOutput* out);
+
+// The ARN of the execution's Distributed Map run `index` ("arn:aws:states:<region>:<account>:
+// mapRun:<state machine>/<label>:<id>").
+std::string MapRunArn(const ExecutionState& state, size_t index);
 
 ExecutionStatus Status(const ExecutionState& state);
 const json::Value& Output(const ExecutionState& state);   // when Succeeded

@@ -186,6 +186,78 @@ TEST(Step, MapHonoursMaxConcurrency) {
   EXPECT_EQ(json::Write(Output(d.state())), "[10,20,30,40,50]");
 }
 
+// A Distributed Map keeps a run (DescribeMapRun): counts as items start and end, limits that
+// UpdateMapRun changes while it runs, SUCCEEDED and a stop date at the end, and the state
+// bytes carry it all.
+TEST(Step, DistributedMapKeepsItsRun) {
+  ExecutionInfo info;
+  info.execution_arn = "arn:aws:states:eu-west-1:111122223333:execution:Machine:run-1";
+  info.state_machine_name = "Machine";
+  info.seed = 7;
+  Driver d(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"Label":"Fan",
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+        "StartAt":"T","States":{"T":{"Type":"Task",
+        "Resource":"arn:aws:states:::lambda:invoke","End":true}}},"End":true}}})",
+           info);
+  StepOutput out = d.Start("[1,2,3]");
+  ASSERT_EQ(d.state().map_runs.size(), 1u);
+  const MapRun& run = d.state().map_runs[0];
+  std::string arn = MapRunArn(d.state(), 0);
+  EXPECT_EQ(arn, "arn:aws:states:eu-west-1:111122223333:mapRun:Machine/Fan:" + run.id);
+  EXPECT_EQ(run.id.size(), 36u);
+  EXPECT_EQ(run.status, MapRunStatus::Running);
+  EXPECT_EQ(run.total, 3u);
+  EXPECT_EQ(run.started, 1u);  // MaxConcurrency 1
+  bool arn_in_history = false;
+  for (const auto& e : d.history) {
+    if (e.type != EventType::MapRunStarted) continue;
+    std::string_view key;
+    json::Value details = e.Details(true, &key);
+    arn_in_history = json::Write(details) == "{\"mapRunArn\":\"" + arn + "\"}";
+  }
+  EXPECT_TRUE(arn_in_history);
+
+  // UpdateMapRun: three at once from now on.
+  std::vector<uint64_t> tasks;
+  for (const auto& c : out.commands) {
+    if (c.kind == CommandKind::RunTask) tasks.push_back(c.id);
+  }
+  ASSERT_EQ(tasks.size(), 1u);
+  out = d.Step({{InputKind::UpdateMapRun, 0, J(R"({"maxConcurrency":3})"), {}, {}}});
+  for (const auto& c : out.commands) {
+    if (c.kind == CommandKind::RunTask) tasks.push_back(c.id);
+  }
+  ASSERT_EQ(tasks.size(), 3u);
+  EXPECT_EQ(d.state().map_runs[0].started, 3u);
+  EXPECT_EQ(d.state().map_runs[0].max_concurrency, 3u);
+  d.Step({{InputKind::TaskSucceeded, tasks[0], J("1"), {}, {}}});
+  EXPECT_EQ(d.state().map_runs[0].succeeded, 1u);
+  d.now += 1000;
+  d.Step({{InputKind::TaskSucceeded, tasks[1], J("2"), {}, {}},
+          {InputKind::TaskSucceeded, tasks[2], J("3"), {}, {}}});
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Succeeded);
+  EXPECT_EQ(d.state().map_runs[0].status, MapRunStatus::Succeeded);
+  EXPECT_EQ(d.state().map_runs[0].succeeded, 3u);
+  EXPECT_EQ(d.state().map_runs[0].stop_date, d.now);
+}
+
+// A run still going when the execution stops is ABORTED.
+TEST(Step, StoppingAnExecutionAbortsItsMapRun) {
+  ExecutionInfo info;
+  info.execution_arn = "arn:aws:states:us-east-1:123456789012:execution:M:e";
+  info.state_machine_name = "M";
+  Driver d(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+        "StartAt":"T","States":{"T":{"Type":"Task",
+        "Resource":"arn:aws:states:::lambda:invoke","End":true}}},"End":true}}})",
+           info);
+  d.Start("[1,2]");
+  d.Step({{InputKind::Stop, 0, {}, "Stopped", ""}});
+  ASSERT_EQ(d.state().map_runs.size(), 1u);
+  EXPECT_EQ(d.state().map_runs[0].status, MapRunStatus::Aborted);
+  EXPECT_EQ(d.state().map_runs[0].label, "M");  // no Label: the state's name
+}
+
 TEST(Step, WaitStartsATimer) {
   Driver d(R"({"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","Next":"P"},
       "P":{"Type":"Pass","End":true}}})");

@@ -143,6 +143,7 @@ Frame* Stepper::NewFrame(uint64_t parent, size_t child_index, const asl::Body* b
 void Stepper::FreeFrame(uint64_t id) {
   Frame* f = FindFrame(id);
   if (f == nullptr) return;
+  if (f->fanout) EndMapRun(*f->fanout, MapRunStatus::Aborted);
   AbortChildren(f);
   if (f->timeout_timer != 0) st_.pending.erase(f->timeout_timer);
   if (f->heartbeat_timer != 0) st_.pending.erase(f->heartbeat_timer);
@@ -285,6 +286,10 @@ void Stepper::Deliver(const Input& in) {
     FinishExecution(ExecutionStatus::Aborted, json::Value(), {in.error, in.cause});
     return;
   }
+  if (in.kind == InputKind::UpdateMapRun) {
+    UpdateMapRun(in);
+    return;
+  }
   auto it = st_.pending.find(in.id);
   if (it == st_.pending.end()) return;
   uint64_t frame_id = it->second;
@@ -371,6 +376,7 @@ void Stepper::Deliver(const Input& in) {
     case InputKind::TaskHeartbeat:
     case InputKind::TaskStarted:
     case InputKind::Stop:
+    case InputKind::UpdateMapRun:
       break;
   }
   f = FindFrame(frame_id);
@@ -704,6 +710,7 @@ void Stepper::FinishExecution(ExecutionStatus s, json::Value output, StatesError
   }
   st_.pending.clear();
   for (auto& [id, frame] : st_.frames) {
+    if (frame->fanout) EndMapRun(*frame->fanout, MapRunStatus::Aborted);
     frame->phase = FramePhase::Done;
     graveyard_.push_back(std::move(frame));
   }

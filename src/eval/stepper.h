@@ -118,6 +118,11 @@ class Stepper {
   void StartTimer(Frame* f, EpochMillis at, FramePhase phase);
   // A timer that runs beside a task (TimeoutSeconds, HeartbeatSeconds); returns its id.
   std::string NewTaskToken();
+  std::string NewUuid();  // a version 4 UUID from the execution's random stream
+  // Distributed Map runs (state_parallel_map.cc).
+  MapRun* RunOf(const Fanout& fan);
+  void EndMapRun(const Fanout& fan, MapRunStatus status);
+  void UpdateMapRun(const Input& in);
   uint64_t StartTaskTimer(Frame* f, double seconds);
   void CancelTimer(uint64_t* id);  // and zeroes *id; nothing when it is 0
   void CancelTaskTimers(Frame* f);

@@ -61,6 +61,10 @@ Status MemoryStore::ApplyTransition(Execution& execution, Transition& transition
   for (const std::string& token : transition.tokens_to_delete) {
     DeleteToken(execution, token);
   }
+  for (std::string& map_run : transition.map_runs_to_add) {
+    map_runs_[map_run] = record.arn;
+    execution.map_runs.push_back(std::move(map_run));
+  }
   for (TaskTokenRecord& token : transition.tokens_to_add) {
     token.execution_arn = record.arn;
     if (!token.activity_arn.empty() && !token.claimed) {
@@ -183,6 +187,7 @@ void MemoryStore::NoteEnded(const std::string& arn) {
     by_machine_[r.state_machine_arn].erase(key);
     if (!r.map_run_arn.empty()) by_map_run_[r.map_run_arn].erase(key);
     DeleteTags(r.arn);
+    for (const std::string& map_run : it->second.map_runs) map_runs_.erase(map_run);
     executions_.erase(it);
   }
 }
@@ -353,6 +358,13 @@ Result<std::vector<TimerRecord>> MemoryStore::DueTimers(EpochMillis now, int lim
     due.push_back(timers_.at({std::get<1>(key), std::get<2>(key)}));
   }
   return due;
+}
+
+Result<std::string> MemoryStore::FindMapRun(const std::string& map_run_arn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = map_runs_.find(map_run_arn);
+  if (it == map_runs_.end()) return NotFound("map run " + map_run_arn + " does not exist");
+  return it->second;
 }
 
 Result<TaskTokenRecord> MemoryStore::GetTaskToken(const std::string& token) {

@@ -50,6 +50,7 @@ class MemoryStore final : public Store {
   Result<std::vector<TimerRecord>> DueTimers(EpochMillis now, int limit) override;
 
   Result<TaskTokenRecord> GetTaskToken(const std::string& token) override;
+  Result<std::string> FindMapRun(const std::string& map_run_arn) override;
   Result<std::optional<TaskTokenRecord>> ClaimActivityTask(const std::string& activity_arn,
                                                            const std::string& worker_name,
                                                            EpochMillis now) override;
@@ -80,6 +81,7 @@ class MemoryStore final : public Store {
     std::vector<HistoryEventRecord> history;
     std::set<int64_t> timer_ids;
     std::set<std::string> tokens;
+    std::vector<std::string> map_runs;
   };
   // (start_date, arn), ascending; lists walk it backwards.
   using StartIndex = std::set<std::pair<int64_t, std::string>>;
@@ -102,6 +104,7 @@ class MemoryStore final : public Store {
   std::map<std::pair<std::string, int64_t>, TimerRecord> timers_;
   std::set<TimerKey> timers_by_time_;
   std::map<std::string, TaskTokenRecord> tokens_;
+  std::map<std::string, std::string> map_runs_;  // map run ARN -> execution ARN
   // Unclaimed activity tasks: activity ARN -> (created, token).
   std::map<std::string, std::set<std::pair<int64_t, std::string>>> queued_;
   std::map<std::string, StateMachineRecord> state_machines_;

@@ -53,6 +53,7 @@ Result<std::vector<HistoryEventRecord>> GetHistory(SqliteDb& db, const std::stri
                                                    int64_t from_id, int limit, bool reverse);
 Result<std::vector<TimerRecord>> DueTimers(SqliteDb& db, EpochMillis now, int limit);
 Result<TaskTokenRecord> GetTaskToken(SqliteDb& db, const std::string& token);
+Result<std::string> FindMapRun(SqliteDb& db, const std::string& map_run_arn);
 Result<StateMachineRecord> GetStateMachine(SqliteDb& db, const std::string& arn);
 Result<Page<StateMachineRecord>> ListStateMachines(SqliteDb& db, const StateMachineFilter& filter,
                                                    const PageRequest& page);

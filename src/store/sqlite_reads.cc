@@ -252,6 +252,15 @@ Result<TaskTokenRecord> GetTaskToken(SqliteDb& db, const std::string& token) {
   return ReadTaskToken(stmt);
 }
 
+Result<std::string> FindMapRun(SqliteDb& db, const std::string& map_run_arn) {
+  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT e.arn FROM map_runs m JOIN executions e "
+                                         "ON e.id = m.execution_id WHERE m.arn = ?1"));
+  stmt.BindText(1, map_run_arn);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return NotFound("map run " + map_run_arn + " does not exist");
+  return stmt.Text(0);
+}
+
 Result<StateMachineRecord> GetStateMachine(SqliteDb& db, const std::string& arn) {
   ASSIGN_OR_RETURN(Stmt stmt, db.Prepare(std::string("SELECT ") + kStateMachineColumns +
                                          " FROM state_machines WHERE arn = ?1"));

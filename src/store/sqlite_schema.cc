@@ -123,6 +123,12 @@ CREATE TABLE tags (
   PRIMARY KEY (resource_arn, key)
 ) WITHOUT ROWID;
 )sql"},
+    {2, "Distributed Map runs", R"sql(
+CREATE TABLE map_runs (
+  arn          TEXT PRIMARY KEY,
+  execution_id INTEGER NOT NULL
+);
+)sql"},
 };
 
 }  // namespace

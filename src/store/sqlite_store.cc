@@ -441,6 +441,11 @@ Result<TaskTokenRecord> SqliteStore::GetTaskToken(const std::string& token) {
   return sqlite::GetTaskToken(reader.db(), token);
 }
 
+Result<std::string> SqliteStore::FindMapRun(const std::string& map_run_arn) {
+  ASSIGN_OR_RETURN(Reader reader, AcquireReader());
+  return sqlite::FindMapRun(reader.db(), map_run_arn);
+}
+
 Result<StateMachineRecord> SqliteStore::GetStateMachine(const std::string& arn) {
   ASSIGN_OR_RETURN(Reader reader, AcquireReader());
   return sqlite::GetStateMachine(reader.db(), arn);

@@ -96,6 +96,7 @@ class SqliteStore final : public Store {
   Result<std::vector<TimerRecord>> DueTimers(EpochMillis now, int limit) override;
 
   Result<TaskTokenRecord> GetTaskToken(const std::string& token) override;
+  Result<std::string> FindMapRun(const std::string& map_run_arn) override;
   Result<std::optional<TaskTokenRecord>> ClaimActivityTask(const std::string& activity_arn,
                                                            const std::string& worker_name,
                                                            EpochMillis now) override;

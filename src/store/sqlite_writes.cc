@@ -55,6 +55,15 @@ Status ApplyTransitionBody(SqliteDb& db, int64_t id, const Transition& transitio
       RETURN_IF_ERROR(stmt.Run());
     }
   }
+  if (!transition.map_runs_to_add.empty()) {
+    ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("INSERT OR REPLACE INTO map_runs (arn, execution_id) "
+                                           "VALUES (?1, ?2)"));
+    for (const std::string& map_run : transition.map_runs_to_add) {
+      stmt.BindText(1, map_run);
+      stmt.BindInt(2, id);
+      RETURN_IF_ERROR(stmt.Run());
+    }
+  }
   if (!transition.tokens_to_delete.empty()) {
     ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("DELETE FROM task_tokens WHERE token = ?1 AND "
                                            "execution_id = ?2"));

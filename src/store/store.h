@@ -233,6 +233,8 @@ struct Transition {
   std::vector<int64_t> timers_to_delete;       // timer ids; ids without a timer are ignored
   std::vector<TaskTokenRecord> tokens_to_add;  // execution_arn is ignored
   std::vector<std::string> tokens_to_delete;   // unknown tokens are ignored
+  // ARNs of Distributed Map runs the execution started (FindMapRun finds the execution).
+  std::vector<std::string> map_runs_to_add;
 };
 
 // Called once with the outcome of an asynchronous write. It may run on a store thread: it must
@@ -336,6 +338,12 @@ class Store {
 
   // NotFound when the token does not exist (never issued, or its task finished).
   virtual Result<TaskTokenRecord> GetTaskToken(const std::string& token) = 0;
+
+  // --- Map runs -------------------------------------------------------------------------------
+
+  // The ARN of the execution that started the Distributed Map run `map_run_arn` (a transition's
+  // map_runs_to_add); NotFound when there is none.
+  virtual Result<std::string> FindMapRun(const std::string& map_run_arn) = 0;
 
   // Claims the oldest unclaimed task of an activity (by created, then token) for a worker
   // (sets claimed, worker_name and claimed_at). std::nullopt when none is queued. The token stays

@@ -297,6 +297,25 @@ TEST_P(StoreTest, CreateExecutionStoresTheFirstTransition) {
   EXPECT_CODE(store().GetExecution(ExecArn("e2")).status(), NotFound);
 }
 
+TEST_P(StoreTest, MapRunsFindTheirExecution) {
+  const std::string run1 = "arn:aws:states:us-east-1:123456789012:mapRun:M/Map:run-1";
+  const std::string run2 = "arn:aws:states:us-east-1:123456789012:mapRun:M/Map:run-2";
+  Transition initial;
+  initial.events.push_back(Event(1, "ExecutionStarted"));
+  initial.state = "s1";
+  initial.map_runs_to_add = {run1};
+  ASSERT_OK(store().CreateExecution(Execution("e1"), initial));
+  ASSERT_OK(Start("e2"));
+  Transition next = Next("e2", 1, 1);
+  next.map_runs_to_add = {run2};
+  ASSERT_OK(store().CommitTransition(next));
+  auto found = store().FindMapRun(run1);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(*found, ExecArn("e1"));
+  EXPECT_EQ(*store().FindMapRun(run2), ExecArn("e2"));
+  EXPECT_CODE(store().FindMapRun(run1 + "x").status(), NotFound);
+}
+
 TEST_P(StoreTest, TransitionsAppendHistoryAndAdvanceTheVersion) {
   ASSERT_OK(Start("e"));
   int64_t last = 1;

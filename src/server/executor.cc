@@ -267,6 +267,7 @@ void Executor::Advance(const std::shared_ptr<Live>& live) {
 void Executor::RunStep(Live& live, Batch& batch, store::Transition* t, bool redrive) {
   EpochMillis now = clock_->NowMillis();
   eval::StepOutput out;
+  const size_t map_runs_before = live.state->map_runs.size();
   if (redrive) {
     eval::Redrive(*live.program, *live.state, now, &out);
     store::StatusUpdate revive;
@@ -326,6 +327,10 @@ void Executor::RunStep(Live& live, Batch& batch, store::Transition* t, bool redr
         break;
       }
     }
+  }
+  // Distributed Map runs started by this Step: DescribeMapRun finds the execution by them.
+  for (size_t i = map_runs_before; i < live.state->map_runs.size(); ++i) {
+    t->map_runs_to_add.push_back(eval::MapRunArn(*live.state, i));
   }
   eval::ExecutionStatus status = eval::Status(*live.state);
   if (status != eval::ExecutionStatus::Running) {

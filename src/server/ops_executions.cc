@@ -44,15 +44,6 @@ std::string NewUuid() {
   return s;
 }
 
-AwsError StateMachineDoesNotExist(std::string_view arn) {
-  return {400, "StateMachineDoesNotExist",
-          "State Machine Does Not Exist: '" + std::string(arn) + "'"};
-}
-
-AwsError ExecutionDoesNotExist(std::string_view arn) {
-  return {400, "ExecutionDoesNotExist", "Execution Does Not Exist: '" + std::string(arn) + "'"};
-}
-
 json::Value Str(std::string_view s) { return json::Value::String(s); }
 
 // The state machine (or version) an execution starts on, resolved from the ARN a caller gave.

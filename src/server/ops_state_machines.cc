@@ -38,10 +38,6 @@ using json::Value;
 
 constexpr std::string_view kAliasNamePattern = "^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$";
 
-AwsError StateMachineDoesNotExist(std::string_view arn) {
-  return {400, "StateMachineDoesNotExist",
-          "State Machine Does Not Exist: '" + std::string(arn) + "'"};
-}
 AwsError StateMachineAlreadyExists(std::string_view arn) {
   return {400, "StateMachineAlreadyExists",
           "State Machine Already Exists: '" + std::string(arn) + "'"};

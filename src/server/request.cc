@@ -209,6 +209,28 @@ std::optional<std::string> RequestReader::String(std::string_view member, size_t
   return value->as_string();
 }
 
+std::optional<double> RequestReader::Double(std::string_view member, double min, double max,
+                                            Presence presence) {
+  const json::Value* value = Find(member, presence);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_number() || !std::isfinite(value->as_double())) {
+    WrongType(member, *value, "a Float");
+    return std::nullopt;
+  }
+  double d = value->as_double();
+  // Bounds as the model writes them ("100", not "100.0").
+  auto text = [](double x) {
+    return x == std::trunc(x) && std::fabs(x) < 1e15 ? std::to_string(static_cast<int64_t>(x))
+                                                     : json::Write(json::Value::Double(x));
+  };
+  if (d < min) {
+    AddViolation(member, value, "Member must have value greater than or equal to " + text(min));
+  } else if (d > max) {
+    AddViolation(member, value, "Member must have value less than or equal to " + text(max));
+  }
+  return d;
+}
+
 std::optional<int64_t> RequestReader::Int(std::string_view member, int64_t min, int64_t max,
                                           Presence presence) {
   const json::Value* value = Find(member, presence);
@@ -450,6 +472,15 @@ api::AwsOr<Arn> ParseArnAs(std::string_view text, std::initializer_list<ArnKind>
 std::optional<api::AwsError> CheckName(std::string_view name) {
   if (IsValidName(name)) return std::nullopt;
   return api::AwsError{400, "InvalidName", "Invalid Name: '" + std::string(name) + "'"};
+}
+
+api::AwsError StateMachineDoesNotExist(std::string_view arn) {
+  return {400, "StateMachineDoesNotExist",
+          "State Machine Does Not Exist: '" + std::string(arn) + "'"};
+}
+
+api::AwsError ExecutionDoesNotExist(std::string_view arn) {
+  return {400, "ExecutionDoesNotExist", "Execution Does Not Exist: '" + std::string(arn) + "'"};
 }
 
 api::AwsError TooManyTagsError(std::string_view resource_arn) {

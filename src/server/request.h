@@ -94,6 +94,9 @@ class RequestReader {
   // An integer member in min..max. A JSON number with a fraction is a SerializationException.
   std::optional<int64_t> Int(std::string_view member, int64_t min, int64_t max,
                              Presence presence = Presence::Optional);
+  // A float member in min..max.
+  std::optional<double> Double(std::string_view member, double min, double max,
+                               Presence presence = Presence::Optional);
   std::optional<bool> Bool(std::string_view member, Presence presence = Presence::Optional);
   // A string member that must be one of `values` ("Member must satisfy enum value set:
   // [STANDARD, EXPRESS]").
@@ -184,6 +187,12 @@ api::AwsOr<Arn> ParseArnAs(std::string_view text, std::initializer_list<ArnKind>
 
 // InvalidName "Invalid Name: '<name>'" unless IsValidName(name).
 std::optional<api::AwsError> CheckName(std::string_view name);
+
+// --- Errors several groups answer ---------------------------------------------------------
+
+// "State Machine Does Not Exist: '<arn>'" / "Execution Does Not Exist: '<arn>'".
+api::AwsError StateMachineDoesNotExist(std::string_view arn);
+api::AwsError ExecutionDoesNotExist(std::string_view arn);
 
 // --- Tags ---------------------------------------------------------------------------------
 

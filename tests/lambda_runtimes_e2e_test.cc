@@ -165,7 +165,7 @@ TEST_F(LambdaRuntimesTest, PythonExceptionAsAwsRecordedIt) {
   const json::Value* handlers = recorded.find("lambda_handlers");
   ASSERT_NE(handlers, nullptr);
   ASSERT_EQ(handlers->size(), 1u);
-  const std::string& code = handlers->members()[0].value.find("code")->as_string();
+  const std::string& code = handlers->members()[0].second.find("code")->as_string();
   const json::Value* cause = recorded.find("expected")->find("cause");
   ASSERT_NE(cause, nullptr);
 

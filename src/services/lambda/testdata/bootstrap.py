@@ -74,8 +74,9 @@ while True:
         out = "z" * (event["mb"] * 1024 * 1024)
     elif action == "memory":
         blocks = []
-        for _ in range(100):
+        for _ in range(60):
             blocks.append(bytearray(b"\x01" * (10 * 1024 * 1024)))
+        time.sleep(3)  # holds it: the limit is polled
         out = {"survived": True}
     elif action == "error":
         call("POST", base + "/error",

@@ -1,6 +1,7 @@
 // lambda_env_bench: latency of a warm invocation through the execution environments.
 //
-//   lambda_env_bench [--n 20000] [--concurrency 1] [--payload 64] [--bootstrap PATH]
+//   lambda_env_bench [--n 20000] [--concurrency 1] [--payload 64] [--max-workers 0]
+//                    [--bootstrap PATH]
 //
 // Starts Environments, warms one worker per caller with the C++ echo function
 // (examples/functions/echo-cpp), then runs n invocations from `concurrency` threads, each
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   int n = 20000;
   int concurrency = 1;
   size_t payload_bytes = 64;
+  int max_workers = 0;
   std::string bootstrap = STEPFN_ECHO_CPP_BOOTSTRAP;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
     if (flag == "--concurrency") concurrency = std::max(1, std::atoi(argv[i + 1]));
     if (flag == "--payload") payload_bytes = static_cast<size_t>(std::atol(argv[i + 1]));
     if (flag == "--bootstrap") bootstrap = argv[i + 1];
+    if (flag == "--max-workers") max_workers = std::atoi(argv[i + 1]);
   }
   char tmpl[] = "/tmp/stepfn-lambda-bench-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) return 1;
@@ -73,6 +76,7 @@ int main(int argc, char** argv) {
 
   stepfn::lambda::EnvironmentsOptions options;
   options.work_dir = root + "/work";
+  options.max_workers = max_workers;
   auto started = Environments::Start(options);
   if (!started.ok()) {
     std::fprintf(stderr, "%s\n", started.status().ToString().c_str());

@@ -1399,7 +1399,8 @@ void Environments::Impl::MonitorLoop() {
       bool busy;
       {
         std::lock_guard<std::mutex> lock(mu_);
-        busy = busy_ > 0 || !workers_.empty();
+        // Timeouts and memory need a fast tick only while something runs or waits.
+        busy = busy_ > 0 || queued_ > 0;
       }
       Tick(ticks % kSessionScanEvery == 0);
       if (now - last_flush >= 50'000'000 || !busy) {

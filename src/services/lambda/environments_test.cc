@@ -88,8 +88,9 @@ class EnvironmentsTest : public ::testing::Test {
     std::filesystem::remove_all(root_, ec);
   }
 
-  void StartEnvironments(int max_workers = 0) {
+  void StartEnvironments(int max_workers = 0, int idle_timeout_seconds = 600) {
     EnvironmentsOptions options;
+    options.idle_timeout_seconds = idle_timeout_seconds;
     options.work_dir = root_ + "/work";
     options.max_workers = max_workers;
     options.endpoint_url = "http://127.0.0.1:8083";
@@ -518,6 +519,14 @@ TEST_F(EnvironmentsTest, RetireReplacesWorkers) {
   ASSERT_EQ(slow.wait_for(20s), std::future_status::ready);
   EXPECT_EQ(Response(slow.get()).function_error, "");
   EXPECT_TRUE(WaitFor([&] { return env_->stats().workers == 0; }));
+}
+
+TEST_F(EnvironmentsTest, IdleWorkersAreReaped) {
+  StartEnvironments(0, /*idle_timeout_seconds=*/1);
+  std::string pid = Pid(Response(Invoke(Config(), R"({"action":"echo"})")));
+  EXPECT_EQ(env_->stats().workers, 1);
+  ASSERT_TRUE(WaitFor([&] { return env_->stats().workers == 0; }, 5s));
+  EXPECT_TRUE(WaitFor([&] { return ProcessGone(std::stoi(pid)); }));
 }
 
 TEST_F(EnvironmentsTest, StopFailsInvocationsInFlight) {

@@ -3,7 +3,7 @@
 namespace stepfn::server {
 namespace {
 
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;  // 1 (no trace header) is still read
 
 void PutVarint(uint64_t v, std::string* out) {
   while (v >= 0x80) {
@@ -26,13 +26,16 @@ bool GetVarint(std::string_view* in, uint64_t* v) {
 
 }  // namespace
 
-void EncodeExecutionBlob(const std::string& mock_test_case,
+void EncodeExecutionBlob(const std::string& mock_test_case, const std::string& trace_header,
                          const std::map<uint64_t, EpochMillis>& timers, std::string_view state,
                          std::string* out) {
-  out->reserve(out->size() + 8 + mock_test_case.size() + timers.size() * 12 + state.size());
+  out->reserve(out->size() + 8 + mock_test_case.size() + trace_header.size() + timers.size() * 12 +
+               state.size());
   out->push_back(static_cast<char>(kVersion));
   PutVarint(mock_test_case.size(), out);
   out->append(mock_test_case);
+  PutVarint(trace_header.size(), out);
+  out->append(trace_header);
   PutVarint(timers.size(), out);
   for (const auto& [id, at] : timers) {
     PutVarint(id, out);
@@ -46,9 +49,10 @@ Result<ExecutionBlob> DecodeExecutionBlob(std::string_view bytes) {
     return InvalidArgument("stored execution state is unreadable: " + why);
   };
   if (bytes.empty()) return bad("empty");
-  if (static_cast<uint8_t>(bytes[0]) != kVersion) {
-    return bad("envelope version " + std::to_string(static_cast<uint8_t>(bytes[0])) +
-               " (this build reads version 1)");
+  const uint8_t version = static_cast<uint8_t>(bytes[0]);
+  if (version == 0 || version > kVersion) {
+    return bad("envelope version " + std::to_string(version) + " (this build reads versions 1 to " +
+               std::to_string(kVersion) + ")");
   }
   bytes.remove_prefix(1);
   ExecutionBlob blob;
@@ -56,6 +60,11 @@ Result<ExecutionBlob> DecodeExecutionBlob(std::string_view bytes) {
   if (!GetVarint(&bytes, &n) || n > bytes.size()) return bad("truncated test case");
   blob.mock_test_case = std::string(bytes.substr(0, n));
   bytes.remove_prefix(n);
+  if (version >= 2) {
+    if (!GetVarint(&bytes, &n) || n > bytes.size()) return bad("truncated trace header");
+    blob.trace_header = std::string(bytes.substr(0, n));
+    bytes.remove_prefix(n);
+  }
   if (!GetVarint(&bytes, &n) || n > bytes.size()) return bad("truncated timers");
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t id = 0, at = 0;

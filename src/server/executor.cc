@@ -357,8 +357,8 @@ void Executor::RunStep(Live& live, Batch& batch, store::Transition* t, bool redr
   }
   // EXPRESS executions are never recovered: their state need not be written.
   if (!live.express) {
-    EncodeExecutionBlob(live.test_case, live.timers, eval::EncodeState(*live.program, *live.state),
-                        &t->state);
+    EncodeExecutionBlob(live.test_case, live.trace_header, live.timers,
+                        eval::EncodeState(*live.program, *live.state), &t->state);
   }
   batch.commands = std::move(out.commands);
   if (!observers_.empty()) batch.events = std::move(out.events);
@@ -579,6 +579,7 @@ Status Executor::RecoverOne(store::ExecutionRecord record) {
   RETURN_IF_ERROR(Reload(*live));
   ASSIGN_OR_RETURN(ExecutionBlob blob, DecodeExecutionBlob(record.state));
   live->test_case = blob.mock_test_case;
+  live->trace_header = blob.trace_header;
   if (mocks_ != nullptr && !live->test_case.empty() && live->state->info) {
     live->mocks = mocks_->FindTestCase(live->state->info->state_machine_name, live->test_case);
   }
@@ -632,6 +633,7 @@ void Executor::Redrive(const std::string& arn, std::function<void(Result<EpochMi
   live->state = std::move(*state);
   live->version = record->version;
   live->test_case = blob->mock_test_case;
+  live->trace_header = blob->trace_header;
   if (mocks_ != nullptr && !live->test_case.empty() && live->state->info) {
     live->mocks = mocks_->FindTestCase(live->state->info->state_machine_name, live->test_case);
   }

@@ -75,7 +75,7 @@ struct CommitReport {
   int64_t commit_micros = 0;
   Status status;       // the commit's outcome; on failure nothing of the Step happened
   bool ended = false;  // the execution ended with this Step (see its last event)
-  // StartExecution's traceHeader; "" when none was given or after a restart (not persisted).
+  // StartExecution's traceHeader; "" when none was given (kept across restarts).
   std::string_view trace_header;
 };
 

@@ -121,6 +121,7 @@ json::Value HistoryEvent::Details(bool include_data, std::string_view* key) cons
       task();
       d.Append("region", json::Value::String("us-east-1"));
       d.Append("parameters", Str(payload));
+      if (index >= 0) d.Append("timeoutInSeconds", json::Value::Int(index));
       break;
     case EventType::TaskStarted:
       details = "taskStartedEventDetails";
@@ -165,6 +166,7 @@ json::Value HistoryEvent::Details(bool include_data, std::string_view* key) cons
       details = "lambdaFunctionScheduledEventDetails";
       d.Append("resource", str(resource_name()));
       data("input", "inputDetails", true);
+      if (index >= 0) d.Append("timeoutInSeconds", json::Value::Int(index));
       break;
     case EventType::LambdaFunctionSucceeded:
       details = "lambdaFunctionSucceededEventDetails";
@@ -209,6 +211,7 @@ json::Value HistoryEvent::Details(bool include_data, std::string_view* key) cons
     case EventType::MapStateSucceeded:
     case EventType::MapStateFailed:
     case EventType::MapStateAborted:
+      break;
     case EventType::ActivityStarted:
       details = "activityStartedEventDetails";
       if (!Text(name).empty()) d.Append("workerName", name);

@@ -50,7 +50,9 @@ struct HistoryEvent {
   int64_t id = 0;
   int64_t previous_event_id = 0;
   EpochMillis timestamp = 0;
-  int32_t index = -1;  // map iteration index; map length for MapStateStarted
+  // Map iteration index; map length for MapStateStarted; timeoutInSeconds of TaskScheduled and
+  // LambdaFunctionScheduled (-1: none).
+  int32_t index = -1;
   EventType type = EventType::ExecutionStarted;
   // Strings are json::Value handles so that names and resources are shared with the compiled
   // program rather than copied into every event; null when the event has none.

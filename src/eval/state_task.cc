@@ -53,11 +53,17 @@ void Stepper::ExecuteTask(Frame* f) {
     SetResource(s, &sched);
     sched.payload = params;
   } else {
-    HistoryEvent& sched = Emit(f, EventType::TaskScheduled);
+    // A Lambda function ARN as the Resource: AWS records LambdaFunction* events.
+    const bool function = IsLambdaFunction(s);
+    HistoryEvent& sched =
+        Emit(f, function ? EventType::LambdaFunctionScheduled : EventType::TaskScheduled);
     SetResource(s, &sched);
     sched.payload = params;
-    HistoryEvent& started = Emit(f, EventType::TaskStarted);
-    SetResource(s, &started);
+    // timeoutInSeconds (whole seconds, as AWS's TimeoutInSeconds is a long).
+    if (timeout > 0 && timeout < 2147483647.0) sched.index = static_cast<int32_t>(timeout);
+    HistoryEvent& started =
+        Emit(f, function ? EventType::LambdaFunctionStarted : EventType::TaskStarted);
+    if (!function) SetResource(s, &started);
   }
   uint64_t id = NewId();
   st_.pending[id] = f->id;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "asl/program.h"
+#include "eval/stepper.h"
 #include "json/parse.h"
 #include "json/write.h"
 
@@ -312,6 +313,127 @@ TEST(Step, StopAbortsTheExecution) {
   d.Step({{InputKind::Stop, 0, {}, "Stopped", "by a test"}});
   EXPECT_EQ(Status(d.state()), ExecutionStatus::Aborted);
   EXPECT_EQ(d.Types().back(), "ExecutionAborted");
+}
+
+}  // namespace
+}  // namespace stepfn::eval
+
+namespace stepfn::eval {
+namespace {
+
+constexpr const char* kFunctionArn = "arn:aws:lambda:us-east-1:123456789012:function:f";
+
+std::string FunctionTask(std::string_view extra) {
+  return std::string(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")") +
+         kFunctionArn + "\"" + std::string(extra) + R"(,"End":true},
+      "Caught":{"Type":"Pass","End":true}}})";
+}
+
+TEST(StepLambda, FunctionArnRecordsLambdaFunctionEvents) {
+  Driver d(FunctionTask(R"(,"TimeoutSeconds":30)"));
+  StepOutput out = d.Start(R"({"a":1})");
+  const Command* run = Find(out, CommandKind::RunTask);
+  ASSERT_NE(run, nullptr);
+  d.Step({{InputKind::TaskSucceeded, run->id, J(R"({"b":2})"), {}, {}}});
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Succeeded);
+  EXPECT_EQ(d.Types(),
+            (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
+                                      "LambdaFunctionScheduled", "LambdaFunctionStarted",
+                                      "LambdaFunctionSucceeded", "TaskStateExited",
+                                      "ExecutionSucceeded"}));
+  EXPECT_EQ(json::Write(d.history[2].ToJson()),
+            R"({"timestamp":1700000000.0,"type":"LambdaFunctionScheduled","id":3,)"
+            R"("previousEventId":2,"lambdaFunctionScheduledEventDetails":{"resource":")" +
+                std::string(kFunctionArn) +
+                R"(","input":"{\"a\":1}","inputDetails":{"truncated":false},)"
+                R"("timeoutInSeconds":30}})");
+  EXPECT_EQ(json::Write(d.history[3].ToJson()),
+            R"({"timestamp":1700000000.0,"type":"LambdaFunctionStarted","id":4,)"
+            R"("previousEventId":3})");
+  EXPECT_EQ(json::Write(*d.history[4].ToJson().find("lambdaFunctionSucceededEventDetails")),
+            R"({"output":"{\"b\":2}","outputDetails":{"truncated":false}})");
+}
+
+TEST(StepLambda, FailureAndTimeoutUseLambdaFunctionEvents) {
+  Driver d(FunctionTask(R"(,"TimeoutSeconds":5,"Retry":[{"ErrorEquals":["Oops"],
+      "IntervalSeconds":1,"MaxAttempts":1}])"));
+  StepOutput out = d.Start("{}");
+  const Command* run = Find(out, CommandKind::RunTask);
+  ASSERT_NE(run, nullptr);
+  out = d.Step({{InputKind::TaskFailed, run->id, {}, "Oops", "it broke"}});
+  const Command* retry = Find(out, CommandKind::StartTimer);
+  ASSERT_NE(retry, nullptr);
+  d.now = retry->fire_at;
+  out = d.Step({{InputKind::TimerFired, retry->id, {}, {}, {}}});
+  const Command* timeout = nullptr;
+  for (const auto& c : out.commands) {
+    if (c.kind == CommandKind::StartTimer) timeout = &c;
+  }
+  ASSERT_NE(timeout, nullptr);
+  d.now = timeout->fire_at;
+  d.Step({{InputKind::TimerFired, timeout->id, {}, {}, {}}});
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Failed);
+  EXPECT_EQ(Failure(d.state()).error, "States.Timeout");
+  EXPECT_EQ(d.Types(),
+            (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
+                                      "LambdaFunctionScheduled", "LambdaFunctionStarted",
+                                      "LambdaFunctionFailed", "LambdaFunctionScheduled",
+                                      "LambdaFunctionStarted", "LambdaFunctionTimedOut",
+                                      "ExecutionFailed"}));
+  EXPECT_EQ(json::Write(*d.history[4].ToJson().find("lambdaFunctionFailedEventDetails")),
+            R"({"error":"Oops","cause":"it broke"})");
+  EXPECT_EQ(json::Write(*d.history[7].ToJson().find("lambdaFunctionTimedOutEventDetails")),
+            R"({"error":"States.Timeout"})");
+}
+
+TEST(StepLambda, OversizedResultFailsTheTaskAndStatesAllCatchesIt) {
+  ExecutionInfo info;
+  info.max_payload_bytes = 250;
+  Driver d(FunctionTask(R"(,"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}])"), info);
+  StepOutput out = d.Start("{}");
+  const Command* run = Find(out, CommandKind::RunTask);
+  ASSERT_NE(run, nullptr);
+  d.Step({{InputKind::TaskSucceeded, run->id,
+           json::Value::String(std::string(300, 'a')), {}, {}}});
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Succeeded);
+  EXPECT_EQ(d.Types()[4], "LambdaFunctionFailed");
+  EXPECT_EQ(json::Write(Output(d.state())),
+            R"({"Error":"States.DataLimitExceeded","Cause":"The state/task ')" +
+                std::string(kFunctionArn) +
+                R"(' returned a result with a size exceeding the maximum number of bytes )"
+                R"(service limit."})");
+}
+
+TEST(StepLambda, ServiceIntegrationKeepsTaskEventsAndNamesTheServiceWhenTooBig) {
+  ExecutionInfo info;
+  info.max_payload_bytes = 100;
+  Driver d(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},
+      "End":true}}})",
+           info);
+  StepOutput out = d.Start("{}");
+  const Command* run = Find(out, CommandKind::RunTask);
+  ASSERT_NE(run, nullptr);
+  d.Step({{InputKind::TaskSucceeded, run->id,
+           json::Value::String(std::string(200, 'a')), {}, {}}});
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Failed);
+  EXPECT_EQ(d.Types(), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
+                                                 "TaskScheduled", "TaskStarted", "TaskFailed",
+                                                 "ExecutionFailed"}));
+  EXPECT_EQ(Failure(d.state()).cause,
+            "The state/task 'lambda' returned a result with a size exceeding the maximum number "
+            "of bytes service limit.");
+}
+
+TEST(StepLambda, RecognisesFunctionArns) {
+  using internal::IsLambdaFunctionArn;
+  EXPECT_TRUE(IsLambdaFunctionArn(kFunctionArn));
+  EXPECT_TRUE(IsLambdaFunctionArn("arn:aws:lambda:eu-west-1:123456789012:function:f:$LATEST"));
+  EXPECT_TRUE(IsLambdaFunctionArn("arn:aws-cn:lambda:cn-north-1:123456789012:function:f:prod"));
+  EXPECT_FALSE(IsLambdaFunctionArn("arn:aws:states:::lambda:invoke"));
+  EXPECT_FALSE(IsLambdaFunctionArn("arn:aws:lambda:us-east-1:123456789012:layer:l:1"));
+  EXPECT_FALSE(IsLambdaFunctionArn("arn:aws:lambda:us-east-1:123456789012:function:"));
+  EXPECT_FALSE(IsLambdaFunctionArn("arn:aws:states:us-east-1:123456789012:activity:a"));
 }
 
 }  // namespace

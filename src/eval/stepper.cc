@@ -75,12 +75,39 @@ bool IsActivity(const State& s) {
          s.resource.find(":activity:") != std::string::npos;
 }
 
-bool ErrorMatches(const std::vector<std::string>& names, const std::string& error) {
+bool IsLambdaFunctionArn(std::string_view r) {
+  // arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]
+  if (!r.starts_with("arn:")) return false;
+  size_t p = 4;
+  std::string_view parts[6];
+  size_t n = 0;
+  while (n < 6) {
+    size_t colon = r.find(':', p);
+    if (colon == std::string_view::npos) {
+      parts[n++] = r.substr(p);
+      break;
+    }
+    parts[n++] = r.substr(p, colon - p);
+    p = colon + 1;
+  }
+  // parts: partition, service, region, account, "function", name[:qualifier...]
+  return n == 6 && parts[1] == "lambda" && parts[4] == "function" && !parts[5].empty();
+}
+
+bool IsLambdaFunction(const State& s) {
+  return s.type == StateType::Task && IsLambdaFunctionArn(s.resource);
+}
+
+bool ErrorMatches(const std::vector<std::string>& names, const std::string& error,
+                  bool task_reported) {
   for (const auto& n : names) {
     if (n == error) return true;
     if (n == "States.ALL") {
-      // States.ALL does not catch the terminal errors.
-      if (error != "States.DataLimitExceeded" && error != "States.Runtime") return true;
+      // States.ALL does not catch the terminal errors (but a task's oversized result it does).
+      if (error != "States.Runtime" &&
+          (error != "States.DataLimitExceeded" || task_reported)) {
+        return true;
+      }
     }
     if (n == "States.TaskFailed" && error != "States.Timeout" && error != "States.Runtime" &&
         error != "States.DataLimitExceeded" && error.rfind("States.", 0) != 0) {
@@ -334,8 +361,9 @@ void Stepper::Deliver(const Input& in) {
     f->pending = 0;
     f->task_parameters = json::Value();
     const char* error = timed_out ? "States.Timeout" : "States.HeartbeatTimeout";
-    HistoryEvent& e =
-        Emit(f, IsActivity(s) ? EventType::ActivityTimedOut : EventType::TaskTimedOut);
+    HistoryEvent& e = Emit(f, IsActivity(s)         ? EventType::ActivityTimedOut
+                              : IsLambdaFunction(s) ? EventType::LambdaFunctionTimedOut
+                                                    : EventType::TaskTimedOut);
     e.SetFailure(error, "");
     SetResource(s, &e);
     FailState(f, {error, ""});
@@ -350,21 +378,32 @@ void Stepper::Deliver(const Input& in) {
   CancelTaskTimers(f);
   switch (in.kind) {
     case InputKind::TaskSucceeded: {
-      HistoryEvent& e =
-          Emit(f, IsActivity(s) ? EventType::ActivitySucceeded : EventType::TaskSucceeded);
+      if (!FitsPayloadLimit(in.value, st_.info->max_payload_bytes)) {
+        // An oversized result fails the task (AWS records the task's failure, and States.ALL
+        // catches it). The cause names the resource: the function ARN, or the service.
+        std::string who = s.name;
+        if (IsLambdaFunction(s)) {
+          who = s.resource;
+        } else if (s.resource.starts_with("arn:aws:states:::") && s.resource_names.at(0)) {
+          who = HistoryEvent::Text(*s.resource_names.at(0));
+        }
+        TaskFailed(f, {"States.DataLimitExceeded",
+                       "The state/task '" + who +
+                           "' returned a result with a size exceeding the maximum number of "
+                           "bytes service limit."});
+        break;
+      }
+      HistoryEvent& e = Emit(f, IsActivity(s)         ? EventType::ActivitySucceeded
+                                : IsLambdaFunction(s) ? EventType::LambdaFunctionSucceeded
+                                                      : EventType::TaskSucceeded);
       e.payload = in.value;
-      SetResource(s, &e);
-      if (!CheckSize(f, in.value, "returned")) break;
+      if (!IsLambdaFunction(s)) SetResource(s, &e);
       CompleteState(f, in.value);
       break;
     }
-    case InputKind::TaskFailed: {
-      HistoryEvent& e = Emit(f, IsActivity(s) ? EventType::ActivityFailed : EventType::TaskFailed);
-      e.SetFailure(in.error, in.cause);
-      SetResource(s, &e);
-      FailState(f, {in.error, in.cause});
+    case InputKind::TaskFailed:
+      TaskFailed(f, {in.error, in.cause});
       break;
-    }
     case InputKind::TimerFired:
       if (f->phase == FramePhase::WaitTimer) {
         ExitState(f, ApplyOutputPath(s, f->effective).value, s.next);
@@ -381,6 +420,18 @@ void Stepper::Deliver(const Input& in) {
   }
   f = FindFrame(frame_id);
   if (f != nullptr && (f->phase == FramePhase::Enter || f->phase == FramePhase::Execute)) Ready(f);
+}
+
+void Stepper::TaskFailed(Frame* f, StatesError err) {
+  const State& s = StateOf(*f);
+  HistoryEvent& e = Emit(f, IsActivity(s)         ? EventType::ActivityFailed
+                            : IsLambdaFunction(s) ? EventType::LambdaFunctionFailed
+                                                  : EventType::TaskFailed);
+  e.SetFailure(err.error, err.cause);
+  SetResource(s, &e);
+  task_reported_ = true;
+  FailState(f, std::move(err));
+  task_reported_ = false;
 }
 
 void Stepper::RunReady() {
@@ -566,7 +617,7 @@ void Stepper::FailState(Frame* f, StatesError err, std::optional<EventType> give
   if (retriable) {
     for (size_t i = 0; i < s.retry.size(); ++i) {
       const asl::Retrier& r = s.retry[i];
-      if (!ErrorMatches(r.error_equals, err.error)) continue;
+      if (!ErrorMatches(r.error_equals, err.error, task_reported_)) continue;
       if (f->retry_counts[i] >= r.max_attempts) {
         ProbeRetrier(*f, i, err, false);
         break;
@@ -587,7 +638,7 @@ void Stepper::FailState(Frame* f, StatesError err, std::optional<EventType> give
   if (retriable) {
     for (size_t i = 0; i < s.catches.size(); ++i) {
       const asl::Catcher& c = s.catches[i];
-      if (!ErrorMatches(c.error_equals, err.error)) continue;
+      if (!ErrorMatches(c.error_equals, err.error, task_reported_)) continue;
       ProbeCatcher(*f, i, err);
       json::Value error_output = json::Value::Object(
           {{"Error", json::Value::String(err.error)}, {"Cause", json::Value::String(err.cause)}});

@@ -25,10 +25,18 @@ EventType ExitedType(StateType t);
 // splitmix64: deterministic, seeded per execution.
 uint64_t NextRandom(uint64_t* s);
 // Whether an ErrorEquals list matches `error` (States.ALL, States.TaskFailed wildcards).
-bool ErrorMatches(const std::vector<std::string>& names, const std::string& error);
+// `task_reported`: the error ended a task (a result over the payload limit is then
+// States.DataLimitExceeded that States.ALL catches, as AWS does).
+bool ErrorMatches(const std::vector<std::string>& names, const std::string& error,
+                  bool task_reported = false);
 void SetResource(const State& s, HistoryEvent* e);
 // A Task whose Resource is an activity ARN (arn:aws:states:<region>:<account>:activity:<name>).
 bool IsActivity(const State& s);
+// A Task whose Resource is a Lambda function ARN
+// (arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]): its history says
+// LambdaFunctionScheduled/Started/Succeeded/Failed/TimedOut instead of Task*.
+bool IsLambdaFunction(const State& s);
+bool IsLambdaFunctionArn(std::string_view resource);
 
 class Stepper {
  public:
@@ -110,6 +118,8 @@ class Stepper {
     return e;
   }
   bool CheckSize(Frame* f, const json::Value& v, const char* what);
+  // A task's failure (its Failed event, then Retry/Catch).
+  void TaskFailed(Frame* f, StatesError err);
 
   // `doc` through the template `t` (Parameters, ResultSelector), or `doc` itself without one.
   // On failure the state fails (Retry/Catch apply) and false is returned.
@@ -158,7 +168,8 @@ class Stepper {
   int budget_ = kTransitionBudget;
   std::vector<uint64_t> pumping_;                  // frames whose Pump is on the stack
   HistoryEvent scratch_;                           // where silent frames' events go
-  bool history_full_ = false;                      // an event was refused by the history limit
+  bool history_full_ = false;
+  bool task_reported_ = false;  // FailState is handling a task's failure (see ErrorMatches)                      // an event was refused by the history limit
   std::vector<std::unique_ptr<Frame>> graveyard_;  // frames removed during this Step
   StateProbe* probe_ = nullptr;
   // The fan-out of a Parallel/Map state failing through its children, while FailState decides

@@ -324,8 +324,8 @@ namespace {
 constexpr const char* kFunctionArn = "arn:aws:lambda:us-east-1:123456789012:function:f";
 
 std::string FunctionTask(std::string_view extra) {
-  return std::string(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")") +
-         kFunctionArn + "\"" + std::string(extra) + R"(,"End":true},
+  return std::string(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":")") + kFunctionArn +
+         "\"" + std::string(extra) + R"(,"End":true},
       "Caught":{"Type":"Pass","End":true}}})";
 }
 
@@ -336,11 +336,10 @@ TEST(StepLambda, FunctionArnRecordsLambdaFunctionEvents) {
   ASSERT_NE(run, nullptr);
   d.Step({{InputKind::TaskSucceeded, run->id, J(R"({"b":2})"), {}, {}}});
   ASSERT_EQ(Status(d.state()), ExecutionStatus::Succeeded);
-  EXPECT_EQ(d.Types(),
-            (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
-                                      "LambdaFunctionScheduled", "LambdaFunctionStarted",
-                                      "LambdaFunctionSucceeded", "TaskStateExited",
-                                      "ExecutionSucceeded"}));
+  EXPECT_EQ(d.Types(), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
+                                                 "LambdaFunctionScheduled", "LambdaFunctionStarted",
+                                                 "LambdaFunctionSucceeded", "TaskStateExited",
+                                                 "ExecutionSucceeded"}));
   EXPECT_EQ(json::Write(d.history[2].ToJson()),
             R"({"timestamp":1700000000.0,"type":"LambdaFunctionScheduled","id":3,)"
             R"("previousEventId":2,"lambdaFunctionScheduledEventDetails":{"resource":")" +
@@ -375,11 +374,10 @@ TEST(StepLambda, FailureAndTimeoutUseLambdaFunctionEvents) {
   ASSERT_EQ(Status(d.state()), ExecutionStatus::Failed);
   EXPECT_EQ(Failure(d.state()).error, "States.Timeout");
   EXPECT_EQ(d.Types(),
-            (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
-                                      "LambdaFunctionScheduled", "LambdaFunctionStarted",
-                                      "LambdaFunctionFailed", "LambdaFunctionScheduled",
-                                      "LambdaFunctionStarted", "LambdaFunctionTimedOut",
-                                      "ExecutionFailed"}));
+            (std::vector<std::string>{
+                "ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled",
+                "LambdaFunctionStarted", "LambdaFunctionFailed", "LambdaFunctionScheduled",
+                "LambdaFunctionStarted", "LambdaFunctionTimedOut", "ExecutionFailed"}));
   EXPECT_EQ(json::Write(*d.history[4].ToJson().find("lambdaFunctionFailedEventDetails")),
             R"({"error":"Oops","cause":"it broke"})");
   EXPECT_EQ(json::Write(*d.history[7].ToJson().find("lambdaFunctionTimedOutEventDetails")),
@@ -393,8 +391,7 @@ TEST(StepLambda, OversizedResultFailsTheTaskAndStatesAllCatchesIt) {
   StepOutput out = d.Start("{}");
   const Command* run = Find(out, CommandKind::RunTask);
   ASSERT_NE(run, nullptr);
-  d.Step({{InputKind::TaskSucceeded, run->id,
-           json::Value::String(std::string(300, 'a')), {}, {}}});
+  d.Step({{InputKind::TaskSucceeded, run->id, json::Value::String(std::string(300, 'a')), {}, {}}});
   ASSERT_EQ(Status(d.state()), ExecutionStatus::Succeeded);
   EXPECT_EQ(d.Types()[4], "LambdaFunctionFailed");
   EXPECT_EQ(json::Write(Output(d.state())),
@@ -414,12 +411,11 @@ TEST(StepLambda, ServiceIntegrationKeepsTaskEventsAndNamesTheServiceWhenTooBig) 
   StepOutput out = d.Start("{}");
   const Command* run = Find(out, CommandKind::RunTask);
   ASSERT_NE(run, nullptr);
-  d.Step({{InputKind::TaskSucceeded, run->id,
-           json::Value::String(std::string(200, 'a')), {}, {}}});
+  d.Step({{InputKind::TaskSucceeded, run->id, json::Value::String(std::string(200, 'a')), {}, {}}});
   ASSERT_EQ(Status(d.state()), ExecutionStatus::Failed);
-  EXPECT_EQ(d.Types(), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
-                                                 "TaskScheduled", "TaskStarted", "TaskFailed",
-                                                 "ExecutionFailed"}));
+  EXPECT_EQ(d.Types(),
+            (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "TaskScheduled",
+                                      "TaskStarted", "TaskFailed", "ExecutionFailed"}));
   EXPECT_EQ(Failure(d.state()).cause,
             "The state/task 'lambda' returned a result with a size exceeding the maximum number "
             "of bytes service limit.");

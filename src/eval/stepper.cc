@@ -104,8 +104,7 @@ bool ErrorMatches(const std::vector<std::string>& names, const std::string& erro
     if (n == error) return true;
     if (n == "States.ALL") {
       // States.ALL does not catch the terminal errors (but a task's oversized result it does).
-      if (error != "States.Runtime" &&
-          (error != "States.DataLimitExceeded" || task_reported)) {
+      if (error != "States.Runtime" && (error != "States.DataLimitExceeded" || task_reported)) {
         return true;
       }
     }

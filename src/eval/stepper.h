@@ -166,10 +166,11 @@ class Stepper {
   ExecutionState& st_;
   StepOutput* out_;
   int budget_ = kTransitionBudget;
-  std::vector<uint64_t> pumping_;                  // frames whose Pump is on the stack
-  HistoryEvent scratch_;                           // where silent frames' events go
+  std::vector<uint64_t> pumping_;  // frames whose Pump is on the stack
+  HistoryEvent scratch_;           // where silent frames' events go
   bool history_full_ = false;
-  bool task_reported_ = false;  // FailState is handling a task's failure (see ErrorMatches)                      // an event was refused by the history limit
+  bool task_reported_ = false;  // FailState is handling a task's failure (see ErrorMatches) // an
+                                // event was refused by the history limit
   std::vector<std::unique_ptr<Frame>> graveyard_;  // frames removed during this Step
   StateProbe* probe_ = nullptr;
   // The fan-out of a Parallel/Map state failing through its children, while FailState decides

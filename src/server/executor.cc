@@ -27,6 +27,8 @@ struct Executor::Live {
   int64_t version = 0;
   std::map<uint64_t, EpochMillis> timers;            // armed timers
   std::unordered_map<uint64_t, std::string> tokens;  // task id -> its token
+  // Tasks handed to a task service (for CancelTask), until their outcome is consumed.
+  std::unordered_map<uint64_t, services::TaskService*> service_tasks;
   bool ended = false;
 
   std::mutex mu;
@@ -97,6 +99,7 @@ Executor::Executor(store::Store* durable, Clock* clock, const engine::MockConfig
       clock_(clock),
       mocks_(mocks),
       options_(options) {
+  gate_->executor = this;
   int n = options_.workers > 0 ? options_.workers
                                : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
@@ -112,6 +115,10 @@ Executor::Executor(store::Store* durable, Clock* clock, const engine::MockConfig
 Executor::~Executor() { Stop(); }
 
 void Executor::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(gate_->mu);
+    gate_->executor = nullptr;
+  }
   if (timers_) timers_->Stop();
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
@@ -253,6 +260,11 @@ void Executor::Advance(const std::shared_ptr<Live>& live) {
       if (e.committed) batch->committed.push_back(std::move(e.committed));
     }
     live->inbox.clear();
+  }
+  for (const eval::Input& in : batch->inputs) {
+    if (in.kind == eval::InputKind::TaskSucceeded || in.kind == eval::InputKind::TaskFailed) {
+      live->service_tasks.erase(in.id);
+    }
   }
   store::Transition t;
   RunStep(*live, *batch, &t);
@@ -466,8 +478,14 @@ void Executor::Dispatch(Live& live, const eval::Command& c) {
     case eval::CommandKind::CancelTimer:
       timers_->Cancel(live.arn, c.id);
       return;
-    case eval::CommandKind::CancelTask:
+    case eval::CommandKind::CancelTask: {
+      auto it = live.service_tasks.find(c.id);
+      if (it != live.service_tasks.end()) {
+        it->second->Cancel(live.arn, c.id);
+        live.service_tasks.erase(it);
+      }
       return;
+    }
     case eval::CommandKind::RunTask:
       break;
   }
@@ -489,6 +507,7 @@ void Executor::Dispatch(Live& live, const eval::Command& c) {
       return;
     }
   }
+  if (RunServiceTask(live, c)) return;
   // Callbacks and activities wait for whoever holds the token (SendTaskSuccess, ...).
   if (!c.task_token.empty()) return;
   answer.kind = eval::InputKind::TaskFailed;
@@ -499,6 +518,45 @@ void Executor::Dispatch(Live& live, const eval::Command& c) {
                  ".waitForTaskToken callback.";
   std::lock_guard<std::mutex> lock(live.mu);
   live.inbox.push_back({std::move(answer), nullptr});
+}
+
+bool Executor::RunServiceTask(Live& live, const eval::Command& c) {
+  if (task_services_ == nullptr || IsActivity(c.state->resource)) return false;
+  services::TaskService* service = task_services_->Find(c.state->resource);
+  if (service == nullptr) return false;
+  services::TaskRequest request;
+  request.resource = c.state->resource;
+  request.parameters = c.parameters;
+  request.execution_arn = live.arn;
+  request.state_name = c.state->name;
+  request.retry_count = c.retry_count;
+  request.timeout_seconds = c.timeout_seconds;
+  request.task_token = c.task_token;
+  request.trace_header = live.trace_header;
+  request.task_id = c.id;
+  live.service_tasks[c.id] = service;
+  // A callback task (.waitForTaskToken) waits for its token after the service accepted it;
+  // the service's failure fails it.
+  const bool callback = !c.task_token.empty();
+  service->Run(std::move(request),
+               [gate = gate_, arn = live.arn, id = c.id, callback](services::TaskOutcome o) {
+                 eval::Input in;
+                 in.id = id;
+                 if (auto* value = std::get_if<json::Value>(&o)) {
+                   if (callback) return;
+                   in.kind = eval::InputKind::TaskSucceeded;
+                   in.value = std::move(*value);
+                 } else {
+                   auto& err = std::get<services::TaskError>(o);
+                   in.kind = eval::InputKind::TaskFailed;
+                   in.error = std::move(err.error);
+                   in.cause = std::move(err.cause);
+                 }
+                 std::lock_guard<std::mutex> lock(gate->mu);
+                 if (gate->executor != nullptr)
+                   gate->executor->Deliver(arn, std::move(in), nullptr);
+               });
+  return true;
 }
 
 EpochMillis Executor::ScaledFireTime(EpochMillis fire_at) {

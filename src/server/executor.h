@@ -39,6 +39,7 @@
 #include "eval/step.h"
 #include "server/program_cache.h"
 #include "server/timer_queue.h"
+#include "services/task_service.h"
 #include "store/store.h"
 
 namespace stepfn::server {
@@ -99,6 +100,10 @@ class Executor {
   ProgramCache& programs() { return programs_; }
   // Adds an observer (before the first execution starts; it must outlive the executor).
   void AddObserver(ExecutorObserver* observer) { observers_.push_back(observer); }
+  // The services that run Task states after mocks (before the first execution starts; they
+  // must outlive the executor's use of them: until Stop). Without one, a Task that no mock
+  // answers and no token waits for fails with "No service answers the resource ...".
+  void SetTaskServices(services::TaskServices* services) { task_services_ = services; }
   // The store that holds an execution: EXPRESS ARNs live in memory.
   store::Store* StoreFor(std::string_view execution_arn);
   store::Store* express_store() { return express_.get(); }
@@ -142,6 +147,11 @@ class Executor {
     std::function<void(Status)> committed;
   };
   struct Batch;
+  // Lets task outcomes that arrive after Stop find no executor (see RunServiceTask).
+  struct Gate {
+    std::mutex mu;
+    Executor* executor = nullptr;
+  };
 
   std::shared_ptr<Live> Find(const std::string& arn) const;
   void Schedule(const std::shared_ptr<Live>& live);  // REQUIRES: live->busy was just set
@@ -155,6 +165,8 @@ class Executor {
   void AfterCommit(const std::shared_ptr<Live>& live, const std::shared_ptr<Batch>& batch,
                    Status status);
   void Dispatch(Live& live, const eval::Command& command);
+  // Hands a RunTask to the task service that handles its resource; false when none does.
+  bool RunServiceTask(Live& live, const eval::Command& command);
   // Drops a live execution (it ended, or is no longer ours); inputs still waiting get `why`.
   void Forget(const std::shared_ptr<Live>& live, const Status& why);
   // When a timer due at `fire_at` (execution time) fires, under options_.time_scale.
@@ -170,6 +182,8 @@ class Executor {
   std::unique_ptr<store::Store> express_;
   Clock* const clock_;
   const engine::MockConfig* const mocks_;
+  services::TaskServices* task_services_ = nullptr;
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
   const ExecutorOptions options_;
   ProgramCache programs_;
 

@@ -41,6 +41,9 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (options.time_scale < 0) return InvalidArgument("--time-scale must be 0 or more");
   exec.time_scale = options.time_scale;
   s->executor_ = std::make_unique<Executor>(s->store_.get(), &s->clock_, s->mocks_.get(), exec);
+  // The task services, one list (ARCHITECTURE.md §2.8): each runs the Task states of its
+  // resources (services/task_service.h). Registered before Recover re-issues tasks in flight.
+  s->executor_->SetTaskServices(&s->task_services_);
   ObservabilityOptions observability;
   observability.otlp_endpoint = options.otlp_endpoint;
   ASSIGN_OR_RETURN(s->observability_, Observability::Create(observability, s->store_.get(),

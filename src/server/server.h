@@ -17,6 +17,7 @@
 #include "server/executor.h"
 #include "server/observability.h"
 #include "server/service.h"
+#include "services/task_service.h"
 #include "store/store.h"
 
 namespace stepfn::server {
@@ -64,6 +65,7 @@ class Server {
   std::unique_ptr<engine::MockConfig> mocks_;
   api::Credentials credentials_ = api::Credentials::AllowAll();
   std::unique_ptr<Observability> observability_;  // outlives the executor (its observers)
+  services::TaskServices task_services_;          // outlives the executor (it runs tasks)
   std::unique_ptr<Executor> executor_;
   ServiceContext context_;
   std::unique_ptr<api::AwsJsonProtocol> protocol_;

@@ -91,6 +91,8 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--otlp-endpoint", args->options.otlp_endpoint,
                   "OTLP/HTTP collector base URL (http://host:4318) for traces of state machines "
                   "with tracing enabled (also OTEL_EXPORTER_OTLP_ENDPOINT)");
+  cmd->add_option("--lambda-max-workers", args->options.lambda_max_workers,
+                  "Lambda worker processes of all functions together (default 32)");
   cmd->callback([args, exit_code] { *exit_code = Serve(*args); });
 }
 

@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include "server/log.h"
+#include "services/lambda/lambda_task.h"
 #include "store/memory_store.h"
 #include "store/sqlite_store.h"
 
@@ -36,6 +37,17 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
         options.fsync ? store::SqliteOptions::Sync::Full : store::SqliteOptions::Sync::Off;
     ASSIGN_OR_RETURN(s->store_, store::SqliteStore::Open(sqlite));
   }
+  // Lambda: functions in <data-dir>/lambda (or a temporary directory), invoked by the execution
+  // environments, which start once the HTTP port is known (below).
+  lambda::FunctionStoreOptions functions;
+  if (!options.data_dir.empty()) functions.dir = options.data_dir + "/lambda";
+  functions.fsync = options.fsync;
+  ASSIGN_OR_RETURN(s->functions_, lambda::FunctionStore::Open(functions));
+  s->lambda_ = std::make_unique<lambda::LambdaService>(
+      s->functions_.get(), &s->lambda_runner_,
+      lambda::LambdaServiceOptions{options.config.region, options.config.account});
+  s->task_services_.Add(std::make_unique<lambda::LambdaTaskService>(s->lambda_.get()));
+
   ExecutorOptions exec;
   exec.workers = options.workers;
   if (options.time_scale < 0) return InvalidArgument("--time-scale must be 0 or more");
@@ -56,6 +68,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   s->context_.clock = &s->clock_;
   s->context_.executor = s->executor_.get();
   s->context_.mocks = s->mocks_.get();
+  s->context_.lambda = s->lambda_.get();
   s->protocol_ =
       std::make_unique<api::AwsJsonProtocol>(api::AwsJsonOptions{}, &s->credentials_, &s->clock_);
   RegisterAllOperations(&s->context_, s->protocol_.get());
@@ -68,6 +81,13 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   ASSIGN_OR_RETURN(
       s->http_, api::HttpServer::Start(http, s->observability_->Front(s->protocol_.get(),
                                                                       !options.auth_file.empty())));
+  lambda::EnvironmentsOptions environments;
+  environments.work_dir = s->functions_->dir() + "/work";
+  environments.host = IsLoopback(options.host) ? options.host : "127.0.0.1";
+  environments.max_workers = options.lambda_max_workers;
+  environments.endpoint_url = s->endpoint();
+  ASSIGN_OR_RETURN(s->environments_, lambda::Environments::Start(environments));
+  s->lambda_runner_.Attach(s->environments_.get());
   Log(LogLevel::Info, "serving", {{"endpoint", s->endpoint()}, {"data_dir", options.data_dir}});
   return s;
 }
@@ -85,6 +105,9 @@ std::string Server::endpoint() const {
 void Server::Stop() {
   if (http_) http_->Stop();
   if (executor_) executor_->Stop();
+  // After the executor: invocations failed by the stop are not committed as task failures.
+  lambda_runner_.Detach();
+  if (environments_) environments_->Stop();
   if (observability_) observability_->Stop();
 }
 

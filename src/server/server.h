@@ -17,6 +17,9 @@
 #include "server/executor.h"
 #include "server/observability.h"
 #include "server/service.h"
+#include "services/lambda/environments.h"
+#include "services/lambda/function_store.h"
+#include "services/lambda/lambda_service.h"
 #include "services/task_service.h"
 #include "store/store.h"
 
@@ -41,6 +44,8 @@ struct ServerOptions {
   // An OTLP/HTTP collector ("http://127.0.0.1:4318") to export traces of state machines with
   // tracing enabled; "" for none.
   std::string otlp_endpoint;
+  // Lambda: worker processes of all functions together (0: Environments' default).
+  int lambda_max_workers = 0;
 };
 
 class Server {
@@ -53,6 +58,8 @@ class Server {
   ServiceContext* context() { return &context_; }
   Executor* executor() { return executor_.get(); }
   Observability* observability() { return observability_.get(); }
+  // Lambda functions (store, invocations); services/lambda/README.md.
+  lambda::LambdaService* lambda() { return lambda_.get(); }
   // Stops accepting requests, lets the ones in flight finish, stops the executor. Running
   // executions stay RUNNING in the store and continue after the next Start.
   void Stop();
@@ -63,6 +70,11 @@ class Server {
   SystemClock clock_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::MockConfig> mocks_;
+  // Lambda, declared before the executor (whose tasks invoke functions) so that it outlives it.
+  std::unique_ptr<lambda::FunctionStore> functions_;
+  lambda::EnvironmentsRunner lambda_runner_;
+  std::unique_ptr<lambda::Environments> environments_;
+  std::unique_ptr<lambda::LambdaService> lambda_;
   api::Credentials credentials_ = api::Credentials::AllowAll();
   std::unique_ptr<Observability> observability_;  // outlives the executor (its observers)
   services::TaskServices task_services_;          // outlives the executor (it runs tasks)

@@ -19,6 +19,9 @@
 namespace stepfn::engine {
 class MockConfig;
 }
+namespace stepfn::lambda {
+class Invoker;
+}
 
 namespace stepfn::server {
 
@@ -40,6 +43,8 @@ struct ServiceContext {
   Executor* executor = nullptr;
   // AWS Step Functions Local's mock configuration (SFN_MOCK_CONFIG), or null.
   const engine::MockConfig* mocks = nullptr;
+  // Lambda invocations (the LambdaService), for Task states; null when Lambda is not served.
+  lambda::Invoker* lambda = nullptr;
 };
 
 // State machines, versions and aliases; ValidateStateMachineDefinition (ops_state_machines.cc).

@@ -94,13 +94,58 @@ api::AwsError ValidationError(std::string_view value, std::string_view member,
   return api::AwsError::Validation(std::move(message));
 }
 
+void EnvironmentsRunner::Attach(Environments* environments) {
+  std::vector<Waiting> waiting;
+  {
+    std::lock_guard lock(mu_);
+    if (detached_) return;
+    environments_ = environments;
+    waiting.swap(waiting_);
+  }
+  for (Waiting& w : waiting) {
+    environments->Invoke(std::move(w.config), std::move(w.request), std::move(w.done));
+  }
+}
+
+void EnvironmentsRunner::Detach() {
+  std::vector<Waiting> waiting;
+  {
+    std::lock_guard lock(mu_);
+    detached_ = true;
+    environments_ = nullptr;
+    waiting.swap(waiting_);
+  }
+  for (Waiting& w : waiting) {
+    w.done(InvokeError{503, "ServiceException", "The Lambda service is stopping", ""});
+  }
+}
+
 void EnvironmentsRunner::Run(std::shared_ptr<const FunctionConfig> config, InvokeRequest request,
                              InvokeDone done) {
-  environments_->Invoke(std::move(config), std::move(request), std::move(done));
+  Environments* environments;
+  {
+    std::lock_guard lock(mu_);
+    environments = environments_;
+    if (environments == nullptr && !detached_) {
+      waiting_.push_back({std::move(config), std::move(request), std::move(done)});
+      return;
+    }
+  }
+  if (environments == nullptr) {
+    done(InvokeError{503, "ServiceException", "The Lambda service is stopping", ""});
+    return;
+  }
+  // Environments outlive the runner's attachment: the server detaches before stopping them.
+  environments->Invoke(std::move(config), std::move(request), std::move(done));
 }
 
 void EnvironmentsRunner::Retire(const std::string& function_arn, const std::string& version) {
-  environments_->Retire(function_arn, version);
+  Environments* environments;
+  {
+    std::lock_guard lock(mu_);
+    environments = environments_;
+  }
+  if (environments != nullptr) environments->Retire(function_arn, version);
 }
 
 LambdaService::LambdaService(FunctionStore* store, FunctionRunner* runner,

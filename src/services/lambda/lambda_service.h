@@ -13,9 +13,11 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "api/aws_error.h"
 #include "services/lambda/function_config.h"
@@ -39,16 +41,32 @@ class FunctionRunner {
   virtual void Retire(const std::string& function_arn, const std::string& version) = 0;
 };
 
-// A FunctionRunner over Environments (which must outlive it).
+// A FunctionRunner over Environments (which must outlive it while attached). The environments
+// are attached after construction (the server starts them once its HTTP port is known, after
+// recovering executions whose tasks may invoke functions): invocations before Attach wait for
+// it; after Detach they fail with 503 ServiceException.
 class EnvironmentsRunner final : public FunctionRunner {
  public:
-  explicit EnvironmentsRunner(Environments* environments) : environments_(environments) {}
+  EnvironmentsRunner() = default;
+  ~EnvironmentsRunner() override { Detach(); }
+  // Runs the invocations that waited.
+  void Attach(Environments* environments);
+  // Fails the invocations still waiting; later ones fail at once.
+  void Detach();
   void Run(std::shared_ptr<const FunctionConfig> config, InvokeRequest request,
            InvokeDone done) override;
   void Retire(const std::string& function_arn, const std::string& version) override;
 
  private:
-  Environments* const environments_;
+  struct Waiting {
+    std::shared_ptr<const FunctionConfig> config;
+    InvokeRequest request;
+    InvokeDone done;
+  };
+  std::mutex mu_;
+  Environments* environments_ = nullptr;  // guarded by mu_
+  bool detached_ = false;                 // guarded by mu_
+  std::vector<Waiting> waiting_;          // guarded by mu_
 };
 
 // A function name as callers give it, split: "name", "name:qualifier",

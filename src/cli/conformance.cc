@@ -1,6 +1,8 @@
 #include "cli/conformance.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -85,6 +87,24 @@ bool RuleMatches(const SkipRule& rule, const ConformanceCase& c) {
     case SkipRule::Kind::kServices: {
       const json::Value* v = doc.find("services");
       return v != nullptr && v->is_array() && v->size() > 0;
+    }
+    case SkipRule::Kind::kServicesBeyond: {
+      const json::Value* v = doc.find("services");
+      if (v == nullptr || !v->is_array()) return false;
+      std::vector<std::string_view> allowed = SplitCommas(rule.arg);
+      for (const json::Value& service : v->items()) {
+        if (!service.is_string() || !Contains(allowed, service.as_string())) return true;
+      }
+      return false;
+    }
+    case SkipRule::Kind::kLambdaWithoutCode: {
+      const json::Value* v = doc.find("services");
+      if (v == nullptr || !v->is_array()) return false;
+      bool lambda = false;
+      for (const json::Value& service : v->items()) {
+        lambda = lambda || (service.is_string() && service.as_string() == "lambda");
+      }
+      return lambda && !PlanLambdaCase(doc, "x").ok();
     }
     case SkipRule::Kind::kSetupCallsBeyond: {
       const json::Value* calls = doc.find("setup_calls");
@@ -261,12 +281,94 @@ std::optional<std::string> CompareCause(const json::Value& expected_doc, CaseMat
   return std::nullopt;
 }
 
+// 8 characters of [a-z0-9], different on every call of this process (and likely across runs).
+std::string NewShortUid() {
+  static std::atomic<uint64_t> counter{0};
+  uint64_t x = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) ^
+               (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL);
+  x ^= x >> 31;
+  x *= 0xBF58476D1CE4E5B9ULL;
+  x ^= x >> 29;
+  std::string uid;
+  for (int i = 0; i < 8; ++i, x /= 36)
+    uid.push_back("0123456789abcdefghijklmnopqrstuvwxyz"[x % 36]);
+  return uid;
+}
+
+std::string ReplaceAll(std::string s, const LambdaCasePlan& plan) {
+  for (const auto& [token, value] : plan.substitutions) {
+    for (size_t at = s.find(token); at != std::string::npos;
+         at = s.find(token, at + value.size())) {
+      s.replace(at, token.size(), value);
+    }
+  }
+  return s;
+}
+
 }  // namespace
+
+Result<LambdaCasePlan> PlanLambdaCase(const json::Value& doc, const std::string& uid) {
+  LambdaCasePlan plan;
+  const json::Value* subs = doc.find("substitutions");
+  const json::Value* handlers = doc.find("lambda_handlers");
+  // Short uids first: function names are built from them.
+  if (subs != nullptr && subs->is_object()) {
+    for (const auto& [token, sub] : subs->members()) {
+      if (StringField(sub, "label") == "short_uid") plan.substitutions.emplace_back(token, uid);
+    }
+  }
+  bool any_function = false;
+  if (subs != nullptr && subs->is_object()) {
+    for (const auto& [token, sub] : subs->members()) {
+      if (StringField(sub, "kind") != "lambda_function_arn" &&
+          StringField(sub, "label") != "lambda_function_arn") {
+        continue;
+      }
+      any_function = true;
+      const json::Value* handler = handlers != nullptr ? handlers->find(token) : nullptr;
+      const json::Value* code = handler != nullptr ? handler->find("code") : nullptr;
+      if (code == nullptr || !code->is_string()) {
+        return FailedPrecondition("the function behind " + token + " has no code in the record");
+      }
+      CaseFunction f;
+      f.name = ReplaceAll(StringField(sub, "function_name"), plan);
+      if (f.name.empty()) f.name = "stepfn_conformance_" + uid;
+      f.code = code->as_string();
+      plan.functions.push_back(f);
+      plan.substitutions.emplace_back(token,
+                                      "arn:aws:lambda:us-east-1:123456789012:function:" + f.name);
+    }
+  }
+  if (!any_function) {
+    return FailedPrecondition("the case names no Lambda function with code (lambda_handlers)");
+  }
+  return plan;
+}
+
+json::Value Substitute(const json::Value& v, const LambdaCasePlan& plan) {
+  if (v.is_string()) return json::Value::String(ReplaceAll(v.as_string(), plan));
+  if (v.is_array()) {
+    std::vector<json::Value> items;
+    for (const json::Value& item : v.items()) items.push_back(Substitute(item, plan));
+    return json::Value::Array(std::move(items));
+  }
+  if (v.is_object()) {
+    json::ObjectBuilder b;
+    for (const auto& [key, member] : v.members())
+      b.Set(ReplaceAll(key, plan), Substitute(member, plan));
+    return std::move(b).Build();
+  }
+  return v;
+}
 
 const std::vector<SkipRule>& SkipTable() {
   using K = SkipRule::Kind;
   static const std::vector<SkipRule> kTable = {
-      {"services", K::kCategory, "", kServices},
+      {"services", K::kServicesBeyond, "lambda",
+       "needs service emulations beyond Lambda (S3, DynamoDB, SNS, SQS, nested executions, "
+       "activities, ...)"},
+      {"services", K::kLambdaWithoutCode, "",
+       "names a Lambda function but the record carries no code for it"},
       {"validation", K::kApi, "DescribeStateMachine.variableReferences",
        "variableReferences (static analysis of variables): JSONata and variables, a later issue"},
       {"validation", K::kApiNotIn, "CreateStateMachine,ValidateStateMachineDefinition,TestState",
@@ -306,6 +408,10 @@ std::optional<std::string> SkipReason(const ConformanceCase& c, const Conformanc
   if (c.category == "teststate" ||
       (c.category == "validation" && SourceApi(c.doc) == "TestState")) {
     if (!hooks.run_test_state) return "no TestState hooked (run_test_state is empty)";
+  } else if (c.category == "services" && !hooks.create_functions) {
+    return "no Lambda functions hooked (create_functions is empty)";
+  } else if (c.category == "services" && hooks.lambda_unavailable) {
+    if (std::optional<std::string> why = hooks.lambda_unavailable()) return *why;
   } else if (c.category == "validation") {
     if (!hooks.run_validation) return "no validator hooked (run_validation is empty)";
   } else if (!hooks.run_execution) {
@@ -630,7 +736,26 @@ CaseResult RunCase(const ConformanceCase& c, const ConformanceHooks& hooks) {
   const json::Value* input = doc.find("input");
   json::Value input_value = input != nullptr ? *input : json::Value::EmptyObject();
   std::string type = StringField(doc, "state_machine_type", "STANDARD");
-  Result<ExecutionOutcome> outcome = hooks.run_execution(*definition, input_value, type);
+  json::Value definition_value = *definition;
+  LambdaCasePlan plan;
+  if (c.category == "services") {
+    // The case's functions, created for this run under fresh names, and its tokens replaced.
+    Result<LambdaCasePlan> planned = PlanLambdaCase(doc, NewShortUid());
+    if (!planned.ok()) return fail(planned.status().message());
+    plan = std::move(*planned);
+    definition_value = Substitute(definition_value, plan);
+    input_value = Substitute(input_value, plan);
+    Status created = hooks.create_functions(plan.functions);
+    if (!created.ok()) {
+      hooks.delete_functions(plan.functions);
+      return fail("creating the case's functions: " + BriefText(created.message(), 300));
+    }
+  }
+  const bool service = c.category == "services" && hooks.run_service_execution;
+  Result<ExecutionOutcome> outcome =
+      service ? hooks.run_service_execution(definition_value, input_value, type)
+              : hooks.run_execution(definition_value, input_value, type);
+  if (c.category == "services") hooks.delete_functions(plan.functions);
   if (!outcome.ok()) {
     // Refused. Right only where the case expects a refusal.
     if (const json::Value* code = expected.find("error_code"); code != nullptr) {

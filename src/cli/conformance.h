@@ -65,6 +65,15 @@ struct TestStateOutcome {
   json::Value response;
 };
 
+// A Lambda function a services case needs (its `lambda_handlers`): created before the run,
+// deleted after. The code is Python (runtime python3.12), the file `handler.py` with
+// `handler.handler` as its handler.
+struct CaseFunction {
+  std::string name;  // the function name, fixture tokens replaced
+  std::string code;  // handler.py
+  int timeout_seconds = 90;
+};
+
 struct ConformanceHooks {
   // Runs `definition` on `input` as a state machine of `type` ("STANDARD"/"EXPRESS") to its end.
   // A failed Status means the definition was refused (its message is reported). Empty: the
@@ -77,7 +86,33 @@ struct ConformanceHooks {
   // Answers a TestState request (the API's request body: definition, input, mock, context as
   // JSON text...). Empty: the teststate cases (and TestState validation cases) are skipped.
   std::function<TestStateOutcome(const json::Value& request)> run_test_state;
+  // Runs a services case's execution (after create_functions) where its functions live.
+  // Empty: run_execution.
+  std::function<Result<ExecutionOutcome>(const json::Value& definition, const json::Value& input,
+                                         const std::string& type)>
+      run_service_execution;
+  // Creates the Lambda functions of a services case (all or none). Empty: the services cases
+  // are skipped.
+  std::function<Status(const std::vector<CaseFunction>& functions)> create_functions;
+  // Deletes them (best effort).
+  std::function<void(const std::vector<CaseFunction>& functions)> delete_functions;
+  // Why functions cannot be created where the services cases would run (e.g. the server has no
+  // Lambda API), or nothing when they can; asked once per services case that would run. Empty:
+  // assumed available.
+  std::function<std::optional<std::string>()> lambda_unavailable;
 };
+
+// The functions a services case needs and what its fixture tokens (`substitutions`:
+// __OPAQUE_n_label__) stand for: a short uid (`uid`), a function ARN (region us-east-1, account
+// 123456789012, the function named in the substitution). FailedPrecondition when a function
+// has no code in the record.
+struct LambdaCasePlan {
+  std::vector<CaseFunction> functions;
+  std::vector<std::pair<std::string, std::string>> substitutions;  // token -> value
+};
+Result<LambdaCasePlan> PlanLambdaCase(const json::Value& case_doc, const std::string& uid);
+// `v` with every token of `plan` replaced in its strings (and object keys).
+json::Value Substitute(const json::Value& v, const LambdaCasePlan& plan);
 
 struct ConformanceOptions {
   // Case files, folders of case files, or folders of such folders (aws-recorded/). Empty: the
@@ -120,6 +155,8 @@ struct SkipRule {
     kField,                // the case has a non-null top-level field `arg`
     kFlag,                 // the case's boolean field `arg` is true
     kServices,             // `services` is not empty
+    kServicesBeyond,       // `services` names one not in the comma-separated `arg`
+    kLambdaWithoutCode,    // `services` holds lambda and no function has code in the record
     kSetupCallsBeyond,     // setup_calls call a service not in the comma-separated `arg`
     kServicesUnmocked,     // `services` is not empty and the request has no `mock`
     kExpectedErrorCode,    // expected.error_code == `arg`

@@ -961,4 +961,50 @@ TEST(RecordedCasesTest, PerturbedTestStateResponsesFail) {
 }
 
 }  // namespace
+TEST(ConformanceLambdaTest, PlansFunctionsAndSubstitutesTokens) {
+  json::Value doc = J(R"({
+    "category": "services", "services": ["lambda"],
+    "substitutions": {
+      "__OPAQUE_1_short_uid__": {"label": "short_uid"},
+      "__OPAQUE_2_lambda_function_arn__": {"label": "lambda_function_arn",
+        "kind": "lambda_function_arn", "function_name": "fn___OPAQUE_1_short_uid__"}},
+    "lambda_handlers": {"__OPAQUE_2_lambda_function_arn__": {"code": "def handler(e, c):\n  return e\n"}}})");
+  Result<LambdaCasePlan> plan = PlanLambdaCase(doc, "abc123");
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->functions.size(), 1u);
+  EXPECT_EQ(plan->functions[0].name, "fn_abc123");
+  EXPECT_EQ(plan->functions[0].code, "def handler(e, c):\n  return e\n");
+  json::Value def = J(R"({"States":{"T":{"Resource":"__OPAQUE_2_lambda_function_arn__"}},
+                          "In":["no_such___OPAQUE_1_short_uid__"]})");
+  EXPECT_EQ(json::Write(Substitute(def, *plan)),
+            R"({"States":{"T":{"Resource":"arn:aws:lambda:us-east-1:123456789012:function:)"
+            R"(fn_abc123"}},"In":["no_such_abc123"]})");
+  // A function without code cannot be planned.
+  json::Value no_code = J(R"({"services": ["lambda"], "substitutions": {
+      "__OPAQUE_2_lambda_function_arn__": {"kind": "lambda_function_arn", "function_name": "f"}}})");
+  EXPECT_FALSE(PlanLambdaCase(no_code, "x").ok());
+  EXPECT_FALSE(PlanLambdaCase(J(R"({"services": ["lambda"]})"), "x").ok());
+}
+
+TEST(ConformanceLambdaTest, SkipsCasesBeyondLambdaOrWithoutCode) {
+  ConformanceHooks hooks;
+  hooks.run_execution = [](const json::Value&, const json::Value&,
+                           const std::string&) -> Result<ExecutionOutcome> {
+    return ExecutionOutcome{};
+  };
+  ConformanceCase s3{"", "s3.json", "services", J(R"({"services": ["lambda", "s3"]})")};
+  EXPECT_NE(SkipReason(s3, hooks)->find("beyond Lambda"), std::string::npos);
+  ConformanceCase no_code{"", "l.json", "services", J(R"({"services": ["lambda"]})")};
+  EXPECT_NE(SkipReason(no_code, hooks)->find("no code"), std::string::npos);
+  ConformanceCase ok{"", "ok.json", "services", J(R"({"services": ["lambda"],
+      "substitutions": {"__OPAQUE_2_x__": {"kind": "lambda_function_arn", "function_name": "f"}},
+      "lambda_handlers": {"__OPAQUE_2_x__": {"code": "pass"}}})")};
+  EXPECT_NE(SkipReason(ok, hooks)->find("create_functions is empty"), std::string::npos);
+  hooks.create_functions = [](const std::vector<CaseFunction>&) { return Status::Ok(); };
+  hooks.delete_functions = [](const std::vector<CaseFunction>&) {};
+  EXPECT_FALSE(SkipReason(ok, hooks).has_value());
+  hooks.lambda_unavailable = [] { return std::optional<std::string>("no Lambda here"); };
+  EXPECT_EQ(SkipReason(ok, hooks), "no Lambda here");
+}
+
 }  // namespace stepfn::cli

@@ -1,11 +1,18 @@
-// `stepfn conformance` against the in-process engine and validator.
+// `stepfn conformance` against the in-process engine and validator (the cases with Lambda
+// functions against a server started in this process).
+#include <chrono>
+#include <memory>
+#include <mutex>
+
 #include "asl/validate.h"
 #include "cli/commands.h"
 #include "cli/conformance.h"
 #include "cli/conformance_command.h"
+#include "cli/remote_conformance.h"
 #include "engine/local_runner.h"
 #include "engine/test_state.h"
 #include "json/write.h"
+#include "server/server.h"
 
 namespace stepfn::cli {
 namespace {
@@ -70,6 +77,40 @@ TestStateOutcome RunTestState(const json::Value& body) {
   return o;
 }
 
+// The cases with Lambda functions need the Lambda service: a server in this process (memory
+// store, a free loopback port), started for the first such case, and the endpoint runner's
+// hooks on it.
+class InProcessServer {
+ public:
+  Result<ConformanceHooks*> Hooks() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_.ok()) return started_;
+    if (server_ == nullptr) {
+      server::ServerOptions options;
+      options.port = 0;
+      options.fsync = false;
+      auto server = server::Server::Start(options);
+      if (!server.ok()) {
+        started_ = server.status();
+        return started_;
+      }
+      server_ = std::move(*server);
+      hooks_ = RemoteConformanceHooks(SfnClientOptionsFromEnv(server_->endpoint()),
+                                      std::chrono::milliseconds(300'000));
+    }
+    return &hooks_;
+  }
+  ~InProcessServer() {
+    if (server_ != nullptr) server_->Stop();
+  }
+
+ private:
+  std::mutex mu_;
+  Status started_ = Status::Ok();
+  std::unique_ptr<server::Server> server_;
+  ConformanceHooks hooks_;
+};
+
 }  // namespace
 
 void AddLocalConformanceCommand(CLI::App& app, int* exit_code) {
@@ -77,6 +118,25 @@ void AddLocalConformanceCommand(CLI::App& app, int* exit_code) {
   hooks.run_execution = RunExecution;
   hooks.run_validation = RunValidation;
   hooks.run_test_state = RunTestState;
+  auto server = std::make_shared<InProcessServer>();
+  hooks.create_functions = [server](const std::vector<CaseFunction>& functions) -> Status {
+    ASSIGN_OR_RETURN(ConformanceHooks * remote, server->Hooks());
+    return remote->create_functions(functions);
+  };
+  hooks.delete_functions = [server](const std::vector<CaseFunction>& functions) {
+    auto remote = server->Hooks();
+    if (remote.ok()) (*remote)->delete_functions(functions);
+  };
+  hooks.lambda_unavailable = [server]() -> std::optional<std::string> {
+    auto remote = server->Hooks();
+    if (!remote.ok()) return "the in-process server did not start: " + remote.status().message();
+    return (*remote)->lambda_unavailable();
+  };
+  hooks.run_service_execution = [server](const json::Value& definition, const json::Value& input,
+                                         const std::string& type) -> Result<ExecutionOutcome> {
+    ASSIGN_OR_RETURN(ConformanceHooks * remote, server->Hooks());
+    return remote->run_execution(definition, input, type);
+  };
   AddConformanceCommand(app, std::move(hooks), exit_code);
 }
 

@@ -9,8 +9,10 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -34,6 +36,73 @@ constexpr const char* kRoleArn = "arn:aws:iam::123456789012:role/stepfn-conforma
 std::string Str(const Value& v, std::string_view key) {
   const Value* m = v.find(key);
   return m != nullptr && m->is_string() ? m->as_string() : "";
+}
+
+// A zip archive holding one file, stored (not compressed): a Lambda deployment package.
+uint32_t Crc32(std::string_view data) {
+  static const auto kTable = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t c = 0xFFFFFFFFu;
+  for (unsigned char b : data) c = kTable[(c ^ b) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+std::string ZipOneFile(const std::string& name, const std::string& content) {
+  std::string out;
+  auto u16 = [&out](uint32_t v) {
+    out.push_back(static_cast<char>(v & 0xFF));
+    out.push_back(static_cast<char>((v >> 8) & 0xFF));
+  };
+  auto u32 = [&](uint32_t v) {
+    u16(v & 0xFFFF);
+    u16(v >> 16);
+  };
+  const uint32_t crc = Crc32(content);
+  const auto size = static_cast<uint32_t>(content.size());
+  const auto name_size = static_cast<uint32_t>(name.size());
+  const uint32_t kDosTime = 0, kDosDate = (1 << 5) | 1 | ((2020 - 1980) << 9);
+  // Local file header, the data, the central directory, its end.
+  u32(0x04034b50), u16(20), u16(0), u16(0), u16(kDosTime), u16(kDosDate), u32(crc), u32(size),
+      u32(size), u16(name_size), u16(0);
+  out += name;
+  out += content;
+  const auto central_at = static_cast<uint32_t>(out.size());
+  u32(0x02014b50), u16((3 << 8) | 20), u16(20), u16(0), u16(0), u16(kDosTime), u16(kDosDate),
+      u32(crc), u32(size), u32(size), u16(name_size), u16(0), u16(0), u16(0), u16(0),
+      u32(0100644u << 16), u32(0);
+  out += name;
+  const auto central_size = static_cast<uint32_t>(out.size()) - central_at;
+  u32(0x06054b50), u16(0), u16(0), u16(1), u16(1), u32(central_size), u32(central_at), u16(0);
+  return out;
+}
+
+std::string Base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) |
+                 (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                 static_cast<unsigned char>(bytes[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out.push_back(kAlphabet[(n >> k) & 63]);
+  }
+  if (i < bytes.size()) {
+    uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
 }
 
 // The hooks' shared state: clients to borrow (one per thread at a time) and unique names.
@@ -66,6 +135,58 @@ class Remote {
                  Value::Object({{"stateMachineArn", Value::String(machine)}}));
     Return(std::move(lease));
     return outcome;
+  }
+
+  // CreateFunction for each (python3.12, handler.py zipped, handler.handler); all or none.
+  Status CreateFunctions(const std::vector<CaseFunction>& functions) {
+    ASSIGN_OR_RETURN(Lease lease, Borrow());
+    Status status = Status::Ok();
+    for (const CaseFunction& f : functions) {
+      Value request = Value::Object(
+          {{"FunctionName", Value::String(f.name)},
+           {"Runtime", Value::String("python3.12")},
+           {"Role", Value::String("arn:aws:iam::123456789012:role/stepfn-conformance")},
+           {"Handler", Value::String("handler.handler")},
+           {"Timeout", Value::Int(f.timeout_seconds)},
+           {"Code", Value::Object(
+                        {{"ZipFile", Value::String(Base64(ZipOneFile("handler.py", f.code)))}})}});
+      auto created = lease.client->CallRest("POST", "/2015-03-31/functions", "lambda", request);
+      if (!created.ok()) {
+        status = created.status();
+        break;
+      }
+    }
+    Return(std::move(lease));
+    return status;
+  }
+
+  // Whether the endpoint answers the Lambda API (ListFunctions), asked once.
+  std::optional<std::string> LambdaUnavailable() {
+    std::lock_guard<std::mutex> lock(lambda_mu_);
+    if (!lambda_checked_) {
+      lambda_checked_ = true;
+      Result<Lease> lease = Borrow();
+      if (!lease.ok()) {
+        lambda_unavailable_ = "the endpoint cannot be reached: " + lease.status().message();
+      } else {
+        auto listed = lease->client->CallRest("GET", "/2015-03-31/functions", "lambda", Value());
+        if (!listed.ok()) {
+          lambda_unavailable_ =
+              "the endpoint has no Lambda API (ListFunctions: " + listed.status().message() + ")";
+        }
+        Return(std::move(*lease));
+      }
+    }
+    return lambda_unavailable_;
+  }
+
+  void DeleteFunctions(const std::vector<CaseFunction>& functions) {
+    Result<Lease> lease = Borrow();
+    if (!lease.ok()) return;
+    for (const CaseFunction& f : functions) {
+      (void)lease->client->CallRest("DELETE", "/2015-03-31/functions/" + f.name, "lambda", Value());
+    }
+    Return(std::move(*lease));
   }
 
   TestStateOutcome RunTestState(const std::string& request_text) {
@@ -222,6 +343,9 @@ class Remote {
   std::atomic<int64_t> next_{1};
   std::mutex mu_;
   std::vector<std::unique_ptr<SfnClient>> idle_;
+  std::mutex lambda_mu_;
+  bool lambda_checked_ = false;
+  std::optional<std::string> lambda_unavailable_;
 };
 
 std::string ExecutionKey(const std::string& definition, const std::string& input,
@@ -261,6 +385,9 @@ std::vector<Job> ForeseeJobs(const ConformanceOptions& options, const Conformanc
     if (!options.category.empty() && c.category != options.category) continue;
     if (!options.filter.empty() && label.find(options.filter) == std::string::npos) continue;
     if (SkipReason(c, hooks).has_value()) continue;
+    // Cases with Lambda functions run one at a time when the runner asks (their functions are
+    // created for the run).
+    if (c.category == "services") continue;
     Job job;
     const Value* source = c.doc.find("source");
     std::string api = source != nullptr ? Str(*source, "api") : "";
@@ -316,6 +443,13 @@ ConformanceHooks RemoteConformanceHooks(const SfnClientOptions& options,
   hooks.run_test_state = [remote](const Value& request) {
     return remote->RunTestState(json::Write(request));
   };
+  hooks.create_functions = [remote](const std::vector<CaseFunction>& functions) {
+    return remote->CreateFunctions(functions);
+  };
+  hooks.delete_functions = [remote](const std::vector<CaseFunction>& functions) {
+    remote->DeleteFunctions(functions);
+  };
+  hooks.lambda_unavailable = [remote] { return remote->LambdaUnavailable(); };
   return hooks;
 }
 

@@ -172,6 +172,11 @@ struct SfnClient::Impl {
     return Status::Ok();
   }
 
+  // Sends `req` (once more on a new connection when a kept-alive one broke) and turns the
+  // answer into the response's JSON or a Status (`rest`: any 2xx answer is a success).
+  Result<json::Value> Answer(std::string_view operation, http::request<http::string_body>& req,
+                             bool rest, SfnError& err);
+
   // Sends `req` and reads the answer into *res. *retryable: the connection was one kept
   // alive from earlier calls and broke before any byte of the answer came (the server closed
   // it while idle), so sending again on a new connection is safe.
@@ -236,7 +241,6 @@ Result<json::Value> SfnClient::Call(std::string_view operation, const json::Valu
   SfnError local;
   SfnError& err = error != nullptr ? *error : local;
   err = SfnError{};
-  std::string where = std::string(operation) + " at " + s.ep.url;
 
   api::HttpRequest signed_request;
   signed_request.method = "POST";
@@ -256,6 +260,43 @@ Result<json::Value> SfnClient::Call(std::string_view operation, const json::Valu
   req.body() = std::move(signed_request.body);
   req.prepare_payload();
 
+  return s.Answer(operation, req, /*rest=*/false, err);
+}
+
+Result<json::Value> SfnClient::CallRest(std::string_view method, std::string_view path,
+                                        std::string_view service, const json::Value& body,
+                                        SfnError* error) {
+  Impl& s = *impl_;
+  SfnError local;
+  SfnError& err = error != nullptr ? *error : local;
+  err = SfnError{};
+  std::string operation = std::string(method) + " " + std::string(path);
+  api::HttpRequest signed_request;
+  signed_request.method = std::string(method);
+  signed_request.target = std::string(path);
+  signed_request.headers = {{"Host", s.ep.host_header}};
+  if (!body.is_null()) {
+    signed_request.headers.push_back({"Content-Type", "application/json"});
+    signed_request.body = json::Write(body);
+  }
+  std::vector<std::string> signed_headers;
+  if (!body.is_null()) signed_headers.push_back("content-type");
+  api::SignRequest(&signed_request, s.options.credential, s.options.region, service,
+                   s.clock.NowMillis(), signed_headers);
+  http::request<http::string_body> req{http::string_to_verb(method), std::string(path), 11};
+  for (const auto& [name, value] : signed_request.headers) req.set(name, value);
+  req.set(http::field::user_agent, "stepfn-cli");
+  req.keep_alive(true);
+  req.body() = std::move(signed_request.body);
+  req.prepare_payload();
+  return s.Answer(operation, req, /*rest=*/true, err);
+}
+
+Result<json::Value> SfnClient::Impl::Answer(std::string_view operation,
+                                            http::request<http::string_body>& req, bool rest,
+                                            SfnError& err) {
+  Impl& s = *this;
+  std::string where = std::string(operation) + " at " + s.ep.url;
   http::response<http::string_body> res;
   for (int attempt = 0;; ++attempt) {
     if (!s.connected) {
@@ -276,6 +317,15 @@ Result<json::Value> SfnClient::Call(std::string_view operation, const json::Valu
   int status = static_cast<int>(res.result_int());
   const std::string& body = res.body();
   Result<json::Value> parsed = json::Parse(body);
+  if (rest && status >= 200 && status < 300) {
+    if (body.empty()) return json::Value();
+    if (!parsed.ok()) {
+      err.http_status = status;
+      err.message = "the answer is not JSON: " + Brief(body);
+      return Internal(where + ": " + err.message);
+    }
+    return std::move(*parsed);
+  }
   if (status == 200) {
     if (!parsed.ok() || !parsed->is_object()) {
       err.http_status = status;
@@ -288,8 +338,10 @@ Result<json::Value> SfnClient::Call(std::string_view operation, const json::Valu
   std::string code;
   if (auto h = res.find("x-amzn-ErrorType"); h != res.end()) code = BareCode(h->value());
   if (parsed.ok() && parsed->is_object()) {
-    if (const json::Value* t = parsed->find("__type"); code.empty() && t && t->is_string()) {
-      code = BareCode(t->as_string());
+    for (const char* key : {"__type", "Type"}) {
+      if (const json::Value* t = parsed->find(key); code.empty() && t && t->is_string()) {
+        code = BareCode(t->as_string());
+      }
     }
     for (const char* key : {"message", "Message"}) {
       if (const json::Value* m = parsed->find(key); m != nullptr && m->is_string()) {

@@ -77,6 +77,13 @@ class SfnClient {
   Result<json::Value> Call(std::string_view operation, const json::Value& request,
                            SfnError* error = nullptr);
 
+  // A restJson1 call (the Lambda API: `method` "POST", `path` "/2015-03-31/functions", a JSON
+  // body or null for none), signed for `service` ("lambda"). Returns the answer's JSON (null
+  // for an empty answer, e.g. 204); errors as Call reports them (the code from
+  // x-amzn-ErrorType, "__type" or "Type").
+  Result<json::Value> CallRest(std::string_view method, std::string_view path,
+                               std::string_view service, const json::Value& body,
+                               SfnError* error = nullptr);
   const SfnEndpoint& endpoint() const;
 
  private:

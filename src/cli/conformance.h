@@ -157,6 +157,7 @@ struct SkipRule {
     kServices,             // `services` is not empty
     kServicesBeyond,       // `services` names one not in the comma-separated `arg`
     kLambdaWithoutCode,    // `services` holds lambda and no function has code in the record
+    kExpectedContains,     // `expected` (as JSON text) contains `arg`
     kSetupCallsBeyond,     // setup_calls call a service not in the comma-separated `arg`
     kServicesUnmocked,     // `services` is not empty and the request has no `mock`
     kExpectedErrorCode,    // expected.error_code == `arg`

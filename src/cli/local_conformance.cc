@@ -1,6 +1,10 @@
 // `stepfn conformance` against the in-process engine and validator (the cases with Lambda
 // functions against a server started in this process).
+#include <stdlib.h>
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 
@@ -13,6 +17,7 @@
 #include "engine/test_state.h"
 #include "json/write.h"
 #include "server/server.h"
+#include "services/lambda/operations.h"
 
 namespace stepfn::cli {
 namespace {
@@ -95,19 +100,86 @@ class InProcessServer {
         return started_;
       }
       server_ = std::move(*server);
+      std::string pattern =
+          (std::filesystem::temp_directory_path() / "stepfn-conformance-XXXXXX").string();
+      if (::mkdtemp(pattern.data()) == nullptr) {
+        started_ = Internal("cannot make a temporary directory for the functions' code");
+        return started_;
+      }
+      code_dir_ = pattern;
       hooks_ = RemoteConformanceHooks(SfnClientOptionsFromEnv(server_->endpoint()),
                                       std::chrono::milliseconds(300'000));
+      // The functions are made through the Lambda API's operations in this process (their code
+      // a local folder), whether or not the server's HTTP port serves that API.
+      hooks_.create_functions = [this](const std::vector<CaseFunction>& functions) {
+        return CreateFunctions(functions);
+      };
+      hooks_.delete_functions = [this](const std::vector<CaseFunction>& functions) {
+        DeleteFunctions(functions);
+      };
+      hooks_.lambda_unavailable = [] { return std::optional<std::string>(); };
     }
     return &hooks_;
   }
   ~InProcessServer() {
     if (server_ != nullptr) server_->Stop();
+    if (!code_dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(code_dir_, ignored);
+    }
   }
 
  private:
+  static const lambda::ApiOperation* Operation(std::string_view name) {
+    for (const lambda::ApiOperation& op : lambda::LambdaApiOperations()) {
+      if (name == op.name) return &op;
+    }
+    return nullptr;
+  }
+
+  Status CreateFunctions(const std::vector<CaseFunction>& functions) {
+    const lambda::ApiOperation* create = Operation("CreateFunction");
+    if (create == nullptr || create->sync == nullptr) return Internal("no CreateFunction");
+    for (const CaseFunction& f : functions) {
+      std::filesystem::path dir = std::filesystem::path(code_dir_) / f.name;
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      std::ofstream(dir / "handler.py") << f.code;
+      lambda::ApiRequest request;
+      request.body = json::Write(json::Value::Object(
+          {{"FunctionName", json::Value::String(f.name)},
+           {"Runtime", json::Value::String("python3.12")},
+           {"Role", json::Value::String("arn:aws:iam::123456789012:role/stepfn-conformance")},
+           {"Handler", json::Value::String("handler.handler")},
+           {"Timeout", json::Value::Int(f.timeout_seconds)},
+           {"Code", json::Value::Object({{"S3Bucket", json::Value::String("stepfn-local")},
+                                         {"S3Key", json::Value::String(dir.string())}})}}));
+      request.request_id = "conformance-" + f.name;
+      lambda::ApiOutcome out = create->sync(server_->lambda(), request);
+      if (const auto* error = std::get_if<api::AwsError>(&out)) {
+        return Internal("CreateFunction " + f.name + ": " + error->code + ": " + error->message);
+      }
+    }
+    return Status::Ok();
+  }
+
+  void DeleteFunctions(const std::vector<CaseFunction>& functions) {
+    const lambda::ApiOperation* del = Operation("DeleteFunction");
+    if (del == nullptr || del->sync == nullptr) return;
+    for (const CaseFunction& f : functions) {
+      lambda::ApiRequest request;
+      request.labels = {{"FunctionName", f.name}};
+      request.request_id = "conformance-delete-" + f.name;
+      (void)del->sync(server_->lambda(), request);
+      std::error_code ignored;
+      std::filesystem::remove_all(std::filesystem::path(code_dir_) / f.name, ignored);
+    }
+  }
+
   std::mutex mu_;
   Status started_ = Status::Ok();
   std::unique_ptr<server::Server> server_;
+  std::string code_dir_;
   ConformanceHooks hooks_;
 };
 

@@ -1,9 +1,43 @@
 #include "eval/io.h"
 
+#include <string>
+#include <vector>
+
 #include "json/write.h"
 
 namespace stepfn::eval {
 namespace {
+
+// Why a path selected nothing, as AWS words it: a plain path ($.a.b.c) whose walk stops at a
+// missing member before its last step names the path up to that member ("Missing property in
+// path $['a']"); otherwise "No results for path: $['a']['b']['c']".
+std::string MissingPathReason(const std::string& text, const json::Value& doc) {
+  std::string normalised = NormalisedPath(text);
+  const std::string none = "No results for path: " + normalised;
+  if (!normalised.starts_with("$['") || normalised.starts_with("$$")) return none;
+  std::vector<std::string> keys;
+  for (size_t i = 1; i < normalised.size();) {
+    if (normalised.compare(i, 2, "['") != 0) return none;
+    size_t end = normalised.find("']", i + 2);
+    if (end == std::string::npos) return none;
+    std::string key = normalised.substr(i + 2, end - i - 2);
+    if (key.find_first_of("*'?@:,()") != std::string::npos) return none;
+    keys.push_back(std::move(key));
+    i = end + 2;
+  }
+  const json::Value* at = &doc;
+  std::string walked = "$";
+  for (size_t k = 0; k < keys.size(); ++k) {
+    walked += "['" + keys[k] + "']";
+    const json::Value* next = at->is_object() ? at->find(keys[k]) : nullptr;
+    if (next == nullptr) {
+      if (k + 1 < keys.size() && at->is_object()) return "Missing property in path " + walked;
+      return none;
+    }
+    at = next;
+  }
+  return none;
+}
 
 Fallible<json::Value> Select(const asl::OptionalPath& p, const json::Value& v,
                              const json::Value& context) {
@@ -19,9 +53,8 @@ Fallible<json::Value> Select(const asl::OptionalPath& p, const json::Value& v,
   if (p.path->is_root_only()) return ctx ? context : v;
   auto r = p.path->Evaluate(ctx ? context : v);
   if (!r.ok()) {
-    return StatesError{"States.Runtime",
-                       "Invalid path '" + p.path->text() +
-                           "' : No results for path: " + NormalisedPath(p.path->text())};
+    return StatesError{"States.Runtime", "Invalid path '" + p.path->text() + "' : " +
+                                             MissingPathReason(p.path->text(), ctx ? context : v)};
   }
   return std::move(*r);
 }

@@ -432,5 +432,22 @@ TEST(StepLambda, RecognisesFunctionArns) {
   EXPECT_FALSE(IsLambdaFunctionArn("arn:aws:states:us-east-1:123456789012:activity:a"));
 }
 
+TEST(StepLambda, AnOutputPathThatSelectsNothingEndsTheExecutionUncaught) {
+  Driver d(FunctionTask(R"(,"OutputPath":"$.no.such.path",
+      "Catch":[{"ErrorEquals":["States.Runtime"],"Next":"Caught"}])"));
+  StepOutput out = d.Start("{}");
+  const Command* run = Find(out, CommandKind::RunTask);
+  ASSERT_NE(run, nullptr);
+  d.Step({{InputKind::TaskSucceeded, run->id, J("{}"), {}, {}}});
+  ASSERT_EQ(Status(d.state()), ExecutionStatus::Failed);
+  EXPECT_EQ(Failure(d.state()).error, "States.Runtime");
+  EXPECT_EQ(Failure(d.state()).cause,
+            "An error occurred while executing the state 'T' (entered at the event id #2). "
+            "Invalid path '$.no.such.path' : Missing property in path $['no']");
+  EXPECT_EQ(d.Types().back(), "ExecutionFailed");
+  EXPECT_EQ(d.Types()[4], "LambdaFunctionSucceeded");
+  EXPECT_EQ(d.Types().size(), 6u);
+}
+
 }  // namespace
 }  // namespace stepfn::eval

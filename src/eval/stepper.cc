@@ -582,7 +582,8 @@ void Stepper::CompleteState(Frame* f, const json::Value& raw_result) {
     if (s.uses_context) out_ctx = ContextFor(*f);
     auto out = ApplyOutputPath(s, output, out_ctx);
     if (!out.ok()) {
-      FailState(f, RuntimeError(*f, out.error.cause));
+      // After the state's work is done: no Retry or Catch applies (AWS ends the execution).
+      FailFrame(f, RuntimeError(*f, out.error.cause));
       return;
     }
     output = std::move(out.value);

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -20,9 +21,12 @@ namespace stepfn::store::sqlite {
 // they make all their checks before their first write and set *wrote at that write, so a
 // failure with *wrote false applied nothing. A failure with *wrote true leaves partial writes
 // in the transaction: the committer must roll the whole transaction back.
+// `chunk` is the transition's events packed by internal::EncodeHistoryChunk (done by the caller,
+// off the committer thread).
 Status CreateExecution(SqliteDb& db, const ExecutionRecord& execution, const Transition& initial,
-                       bool* wrote);
-Status CommitTransition(SqliteDb& db, const Transition& transition, bool* wrote);
+                       std::string_view chunk, bool* wrote);
+Status CommitTransition(SqliteDb& db, const Transition& transition, std::string_view chunk,
+                        bool* wrote);
 Status AcquireLease(SqliteDb& db, const std::string& arn, const std::string& owner, EpochMillis now,
                     int64_t ttl_millis, Lease* out);
 Status RenewLease(SqliteDb& db, const std::string& arn, const Lease& lease, EpochMillis now,

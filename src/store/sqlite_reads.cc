@@ -1,7 +1,9 @@
 // SqliteStore's reads, each on a pooled read connection.
-#include <limits>
+#include <algorithm>
 #include <string>
+#include <vector>
 
+#include "store/history_chunk.h"
 #include "store/sqlite_ops.h"
 #include "store/store_internal.h"
 
@@ -185,38 +187,102 @@ Result<Page<ExecutionRecord>> ListRunningExecutions(SqliteDb& db,
   });
 }
 
+// The history is a chain of chunks per execution (history_chunks, newest last, each naming the
+// one before it: `prev`), one chunk per transition. A read finds where to enter the chain
+// through the sparse index of marked chunks (one at least every kHistoryIndexStride ids), then
+// walks back: at most a stride's worth of chunks besides those it returns.
 Result<std::vector<HistoryEventRecord>> GetHistory(SqliteDb& db, const std::string& arn,
                                                    int64_t from_id, int limit, bool reverse) {
-  int64_t id = 0;
+  int64_t id = 0, last_event_id = 0, last_chunk = 0;
   {
-    ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT id FROM executions WHERE arn = ?1"));
+    ASSIGN_OR_RETURN(
+        Stmt stmt, db.Prepare("SELECT e.id, s.last_event_id, s.last_chunk FROM executions e "
+                              "JOIN execution_states s ON s.execution_id = e.id WHERE e.arn = ?1"));
     stmt.BindText(1, arn);
     ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) {
       return internal::ExecutionNotFound(arn);
     }
     id = stmt.Int(0);
+    last_event_id = stmt.Int(1);
+    last_chunk = stmt.Int(2);
   }
-  ASSIGN_OR_RETURN(
-      Stmt stmt,
-      db.Prepare(reverse ? "SELECT id, previous_id, timestamp, type, details FROM history_events "
-                           "WHERE execution_id = ?1 AND id <= ?2 ORDER BY id DESC LIMIT ?3"
-                         : "SELECT id, previous_id, timestamp, type, details FROM history_events "
-                           "WHERE execution_id = ?1 AND id >= ?2 ORDER BY id LIMIT ?3"));
-  stmt.BindInt(1, id);
-  if (reverse && from_id <= 0) {
-    from_id = std::numeric_limits<int64_t>::max();
+  limit = ClampLimit(limit);
+  // The ids wanted: [lo, hi] (forward: the first `limit` of them; reverse: the last).
+  int64_t lo = 1, hi = last_event_id;
+  if (reverse) {
+    if (from_id > 0) {
+      hi = std::min(hi, from_id);
+    }
+  } else {
+    lo = std::max<int64_t>(from_id, 1);
+    if (lo <= hi) {
+      hi = std::min(hi, lo + limit - 1);
+    }
   }
-  stmt.BindInt(2, from_id);
-  stmt.BindInt(3, ClampLimit(limit));
   std::vector<HistoryEventRecord> events;
-  for (;;) {
+  if (lo > hi || last_chunk == 0) {
+    return events;
+  }
+  // Enter the chain at the first marked chunk past hi (its chain holds everything up to hi).
+  int64_t seq = last_chunk;
+  {
+    ASSIGN_OR_RETURN(Stmt stmt,
+                     db.Prepare("SELECT seq FROM history_chunks WHERE execution_id = ?1 AND "
+                                "mark = 1 AND first_id > ?2 ORDER BY first_id LIMIT 1"));
+    stmt.BindInt(1, id);
+    stmt.BindInt(2, hi);
     ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (row) {
+      seq = stmt.Int(0);
+    }
+  }
+  ASSIGN_OR_RETURN(Stmt chunk, db.Prepare("SELECT prev, first_id, last_id, events FROM "
+                                          "history_chunks WHERE seq = ?1 AND execution_id = ?2"));
+  // Chunks newest first; their events (ascending within each) gathered from the back.
+  std::vector<HistoryEventRecord> decoded;
+  size_t wanted = static_cast<size_t>(limit);
+  while (seq != 0) {
+    chunk.BindInt(1, seq);
+    chunk.BindInt(2, id);
+    ASSIGN_OR_RETURN(bool row, chunk.Step());
     if (!row) {
+      return Internal("sqlite store: history chunk " + std::to_string(seq) + " of " + arn +
+                      " is missing");
+    }
+    const int64_t prev = chunk.Int(0), first = chunk.Int(1), last = chunk.Int(2);
+    if (prev >= seq || first > last) {  // chunks are appended: a chain only goes back
+      return Internal("sqlite store: history chunk " + std::to_string(seq) + " of " + arn +
+                      " is corrupt");
+    }
+    if (first <= hi) {
+      decoded.clear();
+      std::string bytes = chunk.Text(3);
+      RETURN_IF_ERROR(internal::DecodeHistoryChunk(first, bytes, &decoded));
+      if (decoded.empty() || decoded.back().id != last) {
+        return Internal("sqlite store: history chunk " + std::to_string(seq) + " of " + arn +
+                        " does not hold its events");
+      }
+      for (auto it = decoded.rbegin(); it != decoded.rend(); ++it) {
+        if (it->id > hi || it->id < lo) {
+          continue;
+        }
+        events.push_back(std::move(*it));
+      }
+    }
+    chunk.Reset();
+    if (first <= lo || (reverse && events.size() >= wanted)) {
       break;
     }
-    events.push_back(
-        HistoryEventRecord{stmt.Int(0), stmt.Int(1), stmt.Int(2), stmt.Text(3), stmt.Text(4)});
+    seq = prev;
+  }
+  // events is newest first.
+  if (reverse) {
+    if (events.size() > wanted) {
+      events.resize(wanted);
+    }
+  } else {
+    std::reverse(events.begin(), events.end());
   }
   return events;
 }

@@ -1,6 +1,10 @@
 #include "store/sqlite_schema.h"
 
 #include <string>
+#include <vector>
+
+#include "store/history_chunk.h"
+#include "store/store.h"
 
 namespace stepfn::store::sqlite {
 
@@ -10,7 +14,71 @@ struct Migration {
   int version;
   const char* description;
   const char* sql;
+  // Run after `sql`, in the same transaction (data conversions SQL cannot express).
+  Status (*convert)(SqliteDb& db) = nullptr;
 };
+
+// Version 3: the rows of history_events become chunks (at most kMaxChunk events each, the
+// execution's events in id order, linked by `prev`), and execution_states.last_chunk points at
+// each execution's last chunk.
+Status ConvertHistoryToChunks(SqliteDb& db) {
+  constexpr size_t kMaxChunk = 64;
+  ASSIGN_OR_RETURN(Stmt read, db.Prepare("SELECT execution_id, id, previous_id, timestamp, type, "
+                                         "details FROM history_events ORDER BY execution_id, id"));
+  int64_t execution = 0;
+  int64_t last_chunk = 0;
+  std::vector<HistoryEventRecord> events;
+  std::string blob;
+  auto flush = [&]() -> Status {
+    if (events.empty()) {
+      return Status::Ok();
+    }
+    blob.clear();
+    internal::EncodeHistoryChunk(events, &blob);
+    const int64_t first = events.front().id, last = events.back().id;
+    ASSIGN_OR_RETURN(Stmt insert, db.Prepare("INSERT INTO history_chunks (execution_id, first_id, "
+                                             "last_id, prev, mark, events) VALUES (?1, ?2, ?3, "
+                                             "?4, ?5, ?6)"));
+    insert.BindInt(1, execution);
+    insert.BindInt(2, first);
+    insert.BindInt(3, last);
+    insert.BindInt(4, last_chunk);
+    insert.BindInt(5, internal::HistoryChunkIndexed(first, last) ? 1 : 0);
+    insert.BindBlob(6, blob);
+    RETURN_IF_ERROR(insert.Run());
+    last_chunk = db.LastInsertRowid();
+    events.clear();
+    return Status::Ok();
+  };
+  auto finish = [&]() -> Status {
+    RETURN_IF_ERROR(flush());
+    if (execution == 0 || last_chunk == 0) {
+      return Status::Ok();
+    }
+    ASSIGN_OR_RETURN(Stmt update, db.Prepare("UPDATE execution_states SET last_chunk = ?2 WHERE "
+                                             "execution_id = ?1"));
+    update.BindInt(1, execution);
+    update.BindInt(2, last_chunk);
+    return update.Run();
+  };
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, read.Step());
+    if (!row) {
+      break;
+    }
+    HistoryEventRecord e{read.Int(1), read.Int(2), read.Int(3), read.Text(4), read.Text(5)};
+    if (read.Int(0) != execution) {
+      RETURN_IF_ERROR(finish());
+      execution = read.Int(0);
+      last_chunk = 0;
+    } else if (events.size() >= kMaxChunk || (!events.empty() && events.back().id + 1 != e.id)) {
+      RETURN_IF_ERROR(flush());
+    }
+    events.push_back(std::move(e));
+  }
+  RETURN_IF_ERROR(finish());
+  return db.Exec("DROP TABLE history_events");
+}
 
 // Append only: a released migration never changes; a change of schema is a new migration.
 constexpr Migration kMigrations[] = {
@@ -129,6 +197,36 @@ CREATE TABLE map_runs (
   execution_id INTEGER NOT NULL
 );
 )sql"},
+    {3, "history in chunks, one row per transition", R"sql(
+CREATE TABLE history_chunks (
+  seq          INTEGER PRIMARY KEY,
+  execution_id INTEGER NOT NULL,
+  first_id     INTEGER NOT NULL,
+  last_id      INTEGER NOT NULL,
+  prev         INTEGER NOT NULL,  -- seq of the execution's previous chunk (0: none)
+  mark         INTEGER NOT NULL,  -- 1: the chunk holds an id that is a multiple of 256
+  events       BLOB NOT NULL
+);
+CREATE INDEX history_chunks_marked ON history_chunks (execution_id, first_id) WHERE mark = 1;
+
+CREATE TABLE execution_states_v3 (
+  execution_id  INTEGER PRIMARY KEY REFERENCES executions (id),
+  version       INTEGER NOT NULL,
+  last_event_id INTEGER NOT NULL,
+  last_chunk    INTEGER NOT NULL,
+  lease_owner   TEXT NOT NULL,
+  lease_token   INTEGER NOT NULL,
+  lease_expiry  INTEGER NOT NULL,
+  state         BLOB NOT NULL
+);
+INSERT INTO execution_states_v3 (execution_id, version, last_event_id, last_chunk, lease_owner,
+                                 lease_token, lease_expiry, state)
+  SELECT execution_id, version, last_event_id, 0, lease_owner, lease_token, lease_expiry, state
+  FROM execution_states;
+DROP TABLE execution_states;
+ALTER TABLE execution_states_v3 RENAME TO execution_states;
+)sql",
+     ConvertHistoryToChunks},
 };
 
 }  // namespace
@@ -144,7 +242,9 @@ Result<int> SchemaVersion(SqliteDb& db) {
   return row ? static_cast<int>(stmt.Int(0)) : 0;
 }
 
-Status Migrate(SqliteDb& db) {
+Status Migrate(SqliteDb& db) { return MigrateTo(db, CurrentSchemaVersion()); }
+
+Status MigrateTo(SqliteDb& db, int target) {
   ASSIGN_OR_RETURN(int version, SchemaVersion(db));
   if (version > CurrentSchemaVersion()) {
     return FailedPrecondition("the database " + db.path() + " has schema version " +
@@ -153,11 +253,14 @@ Status Migrate(SqliteDb& db) {
                               "): upgrade stepfn to open it");
   }
   for (const Migration& migration : kMigrations) {
-    if (migration.version <= version) {
+    if (migration.version <= version || migration.version > target) {
       continue;
     }
     RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
     Status status = db.Exec(migration.sql);
+    if (status.ok() && migration.convert != nullptr) {
+      status = migration.convert(db);
+    }
     if (status.ok()) {
       status = db.Exec("INSERT INTO schema_version (version, description) VALUES (" +
                        std::to_string(migration.version) + ", '" + migration.description + "')");

@@ -16,6 +16,9 @@ int CurrentSchemaVersion();
 // Brings the database up to CurrentSchemaVersion(). FailedPrecondition when the database's
 // version is newer than this binary's.
 Status Migrate(SqliteDb& db);
+// Applies the missing migrations up to `version` only (tests: a database as an older stepfn
+// left it).
+Status MigrateTo(SqliteDb& db, int version);
 
 // The version recorded in the database (0 for an empty one).
 Result<int> SchemaVersion(SqliteDb& db);

@@ -10,6 +10,7 @@
 #include <future>
 #include <utility>
 
+#include "store/history_chunk.h"
 #include "store/sqlite_ops.h"
 #include "store/sqlite_schema.h"
 
@@ -320,16 +321,22 @@ Result<SqliteStore::Reader> SqliteStore::AcquireReader() {
 
 void SqliteStore::CreateExecutionAsync(ExecutionRecord execution, Transition initial,
                                        WriteCallback done) {
-  Submit(WriteRequest{[execution = std::move(execution), initial = std::move(initial)](
-                          sqlite::SqliteDb& db, bool* wrote) {
-                        return sqlite::CreateExecution(db, execution, initial, wrote);
+  std::string chunk;
+  store::internal::EncodeHistoryChunk(initial.events, &chunk);
+  Submit(WriteRequest{[execution = std::move(execution), initial = std::move(initial),
+                       chunk = std::move(chunk)](sqlite::SqliteDb& db, bool* wrote) {
+                        return sqlite::CreateExecution(db, execution, initial, chunk, wrote);
                       },
                       false, std::move(done)});
 }
 
 void SqliteStore::CommitTransitionAsync(Transition transition, WriteCallback done) {
-  Submit(WriteRequest{[transition = std::move(transition)](sqlite::SqliteDb& db, bool* wrote) {
-                        return sqlite::CommitTransition(db, transition, wrote);
+  // The events are packed here, on the caller's thread: the committer only binds the blob.
+  std::string chunk;
+  store::internal::EncodeHistoryChunk(transition.events, &chunk);
+  Submit(WriteRequest{[transition = std::move(transition), chunk = std::move(chunk)](
+                          sqlite::SqliteDb& db, bool* wrote) {
+                        return sqlite::CommitTransition(db, transition, chunk, wrote);
                       },
                       false, std::move(done)});
 }

@@ -10,7 +10,14 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <random>
 #include <string>
+#include <vector>
+
+#include "store/history_chunk.h"
+#include "store/memory_store.h"
+#include "store/sqlite_db.h"
+#include "store/sqlite_schema.h"
 
 namespace stepfn::store {
 namespace {
@@ -157,6 +164,178 @@ TEST_F(SqliteStoreTest, SyncModesOpen) {
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(Start(*store, "e" + std::to_string(static_cast<int>(sync))).ok());
   }
+}
+
+// Schema 3 keeps a transition's events as one chunk: every page of every read must match the
+// MemoryStore's rows (ids, order, limits, both directions), across chunks of every size and past
+// the sparse index's stride.
+TEST_F(SqliteStoreTest, HistoryPagesOverChunksMatchTheMemoryStore) {
+  auto sqlite = OpenOrDie();
+  ASSERT_NE(sqlite, nullptr);
+  MemoryStore memory;
+  std::mt19937 random(7);
+  for (Store* store : {static_cast<Store*>(sqlite.get()), static_cast<Store*>(&memory)}) {
+    ASSERT_TRUE(Start(*store, "e").ok());
+  }
+  int64_t last = 1;
+  for (int64_t version = 1; last < 700; ++version) {
+    Transition t;
+    t.execution_arn = "e";
+    t.expected_version = version;
+    const int n = static_cast<int>(random() % 7);  // 0 .. 6 events (0: a state-only commit)
+    for (int k = 0; k < n; ++k) {
+      ++last;
+      t.events.push_back(HistoryEventRecord{last, last - 1 - static_cast<int64_t>(random() % 2),
+                                            kT0 + last * 3, "T" + std::to_string(last % 5),
+                                            k % 2 ? "" : "{\"n\":" + std::to_string(last) + "}"});
+    }
+    t.state = "s" + std::to_string(version);
+    ASSERT_TRUE(sqlite->CommitTransition(t).ok());
+    ASSERT_TRUE(memory.CommitTransition(t).ok());
+  }
+  auto same = [&](int64_t from, int limit, bool reverse) {
+    auto a = sqlite->GetHistory("e", from, limit, reverse);
+    auto b = memory.GetHistory("e", from, limit, reverse);
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_TRUE(b.ok());
+    ASSERT_EQ(a->size(), b->size()) << from << " " << limit << " " << reverse;
+    for (size_t i = 0; i < a->size(); ++i) {
+      const HistoryEventRecord &x = (*a)[i], &y = (*b)[i];
+      ASSERT_EQ(x.id, y.id) << from << " " << limit << " " << reverse << " at " << i;
+      EXPECT_EQ(x.previous_event_id, y.previous_event_id);
+      EXPECT_EQ(x.timestamp, y.timestamp);
+      EXPECT_EQ(x.type, y.type);
+      EXPECT_EQ(x.details, y.details);
+    }
+  };
+  for (int64_t from : {-1, 0, 1, 2, 255, 256, 257, 300, 511, 512, 699, 700, 701, 1000}) {
+    for (int limit : {1, 2, 3, 7, 100, 1000}) {
+      same(from, limit, false);
+      same(from, limit, true);
+    }
+  }
+  // Paging through the whole history both ways, as GetExecutionHistory does.
+  for (int limit : {1, 13, 100}) {
+    for (bool reverse : {false, true}) {
+      int64_t from = reverse ? 0 : 1;
+      int64_t seen = 0;
+      for (;;) {
+        same(from, limit, reverse);
+        auto page = sqlite->GetHistory("e", from, limit, reverse);
+        ASSERT_TRUE(page.ok());
+        seen += static_cast<int64_t>(page->size());
+        if (static_cast<int>(page->size()) < limit) break;
+        from = page->back().id + (reverse ? -1 : 1);
+        if (reverse && from < 1) break;
+      }
+      EXPECT_EQ(seen, last);
+    }
+  }
+}
+
+// A database written by schema 2 (one row per event) opens, and its history reads the same.
+TEST_F(SqliteStoreTest, ASchema2DatabaseIsMigratedWithItsHistory) {
+  std::filesystem::create_directories(options_.data_dir);
+  {
+    auto db = sqlite::SqliteDb::Open(options_.data_dir + "/stepfn.db", 1000);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(sqlite::MigrateTo(**db, 2).ok());
+    ASSERT_EQ(*sqlite::SchemaVersion(**db), 2);
+    // Two executions as schema 2 kept them; one with 150 events, one with none.
+    ASSERT_TRUE((*db)
+                    ->Exec("INSERT INTO executions VALUES (1, 'a', 'a', 'sm', '', '', '', 0, 1, "
+                           "0, 0, 0, '', '', '{}', '', 'def'), (2, 'b', 'b', 'sm', '', '', '', 0, "
+                           "2, 0, 0, 0, '', '', '{}', '', 'def')")
+                    .ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("INSERT INTO execution_states VALUES (1, 9, 150, 'owner', 4, 77, "
+                           "x'0102'), (2, 1, 0, '', 0, 0, x'03')")
+                    .ok());
+    ASSERT_TRUE((*db)->Exec("BEGIN").ok());
+    for (int id = 1; id <= 150; ++id) {
+      ASSERT_TRUE((*db)
+                      ->Exec("INSERT INTO history_events (execution_id, id, previous_id, "
+                             "timestamp, type, details) VALUES (1, " +
+                             std::to_string(id) + ", " + std::to_string(id - 1) + ", " +
+                             std::to_string(kT0 + id) + ", 'Type" + std::to_string(id) +
+                             "', '{\"i\":" + std::to_string(id) + "}')")
+                      .ok());
+    }
+    ASSERT_TRUE((*db)->Exec("COMMIT").ok());
+  }
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  auto a = store->GetExecution("a");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->version, 9);
+  EXPECT_EQ(a->last_event_id, 150);
+  EXPECT_EQ(a->lease_owner, "owner");
+  EXPECT_EQ(a->lease_token, 4);
+  EXPECT_EQ(a->state, std::string("\x01\x02"));
+  auto all = store->GetHistory("a", 0, 1000, false);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 150u);
+  for (int i = 0; i < 150; ++i) {
+    EXPECT_EQ((*all)[i].id, i + 1);
+    EXPECT_EQ((*all)[i].previous_event_id, i);
+    EXPECT_EQ((*all)[i].timestamp, kT0 + i + 1);
+    EXPECT_EQ((*all)[i].type, "Type" + std::to_string(i + 1));
+    EXPECT_EQ((*all)[i].details, "{\"i\":" + std::to_string(i + 1) + "}");
+  }
+  auto tail = store->GetHistory("a", 0, 3, true);
+  ASSERT_TRUE(tail.ok());
+  ASSERT_EQ(tail->size(), 3u);
+  EXPECT_EQ(tail->front().id, 150);
+  EXPECT_TRUE(store->GetHistory("b", 0, 10, false)->empty());
+  // Both go on from where they were.
+  Transition t = Next("a", 9, "s10");
+  t.lease_owner = "owner";
+  t.lease_token = 4;
+  t.events[0].id = 151;
+  t.events[0].previous_event_id = 150;
+  ASSERT_TRUE(store->CommitTransition(t).ok());
+  t = Next("b", 1, "s2");
+  t.events[0].id = 1;
+  t.events[0].previous_event_id = 0;
+  ASSERT_TRUE(store->CommitTransition(t).ok());
+  EXPECT_EQ(store->GetHistory("a", 150, 10, false)->size(), 2u);
+  EXPECT_EQ(store->GetHistory("b", 0, 10, false)->size(), 1u);
+}
+
+TEST(HistoryChunkTest, RoundTripsAndRefusesGarbage) {
+  std::vector<HistoryEventRecord> events = {
+      {5, 4, kT0, "ExecutionStarted", "{\"x\":1}"},
+      {6, 0, kT0 - 10, "", ""},
+      {7, 9, -3, std::string(300, 't'), std::string(70000, 'd')},
+  };
+  std::string blob;
+  internal::EncodeHistoryChunk(events, &blob);
+  std::vector<HistoryEventRecord> back;
+  ASSERT_TRUE(internal::DecodeHistoryChunk(5, blob, &back).ok());
+  ASSERT_EQ(back.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(back[i].id, events[i].id);
+    EXPECT_EQ(back[i].previous_event_id, events[i].previous_event_id);
+    EXPECT_EQ(back[i].timestamp, events[i].timestamp);
+    EXPECT_EQ(back[i].type, events[i].type);
+    EXPECT_EQ(back[i].details, events[i].details);
+  }
+  // A cut blob fails, unless it is cut between two events (then it holds fewer).
+  for (size_t cut = 1; cut < blob.size(); cut += cut < 400 ? 1 : 997) {
+    back.clear();
+    Status status = internal::DecodeHistoryChunk(5, std::string_view(blob).substr(0, cut), &back);
+    if (status.ok()) {
+      EXPECT_LT(back.size(), 3u) << cut;
+    } else {
+      EXPECT_EQ(status.code(), StatusCode::Internal) << cut;
+    }
+  }
+  back.clear();
+  EXPECT_EQ(internal::DecodeHistoryChunk(5, "\xff\xff\xff", &back).code(), StatusCode::Internal);
+  EXPECT_TRUE(internal::HistoryChunkIndexed(256, 256));
+  EXPECT_TRUE(internal::HistoryChunkIndexed(250, 260));
+  EXPECT_FALSE(internal::HistoryChunkIndexed(257, 511));
+  EXPECT_TRUE(internal::HistoryChunkIndexed(257, 512));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/history_chunk.h"
 #include "store/sqlite_ops.h"
 #include "store/store_internal.h"
 
@@ -18,23 +19,28 @@ Status RequireChange(SqliteDb& db, const char* what) {
   return Status::Ok();
 }
 
-// Writes the parts of a transition that follow the state update: events, timers, tokens and
-// the status update.
+// Appends a transition's events as one history chunk after the execution's chunk `prev`;
+// returns the new chunk's seq.
+Result<int64_t> InsertHistoryChunk(SqliteDb& db, int64_t id, int64_t prev,
+                                   const std::vector<HistoryEventRecord>& events,
+                                   std::string_view chunk) {
+  const int64_t first = events.front().id, last = events.back().id;
+  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("INSERT INTO history_chunks (execution_id, first_id, "
+                                         "last_id, prev, mark, events) VALUES (?1, ?2, ?3, ?4, "
+                                         "?5, ?6)"));
+  stmt.BindInt(1, id);
+  stmt.BindInt(2, first);
+  stmt.BindInt(3, last);
+  stmt.BindInt(4, prev);
+  stmt.BindInt(5, internal::HistoryChunkIndexed(first, last) ? 1 : 0);
+  stmt.BindBlob(6, chunk);
+  RETURN_IF_ERROR(stmt.Run());
+  return db.LastInsertRowid();
+}
+
+// Writes the parts of a transition that follow the state update and the history chunk:
+// timers, tokens and the status update.
 Status ApplyTransitionBody(SqliteDb& db, int64_t id, const Transition& transition) {
-  if (!transition.events.empty()) {
-    ASSIGN_OR_RETURN(Stmt stmt,
-                     db.Prepare("INSERT INTO history_events (execution_id, id, previous_id, "
-                                "timestamp, type, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-    for (const HistoryEventRecord& event : transition.events) {
-      stmt.BindInt(1, id);
-      stmt.BindInt(2, event.id);
-      stmt.BindInt(3, event.previous_event_id);
-      stmt.BindInt(4, event.timestamp);
-      stmt.BindText(5, event.type);
-      stmt.BindText(6, event.details);
-      RETURN_IF_ERROR(stmt.Run());
-    }
-  }
   if (!transition.timers_to_delete.empty()) {
     ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("DELETE FROM timers WHERE execution_id = ?1 AND "
                                            "timer_id = ?2"));
@@ -146,28 +152,6 @@ Status CheckTokensAbsent(SqliteDb& db, const std::vector<TaskTokenRecord>& token
   return Status::Ok();
 }
 
-// Why a transition's guarded state update matched no row.
-Status DiagnoseRefusedCommit(SqliteDb& db, const Transition& transition) {
-  ASSIGN_OR_RETURN(Stmt stmt,
-                   db.Prepare("SELECT s.version, s.last_event_id, s.lease_owner, s.lease_token "
-                              "FROM executions e JOIN execution_states s ON s.execution_id = e.id "
-                              "WHERE e.arn = ?1"));
-  stmt.BindText(1, transition.execution_arn);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) {
-    return internal::ExecutionNotFound(transition.execution_arn);
-  }
-  if (!internal::LeaseMatches(stmt.Text(2), stmt.Int(3), transition.lease_owner,
-                              transition.lease_token)) {
-    return internal::LeaseLost(transition.execution_arn);
-  }
-  if (stmt.Int(0) != transition.expected_version) {
-    return internal::VersionConflict(transition.execution_arn, stmt.Int(0),
-                                     transition.expected_version);
-  }
-  return internal::CheckEventIds(transition.execution_arn, stmt.Int(1), transition.events);
-}
-
 Status CheckLease(const std::string& arn, const Stmt& stmt, const Lease& lease) {
   if (lease.owner.empty() || stmt.Text(1) != lease.owner || stmt.Int(2) != lease.token) {
     return internal::LeaseLost(arn);
@@ -232,7 +216,7 @@ Status DeleteTags(SqliteDb& db, const std::string& arn) {
 }  // namespace
 
 Status CreateExecution(SqliteDb& db, const ExecutionRecord& execution, const Transition& initial,
-                       bool* wrote) {
+                       std::string_view chunk, bool* wrote) {
   *wrote = false;
   RETURN_IF_ERROR(internal::CheckEventIds(execution.arn, 0, initial.events));
   RETURN_IF_ERROR(CheckTokensAbsent(db, initial.tokens_to_add));
@@ -268,65 +252,73 @@ Status CreateExecution(SqliteDb& db, const ExecutionRecord& execution, const Tra
   // A failed INSERT is undone by SQLite's statement journal: nothing was written before here.
   *wrote = true;
   const int64_t id = db.LastInsertRowid();
+  int64_t last_chunk = 0;
+  if (!initial.events.empty()) {
+    ASSIGN_OR_RETURN(last_chunk, InsertHistoryChunk(db, id, 0, initial.events, chunk));
+  }
   {
     ASSIGN_OR_RETURN(Stmt stmt,
                      db.Prepare("INSERT INTO execution_states (execution_id, version, "
-                                "last_event_id, lease_owner, lease_token, lease_expiry, state) "
-                                "VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6)"));
+                                "last_event_id, last_chunk, lease_owner, lease_token, "
+                                "lease_expiry, state) VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     stmt.BindInt(1, id);
     stmt.BindInt(2, initial.events.empty() ? 0 : initial.events.back().id);
-    stmt.BindText(3, execution.lease_owner);
-    stmt.BindInt(4, execution.lease_token);
-    stmt.BindInt(5, execution.lease_expiry);
-    stmt.BindBlob(6, initial.state);
+    stmt.BindInt(3, last_chunk);
+    stmt.BindText(4, execution.lease_owner);
+    stmt.BindInt(5, execution.lease_token);
+    stmt.BindInt(6, execution.lease_expiry);
+    stmt.BindBlob(7, initial.state);
     RETURN_IF_ERROR(stmt.Run());
   }
   return ApplyTransitionBody(db, id, initial);
 }
 
-Status CommitTransition(SqliteDb& db, const Transition& transition, bool* wrote) {
+Status CommitTransition(SqliteDb& db, const Transition& transition, std::string_view chunk,
+                        bool* wrote) {
   *wrote = false;
   const std::vector<HistoryEventRecord>& events = transition.events;
-  Status checked = Status::Ok();
-  if (!events.empty()) {
-    checked = internal::CheckEventIds(transition.execution_arn, events.front().id - 1, events);
+  // Every check, in the documented order, before the first write.
+  int64_t id = 0, last_event_id = 0, last_chunk = 0;
+  {
+    ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT s.execution_id, s.version, s.last_event_id, "
+                                           "s.last_chunk, s.lease_owner, s.lease_token FROM "
+                                           "executions e JOIN execution_states s ON "
+                                           "s.execution_id = e.id WHERE e.arn = ?1"));
+    stmt.BindText(1, transition.execution_arn);
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) {
+      return internal::ExecutionNotFound(transition.execution_arn);
+    }
+    if (!internal::LeaseMatches(stmt.Text(4), stmt.Int(5), transition.lease_owner,
+                                transition.lease_token)) {
+      return internal::LeaseLost(transition.execution_arn);
+    }
+    if (stmt.Int(1) != transition.expected_version) {
+      return internal::VersionConflict(transition.execution_arn, stmt.Int(1),
+                                       transition.expected_version);
+    }
+    id = stmt.Int(0);
+    last_event_id = stmt.Int(2);
+    last_chunk = stmt.Int(3);
   }
-  if (checked.ok()) {
-    checked = CheckTokensAbsent(db, transition.tokens_to_add);
-  }
-  if (!checked.ok()) {
-    // Report failures in the documented order: existence, lease and version come first.
-    Status earlier = DiagnoseRefusedCommit(db, transition);
-    return earlier.ok() ? checked : earlier;
-  }
-  // One guarded update checks the lease, the version and the history's continuity and
-  // advances the state; no row means a check failed (and nothing was written).
-  ASSIGN_OR_RETURN(
-      Stmt stmt,
-      db.Prepare("UPDATE execution_states SET version = version + 1, "
-                 "last_event_id = coalesce(?6, last_event_id), state = ?7 "
-                 "WHERE execution_id = (SELECT id FROM executions WHERE arn = ?1) "
-                 "AND version = ?2 AND lease_owner = ?3 AND (?3 = '' OR lease_token = ?4) "
-                 "AND (?5 IS NULL OR last_event_id = ?5) RETURNING execution_id"));
-  stmt.BindText(1, transition.execution_arn);
-  stmt.BindInt(2, transition.expected_version);
-  stmt.BindText(3, transition.lease_owner);
-  stmt.BindInt(4, transition.lease_token);
-  if (events.empty()) {
-    stmt.BindNull(5);
-    stmt.BindNull(6);
-  } else {
-    stmt.BindInt(5, events.front().id - 1);
-    stmt.BindInt(6, events.back().id);
-  }
-  stmt.BindBlob(7, transition.state);
-  ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) {
-    return DiagnoseRefusedCommit(db, transition);
-  }
+  RETURN_IF_ERROR(internal::CheckEventIds(transition.execution_arn, last_event_id, events));
+  RETURN_IF_ERROR(CheckTokensAbsent(db, transition.tokens_to_add));
   *wrote = true;
-  const int64_t id = stmt.Int(0);
-  RETURN_IF_ERROR(stmt.Run());  // finish the statement before the next ones
+  if (!events.empty()) {
+    ASSIGN_OR_RETURN(last_chunk, InsertHistoryChunk(db, id, last_chunk, events, chunk));
+    last_event_id = events.back().id;
+  }
+  {
+    ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("UPDATE execution_states SET version = ?2, "
+                                           "last_event_id = ?3, last_chunk = ?4, state = ?5 "
+                                           "WHERE execution_id = ?1"));
+    stmt.BindInt(1, id);
+    stmt.BindInt(2, transition.expected_version + 1);
+    stmt.BindInt(3, last_event_id);
+    stmt.BindInt(4, last_chunk);
+    stmt.BindBlob(5, transition.state);
+    RETURN_IF_ERROR(stmt.Run());
+  }
   return ApplyTransitionBody(db, id, transition);
 }
 

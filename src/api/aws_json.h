@@ -17,6 +17,8 @@
 // connections) get the same shape through Reject.
 //
 // Every response carries `x-amzn-RequestId` (a fresh UUID) and the awsJson content type.
+// One protocol object serves one service (one target prefix); api::ServiceDispatcher puts
+// several services on one port.
 //
 // Thread safety: Register* must all happen before the protocol serves its first request; after
 // that Handle and Reject may run on any number of threads at once. Operation functions are
@@ -32,6 +34,7 @@
 
 #include "api/aws_error.h"
 #include "api/http_server.h"
+#include "api/protocol.h"
 #include "api/sigv4.h"
 #include "common/clock.h"
 #include "json/value.h"
@@ -50,39 +53,17 @@ struct OperationRequest {
   std::string host;  // the Host header as sent
 };
 
-// What a RequestObserver learns of each request the protocol answered (metrics, request logs).
-struct RequestSummary {
-  // The operation's registered name; "" when the request failed before one was known (bad
-  // method, authentication, unknown target) or was refused by the server (Reject).
-  std::string_view operation;
-  int http_status = 0;
-  std::string_view error_code;     // "" on success
-  std::string_view error_message;  // "" on success
-  int64_t micros = 0;              // from the protocol receiving the request to its answer
-  std::string_view request_id;
-};
-
-// Told of every answer, on the thread that answers, before the response is sent. Keep it quick
-// and thread-safe.
-class RequestObserver {
- public:
-  virtual ~RequestObserver() = default;
-  virtual void OnAnswered(const RequestSummary& summary) = 0;
-};
-
 // Answers one operation request, once, from any thread (like Responder).
 class OperationResponder {
  public:
   OperationResponder(Responder responder, std::string request_id)
-      : responder_(std::move(responder)), request_id_(std::move(request_id)) {}
-  // Also tells `observer` (may be null) of the answer; `started` is MonotonicNanos at arrival.
-  OperationResponder(Responder responder, std::string request_id, RequestObserver* observer,
-                     std::string operation, int64_t started)
-      : responder_(std::move(responder)),
-        request_id_(std::move(request_id)),
-        observer_(observer),
-        operation_(std::move(operation)),
-        started_(started) {}
+      : responder_(std::move(responder)) {
+    report_.request_id = std::move(request_id);
+  }
+  // Also tells the report's observer (when it has one) of the answer; `content_type` is the
+  // awsJson version's ("application/x-amz-json-1.0").
+  OperationResponder(Responder responder, AnswerReport report, std::string_view content_type)
+      : responder_(std::move(responder)), report_(std::move(report)), content_type_(content_type) {}
   OperationResponder(OperationResponder&&) noexcept = default;
   OperationResponder& operator=(OperationResponder&&) noexcept = default;
 
@@ -92,13 +73,9 @@ class OperationResponder {
   void Finish(const AwsOr<json::Value>& outcome);
 
  private:
-  void Report(int http_status, std::string_view error_code, std::string_view error_message);
-
   Responder responder_;
-  std::string request_id_;
-  RequestObserver* observer_ = nullptr;
-  std::string operation_;
-  int64_t started_ = 0;
+  AnswerReport report_;
+  std::string_view content_type_ = "application/x-amz-json-1.0";  // a literal
 };
 
 // An operation that answers later (long polls) or from another thread.
@@ -107,9 +84,14 @@ using AsyncOperation = std::function<void(OperationRequest, OperationResponder)>
 using SyncOperation = std::function<AwsOr<json::Value>(const OperationRequest&)>;
 
 struct AwsJsonOptions {
+  // X-Amz-Target is "<target_prefix>.<Operation>": "AWSStepFunctions", "Logs_20140328",
+  // "DynamoDB_20120810".
   std::string target_prefix = "AWSStepFunctions";
-  // The SigV4 service name in credential scopes ("states" for Step Functions).
+  // The SigV4 service name in credential scopes ("states" for Step Functions, "logs").
   std::string signing_service = "states";
+  // The protocol version the service speaks: "1.0" (Step Functions, DynamoDB) or "1.1"
+  // (CloudWatch Logs). Responses carry its content type; requests may use either.
+  std::string json_version = "1.0";
 };
 
 class AwsJsonProtocol final : public Handler {
@@ -129,8 +111,11 @@ class AwsJsonProtocol final : public Handler {
   void Handle(HttpRequest request, Responder responder) override;
   HttpResponse Reject(RejectReason reason, std::string_view detail) override;
 
+  const AwsJsonOptions& options() const { return options_; }
+
  private:
   const AwsJsonOptions options_;
+  const std::string content_type_;  // "application/x-amz-json-<json_version>"
   const Credentials* const credentials_;
   Clock* const clock_;
   std::unordered_map<std::string, AsyncOperation> operations_;
@@ -139,10 +124,9 @@ class AwsJsonProtocol final : public Handler {
 
 // A response in AWS's JSON shape (status, body, x-amzn-ErrorType, x-amzn-RequestId,
 // Content-Type). Exposed for other protocol handlers and tests.
-HttpResponse AwsJsonErrorResponse(const AwsError& error, std::string_view request_id);
-HttpResponse AwsJsonSuccessResponse(const json::Value& output, std::string_view request_id);
-
-// A random (version 4) UUID, as AWS writes request ids.
-std::string NewRequestId();
+HttpResponse AwsJsonErrorResponse(const AwsError& error, std::string_view request_id,
+                                  std::string_view content_type = "application/x-amz-json-1.0");
+HttpResponse AwsJsonSuccessResponse(const json::Value& output, std::string_view request_id,
+                                    std::string_view content_type = "application/x-amz-json-1.0");
 
 }  // namespace stepfn::api

@@ -115,6 +115,8 @@ const std::string* HttpRequest::FindHeader(std::string_view name) const {
   return nullptr;
 }
 
+size_t Handler::BodyLimit(const HttpRequest&, size_t default_limit) { return default_limit; }
+
 HttpResponse Handler::Reject(RejectReason reason, std::string_view detail) {
   HttpResponse response;
   response.status = RejectStatus(reason);
@@ -277,7 +279,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(
         std::min<size_t>(options.max_header_bytes, std::numeric_limits<uint32_t>::max())));
-    parser_->body_limit(options.max_body_bytes);
+    // No limit while the header is read: the handler decides it from the header (OnHeader).
+    parser_->body_limit(boost::none);
+    body_limit_ = options.max_body_bytes;
     Arm(options.request_timeout);
     http::async_read_header(socket_, buffer_, *parser_,
                             [self = shared_from_this()](const ErrorCode& ec, size_t) {
@@ -291,6 +295,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void OnHeader() {
     const auto& header = parser_->get();
+    // The request as far as it is known; OnRequest adds the body.
+    head_ = HttpRequest();
+    head_.method = std::string(header.method_string());
+    head_.target = std::string(header.target());
+    head_.version = static_cast<int>(header.version());
+    head_.headers.reserve(16);
+    for (const auto& field : header) {
+      head_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    head_.remote_address = remote_;
+    head_.local_port = local_port_;
+    if (!parser_->is_done()) {
+      body_limit_ = server_->handler()->BodyLimit(head_, server_->options().max_body_bytes);
+      boost::optional<uint64_t> declared = parser_->content_length();
+      if (declared && *declared > body_limit_) {
+        WriteFinal(server_->handler()->Reject(
+            RejectReason::BodyTooLarge, "request body exceeds " + std::to_string(body_limit_) +
+                                            " bytes (Content-Length " + std::to_string(*declared) +
+                                            ")"));
+        return;
+      }
+      parser_->body_limit(body_limit_);  // bounds chunked bodies
+    }
     auto expect = header.find(http::field::expect);
     if (expect != header.end() && EqualsIgnoreCase(expect->value(), "100-continue") &&
         !parser_->is_done()) {
@@ -336,9 +363,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                      std::to_string(server_->options().max_header_bytes) +
                                      " bytes"));
     } else if (ec == http::error::body_limit) {
-      WriteFinal(handler->Reject(
-          RejectReason::BodyTooLarge,
-          "request body exceeds " + std::to_string(server_->options().max_body_bytes) + " bytes"));
+      WriteFinal(handler->Reject(RejectReason::BodyTooLarge,
+                                 "request body exceeds " + std::to_string(body_limit_) + " bytes"));
     } else if (ec == http::error::partial_message) {
       if (parser_ && parser_->is_header_done()) {
         WriteFinal(handler->Reject(RejectReason::TruncatedBody,
@@ -358,17 +384,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     http::request<http::string_body> message = parser_->release();
     parser_.reset();
     keep_alive_ = message.keep_alive();
-    HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    request.version = static_cast<int>(message.version());
-    request.headers.reserve(16);
-    for (const auto& field : message) {
-      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
+    HttpRequest request = std::move(head_);
+    head_ = HttpRequest();
     request.body = std::move(message.body());
-    request.remote_address = remote_;
-    request.local_port = local_port_;
     phase_ = Phase::Handling;
     Disarm();
     ++request_id_;
@@ -479,6 +497,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  HttpRequest head_;  // the request line and headers of the request being read
+  size_t body_limit_ = 0;
   std::optional<http::response<http::string_body>> response_;
   std::unique_ptr<std::array<char, 4096>> discard_;
   size_t discarded_ = 0;

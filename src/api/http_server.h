@@ -102,6 +102,12 @@ class Handler {
   // The response for a request the server refused. `detail` says what happened in words. The
   // default is a plain-text response with the reason's status.
   virtual HttpResponse Reject(RejectReason reason, std::string_view detail);
+  // The most body bytes this request may carry, decided from its request line and headers
+  // (`head` has no body yet) before the body is read; `default_limit` is the server's
+  // max_body_bytes. A larger answer lets specific routes take large uploads (Lambda's
+  // CreateFunction); a body over the answer is refused with Reject(BodyTooLarge). Called on a
+  // server thread for every request that has a body. The default is `default_limit`.
+  virtual size_t BodyLimit(const HttpRequest& head, size_t default_limit);
 };
 
 struct HttpServerOptions {
@@ -111,7 +117,8 @@ struct HttpServerOptions {
   // Request line + headers. AWS SDK requests carry a few hundred bytes of headers.
   size_t max_header_bytes = 64 * 1024;
   // Step Functions requests are small (a definition is at most 1 MiB, an input 256 KiB, both
-  // JSON-escaped inside the request): 8 MiB leaves room and bounds memory per connection.
+  // JSON-escaped inside the request): 8 MiB leaves room and bounds memory per connection. The
+  // default for every request; Handler::BodyLimit may allow more (or less) per route.
   size_t max_body_bytes = 8 * 1024 * 1024;
   // From the first byte of a request to its last.
   std::chrono::milliseconds request_timeout{30'000};

@@ -35,6 +35,11 @@ void Router::Handle(HttpRequest request, Responder responder) {
   (*handler)(std::move(request), std::move(responder));
 }
 
+size_t Router::BodyLimit(const HttpRequest& head, size_t default_limit) {
+  if (Find(head.method, TargetPath(head.target)) != nullptr) return default_limit;
+  return fallback_->BodyLimit(head, default_limit);
+}
+
 HttpResponse Router::Reject(RejectReason reason, std::string_view detail) {
   return fallback_->Reject(reason, detail);
 }

@@ -44,6 +44,8 @@ class Router final : public Handler {
   void Handle(HttpRequest request, Responder responder) override;
   // The fallback's rejection (the server cannot tell which route a refused request was for).
   HttpResponse Reject(RejectReason reason, std::string_view detail) override;
+  // `default_limit` for a routed request, else the fallback's answer.
+  size_t BodyLimit(const HttpRequest& head, size_t default_limit) override;
 
  private:
   struct Entry {

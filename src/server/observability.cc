@@ -88,9 +88,9 @@ api::HttpResponse Forbidden() {
 
 }  // namespace
 
-api::Handler* Observability::Front(api::AwsJsonProtocol* protocol, bool loopback_only) {
-  protocol->SetObserver(this);
-  router_ = std::make_unique<api::Router>(protocol);
+api::Handler* Observability::Front(api::ServiceDispatcher* services, bool loopback_only) {
+  services->SetObserver(this);
+  router_ = std::make_unique<api::Router>(services);
   router_->Route("GET", "/metrics",
                  [this, loopback_only](api::HttpRequest request, api::Responder responder) {
                    if (loopback_only && !FromLoopback(request.remote_address)) {

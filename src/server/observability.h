@@ -3,7 +3,7 @@
 // endpoint is given), request logs and the routing in front of the AWS protocol.
 //
 //   auto obs = Observability::Create(options, store, executor);  // before executor->Recover()
-//   api::Handler* front = (*obs)->Front(protocol);               // give this to the HttpServer
+//   api::Handler* front = (*obs)->Front(services);               // give this to the HttpServer
 //   ...
 //   executor->Stop(); (*obs)->Stop();                             // flushes traces
 //
@@ -19,6 +19,7 @@
 #include <string>
 
 #include "api/aws_json.h"
+#include "api/dispatcher.h"
 #include "api/router.h"
 #include "server/execution_logs.h"
 #include "server/executor.h"
@@ -49,11 +50,12 @@ class Observability final : public api::RequestObserver {
                                                        Clock* clock);
   ~Observability() override;  // Stop()
 
-  // Observes `protocol` and returns the handler for the HttpServer: a router that serves
-  // GET /metrics, GET /logs and GET /logs/<group>, and hands everything else to `protocol`.
-  // With `loopback_only` (the server checks access keys: --auth), /metrics and /logs answer
-  // only clients on this machine (they carry execution data but no signature); others get 403.
-  api::Handler* Front(api::AwsJsonProtocol* protocol, bool loopback_only = false);
+  // Observes every protocol of `services` and returns the handler for the HttpServer: a router
+  // that serves GET /metrics, GET /logs and GET /logs/<group>, and hands everything else to
+  // `services`. With `loopback_only` (the server checks access keys: --auth), /metrics and
+  // /logs answer only clients on this machine (they carry execution data but no signature);
+  // others get 403.
+  api::Handler* Front(api::ServiceDispatcher* services, bool loopback_only = false);
 
   void OnAnswered(const api::RequestSummary& summary) override;
 

@@ -72,6 +72,9 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   s->protocol_ =
       std::make_unique<api::AwsJsonProtocol>(api::AwsJsonOptions{}, &s->credentials_, &s->clock_);
   RegisterAllOperations(&s->context_, s->protocol_.get());
+  // Step Functions answers whatever no other service claims (as it did alone).
+  s->services_ = std::make_unique<api::ServiceDispatcher>(s->protocol_.get());
+  s->services_->AddJson(s->protocol_.get());
 
   (void)api::RaiseOpenFileLimit();
   api::HttpServerOptions http;
@@ -79,7 +82,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   http.port = options.port;
   http.threads = options.http_threads;
   ASSIGN_OR_RETURN(
-      s->http_, api::HttpServer::Start(http, s->observability_->Front(s->protocol_.get(),
+      s->http_, api::HttpServer::Start(http, s->observability_->Front(s->services_.get(),
                                                                       !options.auth_file.empty())));
   lambda::EnvironmentsOptions environments;
   environments.work_dir = s->functions_->dir() + "/work";

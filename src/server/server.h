@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/aws_json.h"
+#include "api/dispatcher.h"
 #include "api/http_server.h"
 #include "api/sigv4.h"
 #include "common/clock.h"
@@ -60,6 +61,8 @@ class Server {
   Observability* observability() { return observability_.get(); }
   // Lambda functions (store, invocations); services/lambda/README.md.
   lambda::LambdaService* lambda() { return lambda_.get(); }
+  // Every AWS service on the server's port (Step Functions, and the services added in Start).
+  api::ServiceDispatcher* services() { return services_.get(); }
   // Stops accepting requests, lets the ones in flight finish, stops the executor. Running
   // executions stay RUNNING in the store and continue after the next Start.
   void Stop();
@@ -81,6 +84,8 @@ class Server {
   std::unique_ptr<Executor> executor_;
   ServiceContext context_;
   std::unique_ptr<api::AwsJsonProtocol> protocol_;
+  // Declared after every protocol it serves (destroyed before them).
+  std::unique_ptr<api::ServiceDispatcher> services_;
   std::unique_ptr<api::HttpServer> http_;
 };
 

@@ -30,6 +30,7 @@
 #include <utility>
 
 #include "api/aws_json.h"
+#include "api/dispatcher.h"
 #include "api/http_server.h"
 #include "api/raw_client_testing.h"
 #include "api/sigv4.h"
@@ -56,6 +57,10 @@ struct TestServerOptions {
   std::function<void(ServiceContext*)> before_register;
   // Called after RegisterAllOperations and before the server starts: register fakes here.
   std::function<void(ServiceContext*, api::AwsJsonProtocol*)> after_register;
+  // Called before the server starts: add other services' protocols (owned by the test, which
+  // must keep them alive until the TestServer is gone) to the port. `credentials` accept any key.
+  std::function<void(api::ServiceDispatcher*, const api::Credentials* credentials, Clock*)>
+      add_services;
 };
 
 class TestServer {
@@ -86,9 +91,13 @@ class TestServer {
                                                        context_->clock);
     RegisterAllOperations(context_.get(), protocol_.get());
     if (options_.after_register) options_.after_register(context_.get(), protocol_.get());
+    services_ = std::make_unique<api::ServiceDispatcher>(protocol_.get());
+    services_->AddJson(protocol_.get());
+    if (options_.add_services)
+      options_.add_services(services_.get(), &credentials_, context_->clock);
     api::HttpServerOptions http;
     http.threads = options_.threads;
-    auto server = api::HttpServer::Start(http, protocol_.get());
+    auto server = api::HttpServer::Start(http, services_.get());
     STEPFN_CHECK(server.ok());
     server_ = std::move(server).value();
     endpoint_ = "http://127.0.0.1:" + std::to_string(server_->port());
@@ -97,6 +106,7 @@ class TestServer {
   ~TestServer() {
     if (server_) server_->Stop();
     server_.reset();
+    services_.reset();
     protocol_.reset();
     store_.reset();
     if (!data_dir_.empty()) {
@@ -124,6 +134,7 @@ class TestServer {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ServiceContext> context_;
   std::unique_ptr<api::AwsJsonProtocol> protocol_;
+  std::unique_ptr<api::ServiceDispatcher> services_;
   std::unique_ptr<api::HttpServer> server_;
   std::string endpoint_;
 };

@@ -50,7 +50,8 @@ int Serve(ServeArgs& a) {
   }
   std::unique_ptr<server::Server> srv = std::move(started).value();
   std::fprintf(
-      stderr, "stepfn: serving the Step Functions API on %s (%s)\n", srv->endpoint().c_str(),
+      stderr, "stepfn: serving the Step Functions and Lambda APIs on %s (%s)\n",
+      srv->endpoint().c_str(),
       a.options.data_dir.empty() ? "in memory" : ("data in " + a.options.data_dir).c_str());
   std::fflush(stderr);
   int sig = 0;

@@ -2,6 +2,7 @@
 
 #include "server/log.h"
 #include "services/lambda/lambda_task.h"
+#include "services/lambda/rest_api.h"
 #include "store/memory_store.h"
 #include "store/sqlite_store.h"
 
@@ -75,6 +76,11 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   // Step Functions answers whatever no other service claims (as it did alone).
   s->services_ = std::make_unique<api::ServiceDispatcher>(s->protocol_.get());
   s->services_->AddJson(s->protocol_.get());
+  // Lambda (restJson1, SigV4 service "lambda") on the same port.
+  s->lambda_protocol_ =
+      std::make_unique<api::RestJsonProtocol>(api::RestJsonOptions{}, &s->credentials_, &s->clock_);
+  RETURN_IF_ERROR(lambda::RegisterLambdaApi(s->lambda_.get(), s->lambda_protocol_.get()));
+  s->services_->AddRest(s->lambda_protocol_.get());
 
   (void)api::RaiseOpenFileLimit();
   api::HttpServerOptions http;

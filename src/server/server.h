@@ -11,6 +11,7 @@
 #include "api/aws_json.h"
 #include "api/dispatcher.h"
 #include "api/http_server.h"
+#include "api/rest_json.h"
 #include "api/sigv4.h"
 #include "common/clock.h"
 #include "common/status.h"
@@ -84,6 +85,7 @@ class Server {
   std::unique_ptr<Executor> executor_;
   ServiceContext context_;
   std::unique_ptr<api::AwsJsonProtocol> protocol_;
+  std::unique_ptr<api::RestJsonProtocol> lambda_protocol_;  // the Lambda API
   // Declared after every protocol it serves (destroyed before them).
   std::unique_ptr<api::ServiceDispatcher> services_;
   std::unique_ptr<api::HttpServer> http_;

@@ -1,0 +1,194 @@
+// The Lambda API of `stepfn serve` driven by real clients: boto3 (testdata/lambda_boto3.py)
+// over a durable data directory, restarted in the middle; and the aws CLI.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "json/write.h"
+#include "server/server.h"
+#include "server/testing.h"
+
+namespace stepfn::server {
+namespace {
+
+using testing::At;
+using testing::StrAt;
+
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "stepfn-lambda-api-XXXXXX").string();
+    STEPFN_CHECK(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::unique_ptr<Server> StartServer(const std::string& data_dir) {
+  ServerOptions options;
+  options.port = 0;
+  options.data_dir = data_dir;
+  options.fsync = false;
+  options.http_threads = 2;
+  options.workers = 2;
+  auto server = Server::Start(options);
+  EXPECT_TRUE(server.ok()) << server.status().ToString();
+  return server.ok() ? std::move(server).value() : nullptr;
+}
+
+TEST(LambdaApi, Boto3ScenarioAndRestart) {
+  if (!testing::HasBoto3()) GTEST_SKIP() << "boto3 is not installed";
+  ScratchDir data;
+  ScratchDir scratch;
+  {
+    std::unique_ptr<Server> server = StartServer(data.path() + "/data");
+    ASSERT_NE(server, nullptr);
+    auto out = testing::RunPythonScript(testing::TestdataPath("lambda_boto3.py"),
+                                        server->endpoint(), "main " + scratch.path());
+    ASSERT_TRUE(out.ok()) << out.output;
+    const json::Value& r = out.json;
+    EXPECT_EQ(StrAt(r, {"created", "FunctionArn"}),
+              "arn:aws:lambda:us-east-1:123456789012:function:fzip");
+    EXPECT_EQ(StrAt(r, {"created", "State"}), "Active");
+    EXPECT_EQ(StrAt(r, {"created", "LastUpdateStatus"}), "Successful");
+    EXPECT_EQ(StrAt(r, {"created", "Timeout"}), "10");
+    EXPECT_EQ(StrAt(r, {"get", "Variables", "GREETING"}), "hello");
+    EXPECT_EQ(StrAt(r, {"invoke", "status"}), "200");
+    EXPECT_EQ(StrAt(r, {"invoke", "version"}), "$LATEST");
+    EXPECT_EQ(StrAt(r, {"invoke", "payload", "tag"}), "v1");
+    EXPECT_EQ(StrAt(r, {"invoke", "payload", "greeting"}), "hello");
+    EXPECT_EQ(StrAt(r, {"invoke", "payload", "event", "n"}), "1");
+    EXPECT_NE(StrAt(r, {"tail", "log"}).find("handling"), std::string::npos) << out.output;
+    EXPECT_EQ(StrAt(r, {"function_error", "error"}), "Unhandled");
+    EXPECT_EQ(StrAt(r, {"function_error", "payload", "errorMessage"}), "boom");
+    EXPECT_EQ(StrAt(r, {"event", "status"}), "202");
+    EXPECT_EQ(StrAt(r, {"dry_run", "status"}), "204");
+    EXPECT_EQ(StrAt(r, {"after_code"}), "v2");
+    EXPECT_EQ(StrAt(r, {"after_config"}), "bonjour");
+    EXPECT_EQ(StrAt(r, {"v1"}), "1");
+    EXPECT_EQ(StrAt(r, {"v2"}), "2");
+    EXPECT_EQ(StrAt(r, {"by_version", "payload", "tag"}), "v3");
+    EXPECT_EQ(StrAt(r, {"by_version", "version"}), "2");
+    EXPECT_EQ(StrAt(r, {"by_version", "payload", "version"}), "2");
+    EXPECT_EQ(StrAt(r, {"by_alias", "payload", "tag"}), "v2");
+    EXPECT_EQ(StrAt(r, {"by_alias", "version"}), "1");
+    EXPECT_EQ(StrAt(r, {"by_arn", "payload", "tag"}), "v3");
+    EXPECT_EQ(StrAt(r, {"latest"}), "v4");
+    EXPECT_EQ(StrAt(r, {"alias_moved"}), "v3");
+    EXPECT_EQ(json::Write(*At(r, {"versions"})), R"(["$LATEST","1","2"])");
+    EXPECT_EQ(json::Write(*At(r, {"aliases"})), R"(["live"])");
+    EXPECT_EQ(StrAt(r, {"folder"}), "folder-1");
+    EXPECT_EQ(StrAt(r, {"folder_edited"}), "folder-2");
+    EXPECT_EQ(json::Write(*At(r, {"listed"})), R"(["ffolder","fzip","page0","page1","page2"])");
+    EXPECT_EQ(StrAt(r, {"concurrency"}), "5");
+    EXPECT_EQ(StrAt(r, {"account"}), "995");
+    ASSERT_NE(At(r, {"concurrency_deleted"}), nullptr);
+    EXPECT_TRUE(At(r, {"concurrency_deleted"})->is_null());
+    EXPECT_EQ(StrAt(r, {"deleted"}), "ResourceNotFoundException");
+
+    auto error = [&](std::string_view name) { return At(r, {"errors", name}); };
+    auto code = [&](std::string_view name) { return StrAt(r, {"errors", name, "code"}); };
+    auto message = [&](std::string_view name) { return StrAt(r, {"errors", name, "message"}); };
+    ASSERT_NE(error("missing"), nullptr) << out.output;
+    EXPECT_EQ(code("missing"), "ResourceNotFoundException");
+    EXPECT_EQ(StrAt(r, {"errors", "missing", "status"}), "404");
+    EXPECT_EQ(message("missing"),
+              "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope");
+    EXPECT_EQ(message("invoke_missing"),
+              "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope:$LATEST");
+    EXPECT_EQ(code("exists"), "ResourceConflictException");
+    EXPECT_EQ(StrAt(r, {"errors", "exists", "status"}), "409");
+    EXPECT_EQ(message("exists"), "Function already exist: fzip");
+    EXPECT_EQ(code("bad_zip"), "InvalidParameterValueException");
+    EXPECT_EQ(message("bad_zip"),
+              "Could not unzip uploaded file. Please check your file, then try to upload again.");
+    EXPECT_EQ(code("dot_dot"), "InvalidParameterValueException");
+    EXPECT_EQ(code("symlink"), "InvalidParameterValueException");
+    EXPECT_EQ(code("runtime"), "InvalidParameterValueException");
+    EXPECT_EQ(
+        message("runtime").rfind("Value cobol85 at 'runtime' failed to satisfy constraint", 0), 0u);
+    EXPECT_EQ(code("handler"), "InvalidParameterValueException");
+    EXPECT_EQ(message("no_code"), "Please provide a source for function code.");
+    EXPECT_EQ(code("version_missing"), "ResourceNotFoundException");
+    EXPECT_EQ(code("alias_missing"), "ResourceNotFoundException");
+    EXPECT_EQ(code("delete_used_version"), "ResourceConflictException");
+    EXPECT_EQ(code("payload"), "InvalidRequestContentException");
+    EXPECT_EQ(code("oversized"), "InvalidParameterValueException");
+    EXPECT_EQ(message("oversized"), "Unzipped size must be smaller than 262144000 bytes");
+    server->Stop();
+  }
+  {
+    std::unique_ptr<Server> server = StartServer(data.path() + "/data");
+    ASSERT_NE(server, nullptr);
+    auto out = testing::RunPythonScript(testing::TestdataPath("lambda_boto3.py"),
+                                        server->endpoint(), "restart " + scratch.path());
+    ASSERT_TRUE(out.ok()) << out.output;
+    EXPECT_EQ(StrAt(out.json, {"get"}), "$LATEST");
+    EXPECT_EQ(StrAt(out.json, {"alias"}), "2");
+    EXPECT_EQ(StrAt(out.json, {"by_alias"}), "v3");
+    EXPECT_EQ(StrAt(out.json, {"latest"}), "v4");
+    EXPECT_EQ(StrAt(out.json, {"folder"}), "folder-2");
+    EXPECT_EQ(json::Write(*At(out.json, {"listed"})), R"(["ffolder","fzip","page0","page1"])");
+    server->Stop();
+  }
+}
+
+TEST(LambdaApi, AwsCli) {
+  if (!testing::HasAwsCli()) GTEST_SKIP() << "the aws CLI is not installed";
+  if (testing::RunCommand("python3 --version >/dev/null 2>&1").exit_code != 0) {
+    GTEST_SKIP() << "python3 is not installed";
+  }
+  ScratchDir scratch;
+  std::unique_ptr<Server> server = StartServer("");
+  ASSERT_NE(server, nullptr);
+  {
+    std::ofstream app(scratch.path() + "/app.py");
+    app << "def handler(event, context):\n    return {'echo': event, 'from': 'python'}\n";
+  }
+  auto zip = testing::RunCommand("cd " + scratch.path() + " && zip -q app.zip app.py 2>&1");
+  if (zip.exit_code != 0) GTEST_SKIP() << "zip is not installed: " << zip.output;
+  auto cli = [&](const std::string& args) {
+    return testing::RunCommand(testing::AwsCliEnvironment() + "aws lambda " + args +
+                               " --endpoint-url " + server->endpoint() +
+                               " --region us-east-1 --output json 2>&1");
+  };
+  auto created =
+      cli("create-function --function-name py --runtime python3.12 --handler "
+          "app.handler --role arn:aws:iam::123456789012:role/r --zip-file fileb://" +
+          scratch.path() + "/app.zip");
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_NE(created.output.find("\"State\": \"Active\""), std::string::npos) << created.output;
+  auto waited = cli("wait function-active-v2 --function-name py");
+  EXPECT_EQ(waited.exit_code, 0) << waited.output;
+  {
+    std::ofstream payload(scratch.path() + "/in.json");
+    payload << R"({"a": 1})";
+  }
+  // fileb:// reads the payload as bytes in both major versions of the CLI.
+  auto invoked = cli("invoke --function-name py --payload fileb://" + scratch.path() + "/in.json " +
+                     scratch.path() + "/out.json");
+  ASSERT_EQ(invoked.exit_code, 0) << invoked.output;
+  EXPECT_NE(invoked.output.find("\"StatusCode\": 200"), std::string::npos) << invoked.output;
+  std::ifstream result(scratch.path() + "/out.json");
+  std::string body((std::istreambuf_iterator<char>(result)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(body, R"({"echo": {"a": 1}, "from": "python"})");
+  auto missing = cli("get-function --function-name nope");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("ResourceNotFoundException"), std::string::npos) << missing.output;
+  auto listed = cli("list-functions");
+  EXPECT_NE(listed.output.find("\"FunctionName\": \"py\""), std::string::npos) << listed.output;
+  server->Stop();
+}
+
+}  // namespace
+}  // namespace stepfn::server

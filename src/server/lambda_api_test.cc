@@ -89,7 +89,10 @@ TEST(LambdaApi, Boto3ScenarioAndRestart) {
     EXPECT_EQ(json::Write(*At(r, {"aliases"})), R"(["live"])");
     EXPECT_EQ(StrAt(r, {"folder"}), "folder-1");
     EXPECT_EQ(StrAt(r, {"folder_edited"}), "folder-2");
-    EXPECT_EQ(json::Write(*At(r, {"listed"})), R"(["ffolder","fzip","page0","page1","page2"])");
+    EXPECT_EQ(json::Write(*At(r, {"python"})), R"({"py":{"x":1}})");
+    EXPECT_EQ(json::Write(*At(r, {"node"})), R"({"node":{"x":2}})");
+    EXPECT_EQ(json::Write(*At(r, {"listed"})),
+              R"(["ffolder","fnode","fpy","fzip","page0","page1","page2"])");
     EXPECT_EQ(StrAt(r, {"concurrency"}), "5");
     EXPECT_EQ(StrAt(r, {"account"}), "995");
     ASSERT_NE(At(r, {"concurrency_deleted"}), nullptr);
@@ -138,7 +141,8 @@ TEST(LambdaApi, Boto3ScenarioAndRestart) {
     EXPECT_EQ(StrAt(out.json, {"by_alias"}), "v3");
     EXPECT_EQ(StrAt(out.json, {"latest"}), "v4");
     EXPECT_EQ(StrAt(out.json, {"folder"}), "folder-2");
-    EXPECT_EQ(json::Write(*At(out.json, {"listed"})), R"(["ffolder","fzip","page0","page1"])");
+    EXPECT_EQ(json::Write(*At(out.json, {"listed"})),
+              R"(["ffolder","fnode","fpy","fzip","page0","page1"])");
     server->Stop();
   }
 }

@@ -149,6 +149,16 @@ if PHASE == "main":
     lam.update_function_configuration(FunctionName="ffolder", Description="cold start, please")
     out["folder_edited"] = invoke("ffolder", {})["payload"]["tag"]
 
+    # Python and Node functions through stepfn's runtime clients.
+    create("fpy", {"ZipFile": make_zip([("app.py", "def handler(event, context):\n"
+                                         "    return {'py': event}\n", 0o100644)])},
+           runtime="python3.12", handler="app.handler")
+    out["python"] = invoke("fpy", {"x": 1})["payload"]
+    create("fnode", {"ZipFile": make_zip([("index.js", "exports.handler = async (event) => "
+                                           "({node: event});\n", 0o100644)])},
+           runtime="nodejs20.x", handler="index.handler")
+    out["node"] = invoke("fnode", {"x": 2})["payload"]
+
     for i in range(3):
         create("page%d" % i, {"ZipFile": package("p")})
     names = []

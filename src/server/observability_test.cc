@@ -189,7 +189,7 @@ TEST(Observability, MetricsLogsAndTracesOfExecutionsRunByBoto3) {
   std::string errors_body = Get(port, "/logs/obs-errors").body;
   EXPECT_EQ(Types(Lines(errors_body)), (std::vector<std::string>{"TaskFailed", "ExecutionFailed"}));
   EXPECT_EQ(errors_body.find("secret"), std::string::npos);  // includeExecutionData false
-  EXPECT_NE(errors_body.find("States.TaskFailed"), std::string::npos);
+  EXPECT_NE(errors_body.find("Lambda.ResourceNotFoundException"), std::string::npos);
   std::vector<json::Value> fatal = Lines(Get(port, "/logs/obs-fatal").body);
   EXPECT_EQ(Types(fatal), (std::vector<std::string>{"ExecutionFailed"}));
   std::string express_arn = StrAt(r, {"express", "arn"});

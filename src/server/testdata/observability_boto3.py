@@ -41,7 +41,7 @@ PASS_WAIT_PASS = {"StartAt": "A", "States": {
     "A": {"Type": "Pass", "Next": "W"},
     "W": {"Type": "Wait", "Seconds": 0, "Next": "B"},
     "B": {"Type": "Pass", "End": True}}}
-# No service answers a Lambda task on this server: it fails with States.TaskFailed.
+# No function "f" exists on this server: the task fails (Lambda.ResourceNotFoundException).
 FAILING_TASK = {"StartAt": "T", "States": {
     "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
           "Parameters": {"FunctionName": "f"}, "End": True}}}

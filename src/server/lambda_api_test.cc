@@ -34,8 +34,10 @@ class ScratchDir {
   std::string path_;
 };
 
-std::unique_ptr<Server> StartServer(const std::string& data_dir) {
+std::unique_ptr<Server> StartServer(const std::string& data_dir,
+                                    const std::string& auth_file = "") {
   ServerOptions options;
+  options.auth_file = auth_file;
   options.port = 0;
   options.data_dir = data_dir;
   options.fsync = false;
@@ -72,6 +74,9 @@ TEST(LambdaApi, Boto3ScenarioAndRestart) {
     EXPECT_EQ(StrAt(r, {"function_error", "error"}), "Unhandled");
     EXPECT_EQ(StrAt(r, {"function_error", "payload", "errorMessage"}), "boom");
     EXPECT_EQ(StrAt(r, {"event", "status"}), "202");
+    EXPECT_EQ(StrAt(r, {"event_ran"}), "true");
+    EXPECT_GT(At(r, {"big"})->as_int(), 9 * 1024 * 1024);
+    EXPECT_EQ(StrAt(r, {"big_tag"}), "big");
     EXPECT_EQ(StrAt(r, {"dry_run", "status"}), "204");
     EXPECT_EQ(StrAt(r, {"after_code"}), "v2");
     EXPECT_EQ(StrAt(r, {"after_config"}), "bonjour");
@@ -145,6 +150,25 @@ TEST(LambdaApi, Boto3ScenarioAndRestart) {
               R"(["ffolder","fnode","fpy","fzip","page0","page1"])");
     server->Stop();
   }
+}
+
+TEST(LambdaApi, SigV4UnderAuth) {
+  if (!testing::HasBoto3()) GTEST_SKIP() << "boto3 is not installed";
+  ScratchDir scratch;
+  std::string auth = scratch.path() + "/auth.json";
+  {
+    std::ofstream file(auth);
+    file << R"([{"accessKeyId": "AKIDSTEPFN", "secretAccessKey": "s3cret"}])";
+  }
+  std::unique_ptr<Server> server = StartServer("", auth);
+  ASSERT_NE(server, nullptr);
+  auto out =
+      testing::RunPythonScript(testing::TestdataPath("lambda_auth_boto3.py"), server->endpoint());
+  ASSERT_TRUE(out.ok()) << out.output;
+  EXPECT_EQ(StrAt(out.json, {"listed"}), "0");
+  EXPECT_EQ(StrAt(out.json, {"wrong"}), "InvalidSignatureException");
+  EXPECT_EQ(StrAt(out.json, {"status"}), "403");
+  server->Stop();
 }
 
 TEST(LambdaApi, AwsCli) {

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import sys
+import time
 import zipfile
 
 import boto3
@@ -35,6 +36,8 @@ while True:
         rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
         event = json.loads(r.read() or b"null")
     print("handling", rid, flush=True)
+    if isinstance(event, dict) and event.get("mark"):
+        open(event["mark"], "w").write(rid)
     if isinstance(event, dict) and event.get("fail"):
         body, path = {"errorMessage": "boom", "errorType": "Boom"}, rid + "/error"
     else:
@@ -112,7 +115,13 @@ if PHASE == "main":
     out["invoke"] = invoke("fzip", {"n": 1})
     out["tail"] = invoke("fzip", {"n": 2}, LogType="Tail")
     out["function_error"] = invoke("fzip", {"fail": True})
-    out["event"] = invoke("fzip", {"n": 3}, InvocationType="Event")
+    mark = os.path.join(DIR, "event-ran")
+    out["event"] = invoke("fzip", {"mark": mark}, InvocationType="Event")
+    for _ in range(100):  # the Event invocation runs in the background
+        if os.path.exists(mark):
+            break
+        time.sleep(0.05)
+    out["event_ran"] = os.path.exists(mark)
     out["dry_run"] = invoke("fzip", None, InvocationType="DryRun")
 
     lam.update_function_code(FunctionName="fzip", ZipFile=package("v2"))
@@ -148,6 +157,13 @@ if PHASE == "main":
         f.write(bootstrap("folder-2"))
     lam.update_function_configuration(FunctionName="ffolder", Description="cold start, please")
     out["folder_edited"] = invoke("ffolder", {})["payload"]["tag"]
+
+    # A package over the server's default body limit (8 MiB): CreateFunction's route takes more.
+    big_file = os.urandom(9 * 1024 * 1024)
+    out["big"] = create("fbig", {"ZipFile": make_zip([("bootstrap", bootstrap("big"), 0o100755),
+                                                     ("blob", big_file, 0o100644)])})["CodeSize"]
+    out["big_tag"] = invoke("fbig", {})["payload"]["tag"]
+    lam.delete_function(FunctionName="fbig")
 
     # Python and Node functions through stepfn's runtime clients.
     create("fpy", {"ZipFile": make_zip([("app.py", "def handler(event, context):\n"

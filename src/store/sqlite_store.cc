@@ -4,10 +4,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <future>
+#include <string>
 #include <utility>
 
 #include "store/history_chunk.h"
@@ -87,6 +89,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& opti
     }
     if (status.ok()) {
       status = db.Exec(SyncPragma(options.sync));
+    }
+    if (status.ok()) {
+      status = db.Exec("PRAGMA wal_autocheckpoint = " +
+                       std::to_string(std::max(0, options.wal_autocheckpoint_pages)));
     }
     if (status.ok()) {
       status = sqlite::Migrate(db);

@@ -16,6 +16,8 @@ void AddLocalConformanceCommand(CLI::App& app, int* exit_code);
 void AddStartCommand(CLI::App& app, int* exit_code);
 void AddDescribeCommand(CLI::App& app, int* exit_code);
 void AddHistoryCommand(CLI::App& app, int* exit_code);
+// `stepfn logs` (logs_command.cc).
+void AddLogsCommand(CLI::App& app, int* exit_code);
 
 // Exit statuses shared by the commands.
 inline constexpr int kExitOk = 0;

@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   stepfn::cli::AddStartCommand(app, &exit_code);
   stepfn::cli::AddDescribeCommand(app, &exit_code);
   stepfn::cli::AddHistoryCommand(app, &exit_code);
+  stepfn::cli::AddLogsCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

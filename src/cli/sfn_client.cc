@@ -237,6 +237,12 @@ const SfnEndpoint& SfnClient::endpoint() const { return impl_->ep; }
 
 Result<json::Value> SfnClient::Call(std::string_view operation, const json::Value& request,
                                     SfnError* error) {
+  return CallJson("AWSStepFunctions." + std::string(operation), "states", request, error);
+}
+
+Result<json::Value> SfnClient::CallJson(std::string_view target, std::string_view service,
+                                        const json::Value& request, SfnError* error) {
+  std::string_view operation = target.substr(target.find('.') + 1);
   Impl& s = *impl_;
   SfnError local;
   SfnError& err = error != nullptr ? *error : local;
@@ -247,11 +253,12 @@ Result<json::Value> SfnClient::Call(std::string_view operation, const json::Valu
   signed_request.target = "/";
   signed_request.headers = {
       {"Host", s.ep.host_header},
-      {"Content-Type", "application/x-amz-json-1.0"},
-      {"X-Amz-Target", "AWSStepFunctions." + std::string(operation)},
+      {"Content-Type",
+       service == "states" ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1"},
+      {"X-Amz-Target", std::string(target)},
   };
   signed_request.body = json::Write(request);
-  api::SignRequest(&signed_request, s.options.credential, s.options.region, "states",
+  api::SignRequest(&signed_request, s.options.credential, s.options.region, service,
                    s.clock.NowMillis(), {"content-type", "x-amz-target"});
   http::request<http::string_body> req{http::verb::post, "/", 11};
   for (const auto& [name, value] : signed_request.headers) req.set(name, value);

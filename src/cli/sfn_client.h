@@ -84,6 +84,10 @@ class SfnClient {
   Result<json::Value> CallRest(std::string_view method, std::string_view path,
                                std::string_view service, const json::Value& body,
                                SfnError* error = nullptr);
+  // An awsJson call to another service on the same endpoint: `target`
+  // "Logs_20140328.FilterLogEvents", signed for `service` ("logs"). Answers as Call.
+  Result<json::Value> CallJson(std::string_view target, std::string_view service,
+                               const json::Value& request, SfnError* error = nullptr);
   const SfnEndpoint& endpoint() const;
 
  private:

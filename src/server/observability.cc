@@ -17,6 +17,7 @@ Result<std::unique_ptr<Observability>> Observability::Create(const Observability
                                                              store::Store* store,
                                                              Executor* executor, Clock* clock) {
   std::unique_ptr<Observability> o(new Observability(options, store, clock));
+  RETURN_IF_ERROR(o->logs_.Recover());
   if (!options.otlp_endpoint.empty()) {
     OtlpExporterOptions exporter = options.exporter;
     exporter.endpoint = options.otlp_endpoint;

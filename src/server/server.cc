@@ -3,6 +3,7 @@
 #include "server/log.h"
 #include "services/lambda/lambda_task.h"
 #include "services/lambda/rest_api.h"
+#include "services/logs/logs_api.h"
 #include "store/memory_store.h"
 #include "store/sqlite_store.h"
 
@@ -59,6 +60,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   s->executor_->SetTaskServices(&s->task_services_);
   ObservabilityOptions observability;
   observability.otlp_endpoint = options.otlp_endpoint;
+  if (!options.data_dir.empty()) observability.logs.data_dir = options.data_dir + "/logs";
   ASSIGN_OR_RETURN(s->observability_, Observability::Create(observability, s->store_.get(),
                                                             s->executor_.get(), &s->clock_));
   RETURN_IF_ERROR(s->executor_->Recover());
@@ -81,6 +83,12 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
       std::make_unique<api::RestJsonProtocol>(api::RestJsonOptions{}, &s->credentials_, &s->clock_);
   RETURN_IF_ERROR(lambda::RegisterLambdaApi(s->lambda_.get(), s->lambda_protocol_.get()));
   s->services_->AddRest(s->lambda_protocol_.get());
+  s->logs_protocol_ = std::make_unique<api::AwsJsonProtocol>(logs::LogsProtocolOptions(),
+                                                             &s->credentials_, &s->clock_);
+  logs::RegisterLogsOperations(s->log_store(),
+                               {options.config.region, options.config.account, &s->clock_},
+                               s->logs_protocol_.get());
+  s->services_->AddJson(s->logs_protocol_.get());
 
   (void)api::RaiseOpenFileLimit();
   api::HttpServerOptions http;
@@ -95,6 +103,15 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   environments.host = IsLoopback(options.host) ? options.host : "127.0.0.1";
   environments.max_workers = options.lambda_max_workers;
   environments.endpoint_url = s->endpoint();
+  environments.log = [logs = s->log_store()](const std::string& group, const std::string& stream,
+                                             std::vector<lambda::LogLine> lines) {
+    std::vector<logs::InputLogEvent> events;
+    events.reserve(lines.size());
+    for (lambda::LogLine& line : lines) {
+      events.push_back({line.timestamp_ms, std::move(line.message)});
+    }
+    logs->Append(group, stream, std::move(events)).IgnoreError();  // best effort, as AWS's
+  };
   ASSIGN_OR_RETURN(s->environments_, lambda::Environments::Start(environments));
   s->lambda_runner_.Attach(s->environments_.get());
   Log(LogLevel::Info, "serving", {{"endpoint", s->endpoint()}, {"data_dir", options.data_dir}});

@@ -64,6 +64,9 @@ class Server {
   lambda::LambdaService* lambda() { return lambda_.get(); }
   // Every AWS service on the server's port (Step Functions, and the services added in Start).
   api::ServiceDispatcher* services() { return services_.get(); }
+  // CloudWatch Logs' data: execution logs, Lambda functions' logs, whatever clients put
+  // (services/logs/README.md).
+  logs::LogStore* log_store() { return observability_->logs(); }
   // Stops accepting requests, lets the ones in flight finish, stops the executor. Running
   // executions stay RUNNING in the store and continue after the next Start.
   void Stop();
@@ -86,6 +89,7 @@ class Server {
   ServiceContext context_;
   std::unique_ptr<api::AwsJsonProtocol> protocol_;
   std::unique_ptr<api::RestJsonProtocol> lambda_protocol_;  // the Lambda API
+  std::unique_ptr<api::AwsJsonProtocol> logs_protocol_;     // CloudWatch Logs
   // Declared after every protocol it serves (destroyed before them).
   std::unique_ptr<api::ServiceDispatcher> services_;
   std::unique_ptr<api::HttpServer> http_;

@@ -113,6 +113,10 @@ struct LambdaCasePlan {
 Result<LambdaCasePlan> PlanLambdaCase(const json::Value& case_doc, const std::string& uid);
 // `v` with every token of `plan` replaced in its strings (and object keys).
 json::Value Substitute(const json::Value& v, const LambdaCasePlan& plan);
+// `text` with the folder of every `File "<absolute folder>/handler.py"` (a Python stack trace of
+// a case's function) replaced by AWS's code folder, /var/task: where a machine unpacks a
+// function's code is an environment detail, like the account or the region.
+std::string WithAwsCodeFolder(std::string text);
 
 struct ConformanceOptions {
   // Case files, folders of case files, or folders of such folders (aws-recorded/). Empty: the

@@ -1008,3 +1008,24 @@ TEST(ConformanceLambdaTest, SkipsCasesBeyondLambdaOrWithoutCode) {
 }
 
 }  // namespace stepfn::cli
+
+namespace stepfn::cli {
+namespace {
+
+TEST(WithAwsCodeFolder, MapsTheHandlerFileOfAStackTraceToVarTask) {
+  EXPECT_EQ(WithAwsCodeFolder(R"(["  File \"/tmp/stepfn-lambda-x1/code/ab12/handler.py\", )"
+                              R"(line 2, in handler\n"])"),
+            R"(["  File \"/var/task/handler.py\", line 2, in handler\n"])");
+  // In a cause as JSON text: the quotes are escaped there.
+  std::string decoded = "File \"/data/lambda/code/9f/handler.py\", line 9 | File \"/x/handler.py\"";
+  EXPECT_EQ(WithAwsCodeFolder(decoded),
+            "File \"/var/task/handler.py\", line 9 | File \"/var/task/handler.py\"");
+  // Other files, relative paths and text without a stack trace stay as they are.
+  for (std::string same : {"File \"/usr/lib/python3.12/json/__init__.py\", line 1",
+                           "File \"handler.py\", line 1", "no trace here", "File \"/open"}) {
+    EXPECT_EQ(WithAwsCodeFolder(same), same);
+  }
+}
+
+}  // namespace
+}  // namespace stepfn::cli

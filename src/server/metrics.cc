@@ -567,6 +567,13 @@ void ServerMetrics::OnCommit(const CommitReport& report) {
 
 void ServerMetrics::CountRequest(const api::RequestSummary& summary) {
   std::string_view operation = summary.operation.empty() ? "unknown" : summary.operation;
+  // Other services' operations carry their signing name ("lambda.TagResource", "logs.
+  // PutLogEvents"): several services share names. Step Functions' stay bare.
+  std::string qualified;
+  if (!summary.operation.empty() && !summary.service.empty() && summary.service != "states") {
+    qualified = std::string(summary.service) + "." + std::string(summary.operation);
+    operation = qualified;
+  }
   requests_->With({operation, std::to_string(summary.http_status)})->Add();
   request_seconds_->With({operation})->Observe(static_cast<double>(summary.micros) / 1e6);
 }

@@ -248,7 +248,14 @@ TEST(ServerMetrics, CountsRequestsByOperationAndCode) {
   api::RequestSummary unknown;
   unknown.http_status = 400;
   m.CountRequest(unknown);
+  api::RequestSummary lambda;
+  lambda.operation = "TagResource";
+  lambda.service = "lambda";
+  lambda.http_status = 204;
+  m.CountRequest(lambda);
   std::string text = m.Scrape().body;
+  EXPECT_EQ(
+      Sample(text, "stepfn_api_requests_total{operation=\"lambda.TagResource\",code=\"204\"}"), 1);
   EXPECT_EQ(Sample(text, "stepfn_api_requests_total{operation=\"StartExecution\",code=\"200\"}"),
             2);
   EXPECT_EQ(Sample(text, "stepfn_api_requests_total{operation=\"unknown\",code=\"400\"}"), 1);

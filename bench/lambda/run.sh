@@ -97,8 +97,10 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 by = {}
 for r in rows:
     by.setdefault(r["measure"], []).append(r)
+def val(r, key):  # sfn_load sync nests its latencies under "latency"
+    return r.get(key, r.get("latency", {}).get(key))
 def med(m, key):
-    vals = [r[key] for r in by.get(m, []) if key in r]
+    vals = [val(r, key) for r in by.get(m, []) if val(r, key) is not None]
     return statistics.median(vals) if vals else float("nan")
 print("| measure | p50 ms | p90 ms | p99 ms | requests/s | reps |")
 print("|---|---:|---:|---:|---:|---:|")

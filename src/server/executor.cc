@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "eval/history_codec.h"
 #include "eval/state_codec.h"
 #include "json/write.h"
 #include "server/execution_blob.h"
@@ -78,15 +79,8 @@ store::HistoryEventRecord EventRecord(const eval::HistoryEvent& e) {
   r.previous_event_id = e.previous_event_id;
   r.timestamp = e.timestamp;
   r.type = std::string(eval::EventTypeName(e.type));
-  std::string_view key;
-  json::Value details = e.Details(true, &key);
-  if (!key.empty()) {
-    r.details = "{";
-    json::WriteString(key, &r.details);
-    r.details.push_back(':');
-    json::WriteTo(details, &r.details);
-    r.details.push_back('}');
-  }
+  // Compact details: GetExecutionHistory renders the JSON when it reads them.
+  eval::EncodeCompactDetails(e, &r.details);
   return r;
 }
 

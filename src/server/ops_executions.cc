@@ -3,6 +3,7 @@
 #include <random>
 
 #include "engine/mock_config.h"
+#include "eval/history_codec.h"
 #include "json/parse.h"
 #include "json/write.h"
 #include "server/executor.h"
@@ -442,7 +443,11 @@ json::Value EventJson(const store::HistoryEventRecord& e, bool with_data) {
   o.Append("id", json::Value::Int(e.id));
   o.Append("previousEventId", json::Value::Int(e.previous_event_id));
   if (!e.details.empty()) {
-    Result<json::Value> details = json::Parse(e.details);
+    // The executor keeps compact details (eval/history_codec.h); histories written before are
+    // JSON text.
+    Result<json::Value> details = eval::IsCompactDetails(e.details)
+                                      ? eval::RenderCompactDetails(e.type, e.details)
+                                      : json::Parse(e.details);
     if (details.ok() && details->is_object()) {
       for (const auto& [key, value] : details->members()) {
         if (with_data || !value.is_object()) {

@@ -119,9 +119,10 @@ struct ExecutionRecord {
   EpochMillis lease_expiry = 0;
 };
 
-// One history event as GetExecutionHistory returns it. `details` is the event's
-// "<kind>EventDetails" JSON object as text ("" when the event has none); its shape is the
-// engine's business.
+// One history event as GetExecutionHistory returns it. `details` holds the event's
+// "<kind>EventDetails" as the engine encodes them, opaque bytes to the store ("" when the event
+// has none): the executor writes the compact form of docs/formats/history-details.md; older
+// histories hold the JSON object as text.
 struct HistoryEventRecord {
   int64_t id = 0;
   int64_t previous_event_id = 0;

@@ -1,28 +1,11 @@
 #include "server/execution_blob.h"
 
+#include "common/varint.h"
+
 namespace stepfn::server {
 namespace {
 
 constexpr uint8_t kVersion = 2;  // 1 (no trace header) is still read
-
-void PutVarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-bool GetVarint(std::string_view* in, uint64_t* v) {
-  *v = 0;
-  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
-    uint8_t b = static_cast<uint8_t>(in->front());
-    in->remove_prefix(1);
-    *v |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) return true;
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -32,10 +15,8 @@ void EncodeExecutionBlob(const std::string& mock_test_case, const std::string& t
   out->reserve(out->size() + 8 + mock_test_case.size() + trace_header.size() + timers.size() * 12 +
                state.size());
   out->push_back(static_cast<char>(kVersion));
-  PutVarint(mock_test_case.size(), out);
-  out->append(mock_test_case);
-  PutVarint(trace_header.size(), out);
-  out->append(trace_header);
+  PutLengthPrefixed(mock_test_case, out);
+  PutLengthPrefixed(trace_header, out);
   PutVarint(timers.size(), out);
   for (const auto& [id, at] : timers) {
     PutVarint(id, out);
@@ -54,24 +35,23 @@ Result<ExecutionBlob> DecodeExecutionBlob(std::string_view bytes) {
     return bad("envelope version " + std::to_string(version) + " (this build reads versions 1 to " +
                std::to_string(kVersion) + ")");
   }
-  bytes.remove_prefix(1);
+  VarintReader r(bytes.substr(1));
   ExecutionBlob blob;
-  uint64_t n = 0;
-  if (!GetVarint(&bytes, &n) || n > bytes.size()) return bad("truncated test case");
-  blob.mock_test_case = std::string(bytes.substr(0, n));
-  bytes.remove_prefix(n);
+  std::string_view text;
+  if (!r.LengthPrefixed(&text)) return bad("truncated test case");
+  blob.mock_test_case = std::string(text);
   if (version >= 2) {
-    if (!GetVarint(&bytes, &n) || n > bytes.size()) return bad("truncated trace header");
-    blob.trace_header = std::string(bytes.substr(0, n));
-    bytes.remove_prefix(n);
+    if (!r.LengthPrefixed(&text)) return bad("truncated trace header");
+    blob.trace_header = std::string(text);
   }
-  if (!GetVarint(&bytes, &n) || n > bytes.size()) return bad("truncated timers");
+  uint64_t n = 0;
+  if (!r.Varint(&n) || n > r.rest().size()) return bad("truncated timers");
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t id = 0, at = 0;
-    if (!GetVarint(&bytes, &id) || !GetVarint(&bytes, &at)) return bad("truncated timer");
+    if (!r.Varint(&id) || !r.Varint(&at)) return bad("truncated timer");
     blob.timers[id] = static_cast<EpochMillis>(at);
   }
-  blob.state = bytes;
+  blob.state = r.rest();
   return blob;
 }
 

@@ -11,28 +11,11 @@
 namespace stepfn::server {
 namespace {
 
+using testing::At;
 using testing::HasBoto3;
 using testing::RunPythonScript;
+using testing::StrAt;
 using testing::TestdataPath;
-
-std::string Text(const json::Value* v) {
-  return v != nullptr && v->is_string() ? v->as_string() : (v ? json::Write(*v) : "<absent>");
-}
-
-const json::Value* At(const json::Value& root, std::initializer_list<std::string_view> path) {
-  const json::Value* v = &root;
-  for (std::string_view key : path) {
-    if (v == nullptr) return nullptr;
-    if (v->is_array()) {
-      v = v->at(static_cast<size_t>(std::stoul(std::string(key))));
-    } else if (v->is_object()) {
-      v = v->find(key);
-    } else {
-      return nullptr;
-    }
-  }
-  return v;
-}
 
 TEST(MapRuns, Boto3DescribesListsAndUpdatesRuns) {
   if (!HasBoto3()) GTEST_SKIP() << "boto3 is not installed";
@@ -48,49 +31,49 @@ TEST(MapRuns, Boto3DescribesListsAndUpdatesRuns) {
   ASSERT_TRUE(out.ok()) << out.output;
   const json::Value& r = out.json;
 
-  std::string run = Text(At(r, {"listed", "0", "mapRunArn"}));
+  std::string run = StrAt(r, {"listed", "0", "mapRunArn"});
   EXPECT_EQ(run.rfind("arn:aws:states:us-east-1:123456789012:mapRun:fan/Items:", 0), 0u) << run;
-  EXPECT_EQ(Text(At(r, {"listed", "0", "executionArn"})),
+  EXPECT_EQ(StrAt(r, {"listed", "0", "executionArn"}),
             "arn:aws:states:us-east-1:123456789012:execution:fan:slow");
-  EXPECT_EQ(Text(At(r, {"listed", "0", "stateMachineArn"})),
+  EXPECT_EQ(StrAt(r, {"listed", "0", "stateMachineArn"}),
             "arn:aws:states:us-east-1:123456789012:stateMachine:fan/Items");
-  EXPECT_EQ(Text(At(r, {"started_event", "0", "mapRunArn"})), run);
+  EXPECT_EQ(StrAt(r, {"started_event", "0", "mapRunArn"}), run);
 
   // Item 2 waits an hour: two done, one running, one pending.
-  EXPECT_EQ(Text(At(r, {"waiting", "status"})), "RUNNING");
-  EXPECT_EQ(Text(At(r, {"waiting", "maxConcurrency"})), "1");
-  EXPECT_EQ(Text(At(r, {"waiting", "itemCounts", "succeeded"})), "2");
-  EXPECT_EQ(Text(At(r, {"waiting", "itemCounts", "running"})), "1");
-  EXPECT_EQ(Text(At(r, {"waiting", "itemCounts", "pending"})), "1");
-  EXPECT_EQ(Text(At(r, {"waiting", "itemCounts", "total"})), "4");
+  EXPECT_EQ(StrAt(r, {"waiting", "status"}), "RUNNING");
+  EXPECT_EQ(StrAt(r, {"waiting", "maxConcurrency"}), "1");
+  EXPECT_EQ(StrAt(r, {"waiting", "itemCounts", "succeeded"}), "2");
+  EXPECT_EQ(StrAt(r, {"waiting", "itemCounts", "running"}), "1");
+  EXPECT_EQ(StrAt(r, {"waiting", "itemCounts", "pending"}), "1");
+  EXPECT_EQ(StrAt(r, {"waiting", "itemCounts", "total"}), "4");
   EXPECT_EQ(At(r, {"waiting", "stopDate"}), nullptr);
 
   // UpdateMapRun: item 3 runs beside item 2.
-  EXPECT_EQ(Text(At(r, {"update", "ok"})), "true") << json::Write(r);
-  EXPECT_EQ(Text(At(r, {"updated", "maxConcurrency"})), "2");
-  EXPECT_EQ(Text(At(r, {"updated", "toleratedFailureCount"})), "1");
-  EXPECT_EQ(Text(At(r, {"updated", "itemCounts", "succeeded"})), "3");
-  EXPECT_EQ(Text(At(r, {"updated", "itemCounts", "pending"})), "0");
+  EXPECT_EQ(StrAt(r, {"update", "ok"}), "true") << json::Write(r);
+  EXPECT_EQ(StrAt(r, {"updated", "maxConcurrency"}), "2");
+  EXPECT_EQ(StrAt(r, {"updated", "toleratedFailureCount"}), "1");
+  EXPECT_EQ(StrAt(r, {"updated", "itemCounts", "succeeded"}), "3");
+  EXPECT_EQ(StrAt(r, {"updated", "itemCounts", "pending"}), "0");
 
   // StopExecution aborts the run with its item.
-  EXPECT_EQ(Text(At(r, {"stopped", "status"})), "ABORTED");
-  EXPECT_EQ(Text(At(r, {"stopped", "itemCounts", "aborted"})), "1");
+  EXPECT_EQ(StrAt(r, {"stopped", "status"}), "ABORTED");
+  EXPECT_EQ(StrAt(r, {"stopped", "itemCounts", "aborted"}), "1");
   EXPECT_NE(At(r, {"stopped", "stopDate"}), nullptr);
 
-  EXPECT_EQ(Text(At(r, {"finished", "status"})), "SUCCEEDED");
-  EXPECT_EQ(Text(At(r, {"finished", "itemCounts", "succeeded"})), "2");
-  EXPECT_EQ(Text(At(r, {"finished", "executionCounts", "succeeded"})), "2");
+  EXPECT_EQ(StrAt(r, {"finished", "status"}), "SUCCEEDED");
+  EXPECT_EQ(StrAt(r, {"finished", "itemCounts", "succeeded"}), "2");
+  EXPECT_EQ(StrAt(r, {"finished", "executionCounts", "succeeded"}), "2");
   EXPECT_NE(At(r, {"finished", "stopDate"}), nullptr);
   EXPECT_EQ(At(r, {"page", "nextToken"}), nullptr);  // one run
 
-  EXPECT_EQ(Text(At(r, {"missing_run", "code"})), "ResourceNotFound");
-  EXPECT_EQ(Text(At(r, {"bad_arn", "code"})), "InvalidArn");
-  EXPECT_EQ(Text(At(r, {"update_missing", "code"})), "ResourceNotFound");
-  EXPECT_EQ(Text(At(r, {"bad_percentage", "code"})), "ValidationException");
-  EXPECT_EQ(Text(At(r, {"bad_percentage", "message"})),
+  EXPECT_EQ(StrAt(r, {"missing_run", "code"}), "ResourceNotFound");
+  EXPECT_EQ(StrAt(r, {"bad_arn", "code"}), "InvalidArn");
+  EXPECT_EQ(StrAt(r, {"update_missing", "code"}), "ResourceNotFound");
+  EXPECT_EQ(StrAt(r, {"bad_percentage", "code"}), "ValidationException");
+  EXPECT_EQ(StrAt(r, {"bad_percentage", "message"}),
             "1 validation error detected: Value '150' at 'toleratedFailurePercentage' failed to "
             "satisfy constraint: Member must have value less than or equal to 100");
-  EXPECT_EQ(Text(At(r, {"missing_execution", "code"})), "ExecutionDoesNotExist");
+  EXPECT_EQ(StrAt(r, {"missing_execution", "code"}), "ExecutionDoesNotExist");
   std::filesystem::remove_all(dir);
 }
 

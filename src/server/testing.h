@@ -244,11 +244,17 @@ inline std::string ShellQuote(const std::string& text) {
   return out;
 }
 
-// A member of a JSON object by a path of keys, or nullptr.
+// A member of a JSON object by a path of keys (an array's item by its index: "0"), or nullptr.
 inline const json::Value* At(const json::Value& v, std::initializer_list<std::string_view> path) {
   const json::Value* at = &v;
   for (std::string_view key : path) {
-    at = at->find(key);
+    if (at->is_array()) {
+      size_t index = 0;
+      for (char c : key) index = c >= '0' && c <= '9' ? index * 10 + (c - '0') : SIZE_MAX / 16;
+      at = key.empty() ? nullptr : at->at(index);
+    } else {
+      at = at->find(key);
+    }
     if (at == nullptr) return nullptr;
   }
   return at;

@@ -45,18 +45,6 @@ constexpr size_t kRejectSlack = 1024;
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 std::string HttpDate() {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -108,11 +96,27 @@ std::string_view RejectReasonName(RejectReason reason) {
   return "Unknown";
 }
 
-const std::string* HttpRequest::FindHeader(std::string_view name) const {
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+const std::string* FindHeader(const HttpHeaders& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
     if (EqualsIgnoreCase(key, name)) return &value;
   }
   return nullptr;
+}
+
+const std::string* HttpRequest::FindHeader(std::string_view name) const {
+  return api::FindHeader(headers, name);
 }
 
 size_t Handler::BodyLimit(const HttpRequest&, size_t default_limit) { return default_limit; }

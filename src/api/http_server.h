@@ -37,6 +37,11 @@ namespace stepfn::api {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
+// ASCII case-insensitive equality (header names, "100-continue").
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// The value of the first header named `name` (case-insensitive), or nullptr.
+const std::string* FindHeader(const HttpHeaders& headers, std::string_view name);
+
 // A complete request as it arrived.
 struct HttpRequest {
   std::string method;   // "POST"

@@ -10,25 +10,6 @@ namespace stepfn::api {
 
 namespace {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-bool HasHeader(const HttpHeaders& headers, std::string_view name) {
-  for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return true;
-  }
-  return false;
-}
-
 const std::string* FindParameter(const Parameters& parameters, std::string_view name) {
   for (const auto& [key, value] : parameters) {
     if (key == name) return &value;
@@ -138,10 +119,7 @@ const std::string* RestRequest::Query(std::string_view name) const {
 }
 
 const std::string* RestRequest::Header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return &value;
-  }
-  return nullptr;
+  return FindHeader(headers, name);
 }
 
 AwsOr<json::Value> RestRequest::JsonBody() const {
@@ -204,10 +182,10 @@ void RestResponder::Send(RestResponse response) {
   HttpResponse http;
   http.status = response.status;
   http.headers = std::move(response.headers);
-  if (!HasHeader(http.headers, "x-amzn-RequestId")) {
+  if (!FindHeader(http.headers, "x-amzn-RequestId")) {
     http.headers.emplace_back("x-amzn-RequestId", report_.request_id);
   }
-  if (!response.content_type.empty() && !HasHeader(http.headers, "Content-Type")) {
+  if (!response.content_type.empty() && !FindHeader(http.headers, "Content-Type")) {
     http.headers.emplace_back("Content-Type", std::move(response.content_type));
   }
   http.body = std::move(response.body);

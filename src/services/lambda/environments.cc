@@ -445,6 +445,17 @@ class Environments::Impl : public api::Handler {
   std::string tmp_root_;
   std::string python_;
   std::string node_;
+  struct InterpretedRuntime {
+    const char* prefix;              // of the runtime's name: "python3", "nodejs"
+    const std::string* interpreter;  // its path; "" when not installed
+    const char* program;             // what to install
+    const char* subdir;              // of the runtime clients' folder
+    const char* client;              // the client's file in it
+  };
+  const InterpretedRuntime interpreted_[2] = {
+      {"python3", &python_, "python3", "/python", "/runtime.py"},
+      {"nodejs", &node_, "node", "/node", "/runtime.js"}};
+  const InterpretedRuntime* FindInterpretedRuntime(const std::string& runtime) const;
   std::unique_ptr<api::HttpServer> server_;
 
   mutable std::mutex mu_;
@@ -782,6 +793,15 @@ void Environments::Impl::FailQueuedHead(Pool* pool, const Failure& failure, Outb
   out->Finish(std::move(inv), std::move(response));
 }
 
+// The runtimes served by an interpreter and one of stepfn's runtime clients (runtimes/).
+const Environments::Impl::InterpretedRuntime* Environments::Impl::FindInterpretedRuntime(
+    const std::string& runtime) const {
+  for (const InterpretedRuntime& r : interpreted_) {
+    if (StartsWith(runtime, r.prefix)) return &r;
+  }
+  return nullptr;
+}
+
 // REQUIRES: mu_. Starts one worker for `pool`; the failure when it cannot.
 std::optional<Failure> Environments::Impl::SpawnWorker(const std::shared_ptr<Pool>& pool) {
   const FunctionConfig& config = *pool->config;
@@ -802,32 +822,22 @@ std::optional<Failure> Environments::Impl::SpawnWorker(const std::shared_ptr<Poo
     spec.path = bootstrap;
     spec.argv = {bootstrap};
     execution_env.clear();  // AWS sets none for OS-only runtimes
-  } else if (StartsWith(runtime, "python3")) {
-    if (python_.empty()) {
-      return Failure{"Runtime.InvalidEntrypoint",
-                     "the " + runtime + " runtime needs python3, which is not installed"};
+  } else if (const InterpretedRuntime* interpreted = FindInterpretedRuntime(runtime)) {
+    // An interpreter running stepfn's runtime client for the language.
+    const std::string& interpreter = *interpreted->interpreter;
+    if (interpreter.empty()) {
+      return Failure{
+          "Runtime.InvalidEntrypoint",
+          "the " + runtime + " runtime needs " + interpreted->program + ", which is not installed"};
     }
-    runtime_dir += "/python";
-    std::string client = runtime_dir + "/runtime.py";
+    runtime_dir += interpreted->subdir;
+    std::string client = runtime_dir + interpreted->client;
     if (::access(client.c_str(), R_OK) != 0) {
       return Failure{"Runtime.InvalidEntrypoint",
                      "this stepfn has no runtime client for " + runtime + " (" + client + ")"};
     }
-    spec.path = python_;
-    spec.argv = {python_, client};
-  } else if (StartsWith(runtime, "nodejs")) {
-    if (node_.empty()) {
-      return Failure{"Runtime.InvalidEntrypoint",
-                     "the " + runtime + " runtime needs node, which is not installed"};
-    }
-    runtime_dir += "/node";
-    std::string client = runtime_dir + "/runtime.js";
-    if (::access(client.c_str(), R_OK) != 0) {
-      return Failure{"Runtime.InvalidEntrypoint",
-                     "this stepfn has no runtime client for " + runtime + " (" + client + ")"};
-    }
-    spec.path = node_;
-    spec.argv = {node_, client};
+    spec.path = interpreter;
+    spec.argv = {interpreter, client};
   } else {
     return Failure{"Runtime.InvalidEntrypoint",
                    "the runtime " + runtime + " is not installed on this stepfn"};

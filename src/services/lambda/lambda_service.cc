@@ -93,6 +93,19 @@ api::AwsError ValidationError(std::string_view value, std::string_view member,
   message += constraint;
   return api::AwsError::Validation(std::move(message));
 }
+std::optional<api::AwsError> RangeError(int64_t value, int64_t min, int64_t max,
+                                        std::string_view member) {
+  if (value < min) {
+    return ValidationError(
+        std::to_string(value), member,
+        "Member must have value greater than or equal to " + std::to_string(min));
+  }
+  if (value > max) {
+    return ValidationError(std::to_string(value), member,
+                           "Member must have value less than or equal to " + std::to_string(max));
+  }
+  return std::nullopt;
+}
 
 void EnvironmentsRunner::Attach(Environments* environments) {
   std::vector<Waiting> waiting;

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -140,5 +141,9 @@ api::AwsError ServiceError(std::string message);           // 500 ServiceExcepti
 // <constraint>" (400 ValidationException).
 api::AwsError ValidationError(std::string_view value, std::string_view member,
                               std::string_view constraint);
+// The ValidationError of an integer outside min..max ("Member must have value greater than or
+// equal to <min>" / "less than or equal to <max>"); nullopt when it is inside.
+std::optional<api::AwsError> RangeError(int64_t value, int64_t min, int64_t max,
+                                        std::string_view member);
 
 }  // namespace stepfn::lambda

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 
 #include "json/parse.h"
@@ -162,25 +163,11 @@ std::optional<AwsError> ApplyConfiguration(Body& body, VersionRecord* version) {
     version->description = *description;
   }
   if (auto timeout = body.Int("Timeout")) {
-    if (*timeout < 1) {
-      return ValidationError(std::to_string(*timeout), "timeout",
-                             "Member must have value greater than or equal to 1");
-    }
-    if (*timeout > 900) {
-      return ValidationError(std::to_string(*timeout), "timeout",
-                             "Member must have value less than or equal to 900");
-    }
+    if (auto error = RangeError(*timeout, 1, 900, "timeout")) return *error;
     version->timeout = static_cast<int>(*timeout);
   }
   if (auto memory = body.Int("MemorySize")) {
-    if (*memory < 128) {
-      return ValidationError(std::to_string(*memory), "memorySize",
-                             "Member must have value greater than or equal to 128");
-    }
-    if (*memory > 10240) {
-      return ValidationError(std::to_string(*memory), "memorySize",
-                             "Member must have value less than or equal to 10240");
-    }
+    if (auto error = RangeError(*memory, 128, 10240, "memorySize")) return *error;
     version->memory_size = static_cast<int>(*memory);
   }
   if (const json::Value* environment = body.Object("Environment")) {
@@ -221,11 +208,8 @@ std::optional<AwsError> ApplyConfiguration(Body& body, VersionRecord* version) {
   }
   if (const json::Value* storage = body.Object("EphemeralStorage")) {
     if (const json::Value* size = storage->find("Size"); size && size->is_int()) {
-      if (size->as_int() < 512 || size->as_int() > 10240) {
-        return ValidationError(std::to_string(size->as_int()), "ephemeralStorage.size",
-                               size->as_int() < 512
-                                   ? "Member must have value greater than or equal to 512"
-                                   : "Member must have value less than or equal to 10240");
+      if (auto error = RangeError(size->as_int(), 512, 10240, "ephemeralStorage.size")) {
+        return *error;
       }
       version->ephemeral_storage = static_cast<int>(size->as_int());
     }
@@ -1170,9 +1154,9 @@ ApiOutcome PutFunctionConcurrency(LambdaService* service, const ApiRequest& requ
     return Fail(body.error.value_or(
         ValidationError("null", "reservedConcurrentExecutions", "Member must not be null")));
   }
-  if (*reserved < 0) {
-    return ValidationError(std::to_string(*reserved), "reservedConcurrentExecutions",
-                           "Member must have value greater than or equal to 0");
+  if (auto error = RangeError(*reserved, 0, std::numeric_limits<int64_t>::max(),
+                              "reservedConcurrentExecutions")) {
+    return *error;
   }
   if (*reserved + ReservedTotal(service, t.ref.name) >
       kAccountConcurrency - kMinUnreservedConcurrency) {

@@ -20,7 +20,13 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 # The real clients the server's tests drive (skipped, with a message, when absent).
 python3 -c 'import boto3' >/dev/null 2>&1 || missing+=(python3-boto3)
-command -v aws >/dev/null 2>&1 || missing+=(awscli)
+# Version 2 of the aws CLI (Debian's awscli; `aws logs tail` exists only there). A version 1
+# installed with pip may come first on PATH; the tests look for version 2 at /usr/bin/aws too.
+aws_v2=no
+for a in aws /usr/bin/aws; do
+  "$a" --version 2>&1 | grep -q '^aws-cli/2\.' && aws_v2=yes
+done
+[ "$aws_v2" = yes ] || missing+=(awscli)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

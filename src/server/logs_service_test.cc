@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
+#include <future>
+#include <thread>
 
 #include "server/server.h"
 #include "server/testing.h"
@@ -61,6 +64,48 @@ TEST(LogsService, ServedOnThePortAndKeptAcrossARestart) {
   (*server)->Stop();
   std::error_code ignored;
   std::filesystem::remove_all(pattern, ignored);
+}
+
+// `aws logs tail GROUP --follow` (version 2 of the CLI) shows the events already there and those
+// appended while it follows: it polls FilterLogEvents with startTime and dedupes by eventId.
+TEST(LogsService, AwsCliTailFollow) {
+  std::string aws = testing::AwsCliV2();
+  if (aws.empty()) GTEST_SKIP() << "version 2 of the aws CLI is not installed";
+  ServerOptions options;
+  options.port = 0;  // data_dir "" keeps everything in memory
+  auto server = Server::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  logs::LogStore* logs = (*server)->log_store();
+  ASSERT_TRUE(
+      logs->Append("/aws/lambda/tailed", "2026/11/26/[$LATEST]s1", {{now_ms(), "before the tail"}})
+          .ok());
+  // The CLI polls every few seconds; run it for long enough to see two polls.
+  std::string command = testing::AwsCliEnvironment() + "timeout 9 " + aws +
+                        " logs tail /aws/lambda/tailed --follow --since 10m --format short"
+                        " --endpoint-url " +
+                        (*server)->endpoint() + " --region us-east-1 2>&1";
+  std::future<testing::CommandResult> tail =
+      std::async(std::launch::async, [command] { return testing::RunCommand(command); });
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  ASSERT_TRUE(
+      logs->Append("/aws/lambda/tailed", "2026/11/26/[$LATEST]s2", {{now_ms(), "while following"}})
+          .ok());
+  testing::CommandResult out = tail.get();
+  // timeout(1) ends the follow with 124; anything else means the CLI gave up on its own.
+  EXPECT_EQ(out.exit_code, 124) << out.output;
+  size_t before = out.output.find("before the tail");
+  size_t during = out.output.find("while following");
+  EXPECT_NE(before, std::string::npos) << out.output;
+  EXPECT_NE(during, std::string::npos) << out.output;
+  EXPECT_LT(before, during) << out.output;
+  // Each event once, though several polls saw it.
+  EXPECT_EQ(out.output.find("before the tail", before + 1), std::string::npos) << out.output;
+  (*server)->Stop();
 }
 
 }  // namespace

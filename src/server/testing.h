@@ -152,6 +152,16 @@ inline std::string TestdataPath(const std::string& file) { return TestdataDir() 
 
 inline bool HasBoto3() { return api::testing::PythonHas("boto3 botocore"); }
 inline bool HasAwsCli() { return RunCommand("aws --version >/dev/null 2>&1").exit_code == 0; }
+// A command that runs version 2 of the aws CLI (`aws logs tail` exists only there), or "" when
+// none is installed. Debian's awscli package puts it at /usr/bin/aws, which a `pip install awscli`
+// (version 1) earlier on PATH may shadow.
+inline std::string AwsCliV2() {
+  for (const char* candidate : {"aws", "/usr/bin/aws"}) {
+    CommandResult version = RunCommand(std::string(candidate) + " --version 2>&1");
+    if (version.exit_code == 0 && version.output.rfind("aws-cli/2.", 0) == 0) return candidate;
+  }
+  return "";
+}
 inline bool HasNode() { return RunCommand("node --version >/dev/null 2>&1").exit_code == 0; }
 
 // The directory holding node_modules/@aws-sdk/client-sfn: STEPFN_NODE_SDK_ROOT from the

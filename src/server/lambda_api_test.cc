@@ -152,6 +152,71 @@ TEST(LambdaApi, Boto3ScenarioAndRestart) {
   }
 }
 
+TEST(LambdaApi, PoliciesAndTagsWithBoto3) {
+  if (!testing::HasBoto3()) GTEST_SKIP() << "boto3 is not installed";
+  ScratchDir data;
+  ScratchDir scratch;
+  const std::string arn = "arn:aws:lambda:us-east-1:123456789012:function:pol";
+  {
+    std::unique_ptr<Server> server = StartServer(data.path() + "/data");
+    ASSERT_NE(server, nullptr);
+    auto out = testing::RunPythonScript(testing::TestdataPath("lambda_policy_boto3.py"),
+                                        server->endpoint(), "main " + scratch.path());
+    ASSERT_TRUE(out.ok()) << out.output;
+    const json::Value& r = out.json;
+    EXPECT_EQ(StrAt(r, {"no_policy", "code"}), "ResourceNotFoundException") << out.output;
+    EXPECT_EQ(StrAt(r, {"added_status"}), "201");
+    EXPECT_EQ(
+        json::Write(*At(r, {"added"})),
+        R"({"Sid":"apigw","Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},)"
+        R"("Action":"lambda:InvokeFunction","Resource":")" +
+            arn +
+            R"(","Condition":{"ArnLike":{"AWS:SourceArn":)"
+            R"("arn:aws:execute-api:us-east-1:123456789012:abc/*/GET/x"}}})");
+    EXPECT_EQ(StrAt(r, {"policy", "doc", "Version"}), "2012-10-17");
+    EXPECT_EQ(StrAt(r, {"policy", "doc", "Statement", "1", "Principal", "AWS"}),
+              "arn:aws:iam::210987654321:root");
+    EXPECT_EQ(StrAt(r, {"policy", "doc", "Statement", "1", "Condition", "StringEquals",
+                        "AWS:SourceAccount"}),
+              "210987654321");
+    EXPECT_FALSE(StrAt(r, {"policy", "revision"}).empty());
+    EXPECT_EQ(StrAt(r, {"duplicate", "code"}), "ResourceConflictException");
+    EXPECT_EQ(StrAt(r, {"duplicate", "message"}),
+              "The statement id (apigw) provided already exists. Please provide a new statement "
+              "id, or remove the existing statement.");
+    EXPECT_EQ(StrAt(r, {"stale_revision", "code"}), "PreconditionFailedException");
+    EXPECT_EQ(StrAt(r, {"bad_action", "code"}), "ValidationException");
+    EXPECT_EQ(StrAt(r, {"bad_sid", "code"}), "ValidationException");
+    EXPECT_EQ(StrAt(r, {"missing_function", "code"}), "ResourceNotFoundException");
+    EXPECT_EQ(StrAt(r, {"missing_qualifier", "code"}), "ResourceNotFoundException");
+    EXPECT_EQ(StrAt(r, {"alias_policy", "doc", "Statement", "0", "Resource"}), arn + ":live");
+    EXPECT_EQ(StrAt(r, {"alias_policy", "doc", "Statement", "0", "Principal"}), "*");
+    EXPECT_EQ(At(r, {"after_remove", "doc", "Statement"})->size(), 1u) << out.output;
+    EXPECT_NE(StrAt(r, {"after_remove", "revision"}), StrAt(r, {"policy", "revision"}));
+    EXPECT_EQ(StrAt(r, {"remove_missing", "code"}), "ResourceNotFoundException");
+    EXPECT_EQ(StrAt(r, {"remove_missing", "message"}),
+              "Statement acct is not found in resource policy.");
+    EXPECT_EQ(json::Write(*At(r, {"tags"})), R"({"env":"dev","team":"b"})");
+    EXPECT_EQ(json::Write(*At(r, {"untagged"})), R"({"team":"b"})");
+    EXPECT_EQ(json::Write(*At(r, {"get_function_tags"})), R"({"team":"b"})");
+    EXPECT_EQ(StrAt(r, {"tag_alias", "code"}), "InvalidParameterValueException");
+    EXPECT_EQ(StrAt(r, {"tag_missing", "code"}), "ResourceNotFoundException");
+    EXPECT_EQ(StrAt(r, {"too_many_tags", "code"}), "InvalidParameterValueException");
+    EXPECT_EQ(StrAt(r, {"reserved_tag", "code"}), "InvalidParameterValueException");
+    // A deleted alias takes its policy with it.
+    EXPECT_EQ(StrAt(r, {"alias_policy_after_delete", "code"}), "ResourceNotFoundException");
+    server->Stop();
+  }
+  std::unique_ptr<Server> server = StartServer(data.path() + "/data");
+  ASSERT_NE(server, nullptr);
+  auto out = testing::RunPythonScript(testing::TestdataPath("lambda_policy_boto3.py"),
+                                      server->endpoint(), "restart " + scratch.path());
+  ASSERT_TRUE(out.ok()) << out.output;
+  EXPECT_EQ(StrAt(out.json, {"policy", "doc", "Statement", "0", "Sid"}), "apigw") << out.output;
+  EXPECT_EQ(json::Write(*At(out.json, {"tags"})), R"({"team":"b"})");
+  server->Stop();
+}
+
 TEST(LambdaApi, SigV4UnderAuth) {
   if (!testing::HasBoto3()) GTEST_SKIP() << "boto3 is not installed";
   ScratchDir scratch;

@@ -198,6 +198,16 @@ json::Value FunctionToJson(const FunctionRecord& function) {
     out.Append("reserved_concurrency", json::Value::Int(*function.reserved_concurrency));
   }
   out.Append("tags", StringMap(function.tags));
+  if (!function.policies.empty()) {
+    json::ObjectBuilder policies;
+    for (const auto& [qualifier, policy] : function.policies) {
+      json::ObjectBuilder p;
+      p.Append("statements", json::Value::Array(policy.statements));
+      p.Append("revision_id", json::Value::String(policy.revision_id));
+      policies.Append(qualifier, std::move(p).Build());
+    }
+    out.Append("policies", std::move(policies).Build());
+  }
   return std::move(out).Build();
 }
 
@@ -239,6 +249,18 @@ Result<FunctionRecord> FunctionFromJson(const json::Value& value) {
     function.reserved_concurrency = static_cast<int>(reserved->as_int());
   }
   function.tags = GetStringMap(value, "tags");
+  if (const json::Value* policies = value.find("policies"); policies && policies->is_object()) {
+    for (const auto& [qualifier, item] : policies->members()) {
+      const json::Value* statements = item.find("statements");
+      if (statements == nullptr || !statements->is_array()) {
+        return Internal("a resource policy has no statements");
+      }
+      PolicyRecord policy;
+      policy.statements.assign(statements->items().begin(), statements->items().end());
+      policy.revision_id = GetString(item, "revision_id");
+      function.policies[qualifier] = std::move(policy);
+    }
+  }
   return function;
 }
 

@@ -3,8 +3,8 @@
 //
 // Layout under the store's directory (`<data-dir>/lambda/`, or a temporary directory):
 //   functions/<name>.json   one file per function: $LATEST, every published version, aliases,
-//                           reserved concurrency, tags (written atomically: temp file, fsync,
-//                           rename, fsync of the directory)
+//                           reserved concurrency, tags, resource policies (written atomically: temp
+//                           file, fsync, rename, fsync of the directory)
 //   code/<sha256 hex>/      a zip package unpacked, shared by every version with that code and
 //                           removed when no version refers to it any more
 // A function whose code is a local folder (the stepfn extension, see README.md) refers to the
@@ -75,6 +75,13 @@ struct AliasRecord {
   std::string revision_id;
 };
 
+// A resource-based policy (AddPermission): its statements in the order added, each an IAM
+// statement object as GetPolicy shows it. Kept and reported; stepfn does not enforce it.
+struct PolicyRecord {
+  std::vector<json::Value> statements;
+  std::string revision_id;
+};
+
 struct FunctionRecord {
   std::string name;
   VersionRecord latest;
@@ -83,6 +90,8 @@ struct FunctionRecord {
   std::map<std::string, AliasRecord> aliases;
   std::optional<int> reserved_concurrency;
   std::map<std::string, std::string> tags;
+  // By qualifier: "" for the unqualified function, else a version number or an alias.
+  std::map<std::string, PolicyRecord> policies;
 };
 
 struct FunctionStoreOptions {

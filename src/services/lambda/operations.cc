@@ -8,12 +8,15 @@
 
 #include "json/parse.h"
 #include "json/write.h"
+#include "services/lambda/operation_support.h"
+#include "services/lambda/operations_policy.h"
 #include "services/lambda/package.h"
 
 namespace stepfn::lambda {
 namespace {
 
 using api::AwsError;
+using namespace ops;  // NOLINT: the operations' shared helpers
 
 constexpr const char* kRuntimes[] = {
     "nodejs",     "nodejs4.3",       "nodejs6.10",     "nodejs8.10",    "nodejs10.x",
@@ -28,56 +31,6 @@ constexpr const char* kRuntimes[] = {
     "ruby4.0"};
 
 // ---- Reading requests ------------------------------------------------------------------------
-
-ApiOutcome Fail(AwsError error) { return error; }
-
-std::variant<json::Value, AwsError> JsonBody(const ApiRequest& request) {
-  if (request.body.empty()) return json::Value::EmptyObject();
-  auto parsed = json::Parse(request.body);
-  if (!parsed.ok() || !parsed->is_object()) {
-    return AwsError::Serialization("the request body is not a JSON object");
-  }
-  return std::move(parsed).value();
-}
-
-// Typed members of a request body. A member of the wrong type is a SerializationException (the
-// SDKs never send one).
-struct Body {
-  const json::Value& value;
-  std::optional<AwsError> error;
-
-  const json::Value* Member(std::string_view name, json::Type type, const char* type_name) {
-    const json::Value* member = value.find(name);
-    if (member == nullptr || member->is_null()) return nullptr;
-    bool ok = member->type() == type || (type == json::Type::Double && member->is_number());
-    if (!ok) {
-      if (!error) {
-        error = AwsError::Serialization("Unexpected value for " + std::string(name) +
-                                        ": expected " + type_name);
-      }
-      return nullptr;
-    }
-    return member;
-  }
-  std::optional<std::string> String(std::string_view name) {
-    const json::Value* member = Member(name, json::Type::String, "a string");
-    if (member == nullptr) return std::nullopt;
-    return member->as_string();
-  }
-  std::optional<int64_t> Int(std::string_view name) {
-    const json::Value* member = Member(name, json::Type::Int, "an integer");
-    if (member == nullptr) return std::nullopt;
-    return member->as_int();
-  }
-  std::optional<bool> Bool(std::string_view name) {
-    const json::Value* member = Member(name, json::Type::Bool, "a boolean");
-    if (member == nullptr) return std::nullopt;
-    return member->as_bool();
-  }
-  const json::Value* Object(std::string_view name) {
-    return Member(name, json::Type::Object, "an object");
-  }
-};
 
 std::optional<AwsError> CheckRuntime(const std::string& runtime) {
   for (const char* known : kRuntimes) {
@@ -291,26 +244,6 @@ struct CodePin {
 
 // ---- Writing responses -----------------------------------------------------------------------
 
-ApiResponse JsonResponse(const json::Value& value, int status = 200) {
-  ApiResponse response;
-  response.status = status;
-  response.body = json::Write(value);
-  return response;
-}
-
-ApiResponse EmptyResponse(int status) {
-  ApiResponse response;
-  response.status = status;
-  response.content_type = "";
-  return response;
-}
-
-json::Value StringMapJson(const std::map<std::string, std::string>& map) {
-  json::ObjectBuilder out;
-  for (const auto& [key, value] : map) out.Append(key, json::Value::String(value));
-  return std::move(out).Build();
-}
-
 // FunctionConfiguration. `arn_qualifier` is appended to FunctionArn ("" for an unqualified
 // request of $LATEST).
 json::Value ConfigurationJson(const LambdaService* service, const FunctionRecord& function,
@@ -379,73 +312,6 @@ json::Value AliasJson(const LambdaService* service, const FunctionRecord& functi
 }
 
 // ---- Shared steps ----------------------------------------------------------------------------
-
-// The function named by the FunctionName label (and the Qualifier query parameter when
-// `qualifier_param`), and the function's record.
-struct Target {
-  FunctionRef ref;
-  FunctionRecord function;
-};
-
-std::variant<Target, AwsError> FindFunction(LambdaService* service, const ApiRequest& request,
-                                            bool allow_qualifier) {
-  const std::string* name = request.Label("FunctionName");
-  const std::string* qualifier = request.Query("Qualifier");
-  auto parsed =
-      service->ParseFunctionName(name ? *name : "", qualifier ? *qualifier : "", allow_qualifier);
-  if (auto* error = std::get_if<AwsError>(&parsed)) return std::move(*error);
-  Target target;
-  target.ref = std::get<FunctionRef>(std::move(parsed));
-  auto function = service->store()->Get(target.ref.name);
-  if (!function.ok()) {
-    return ResourceNotFound("Function not found: " + service->FunctionArn(target.ref.name));
-  }
-  target.function = std::move(function).value();
-  return target;
-}
-
-AwsError FromStatus(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::InvalidArgument:
-    case StatusCode::OutOfRange:
-      return InvalidParameterValue(status.message());
-    case StatusCode::NotFound:
-      return ResourceNotFound(status.message());
-    case StatusCode::AlreadyExists:
-    case StatusCode::FailedPrecondition:
-      return ResourceConflict(status.message());
-    default:
-      return ServiceError(status.message());
-  }
-}
-
-// The version record a qualifier names ($LATEST, a number, an alias), or 404.
-std::variant<const VersionRecord*, AwsError> VersionOf(LambdaService* service,
-                                                       const FunctionRecord& function,
-                                                       const std::string& qualifier) {
-  if (qualifier.empty() || qualifier == "$LATEST") return &function.latest;
-  std::string version = qualifier;
-  if (auto alias = function.aliases.find(qualifier); alias != function.aliases.end()) {
-    version = alias->second.function_version;
-    if (version == "$LATEST") return &function.latest;
-  }
-  bool digits = !version.empty() && std::all_of(version.begin(), version.end(),
-                                                [](char c) { return c >= '0' && c <= '9'; });
-  if (digits) {
-    auto it = function.versions.find(std::atoi(version.c_str()));
-    if (it != function.versions.end()) return &it->second;
-  }
-  return ResourceNotFound("Function not found: " + service->FunctionArn(function.name, qualifier));
-}
-
-std::optional<AwsError> CheckRevision(Body& body, const std::string& current) {
-  if (auto revision = body.String("RevisionId"); revision && *revision != current) {
-    return PreconditionFailed(
-        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/"
-        "GetAlias API to retrieve the latest Revision Id");
-  }
-  return std::nullopt;
-}
 
 bool SameConfiguration(const VersionRecord& a, const VersionRecord& b) {
   return a.code.sha256 == b.code.sha256 && a.runtime == b.runtime && a.handler == b.handler &&
@@ -791,6 +657,7 @@ ApiOutcome DeleteFunction(LambdaService* service, const ApiRequest& request) {
       return FailedPrecondition(conflict);
     }
     f->versions.erase(number);
+    f->policies.erase(qualifier);
     return Status::Ok();
   });
   if (!updated.ok()) {
@@ -1102,6 +969,7 @@ ApiOutcome DeleteAlias(LambdaService* service, const ApiRequest& request) {
   if (auto error = CheckAliasName(alias)) return *error;
   auto updated = service->store()->Update(t.ref.name, [&](FunctionRecord* f) {
     f->aliases.erase(alias);  // deleting a missing alias succeeds, as on AWS
+    f->policies.erase(alias);
     return Status::Ok();
   });
   if (!updated.ok()) return FromStatus(updated.status());
@@ -1284,6 +1152,14 @@ const std::vector<ApiOperation>& LambdaApiOperations() {
       {"GetFunctionConcurrency", "GET", "/2019-09-30/functions/{FunctionName}/concurrency",
        GetFunctionConcurrency, nullptr},
       {"GetAccountSettings", "GET", "/2016-08-19/account-settings", GetAccountSettings, nullptr},
+      {"AddPermission", "POST", "/2015-03-31/functions/{FunctionName}/policy", AddPermission,
+       nullptr},
+      {"GetPolicy", "GET", "/2015-03-31/functions/{FunctionName}/policy", GetPolicy, nullptr},
+      {"RemovePermission", "DELETE", "/2015-03-31/functions/{FunctionName}/policy/{StatementId}",
+       RemovePermission, nullptr},
+      {"TagResource", "POST", "/2017-03-31/tags/{Resource}", TagResource, nullptr},
+      {"UntagResource", "DELETE", "/2017-03-31/tags/{Resource}", UntagResource, nullptr},
+      {"ListTags", "GET", "/2017-03-31/tags/{Resource}", ListTags, nullptr},
   };
   return operations;
 }

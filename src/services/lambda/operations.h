@@ -6,7 +6,8 @@
 // UpdateFunctionConfiguration, ListFunctions, DeleteFunction, Invoke, PublishVersion,
 // ListVersionsByFunction, CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases,
 // PutFunctionConcurrency, GetFunctionConcurrency, DeleteFunctionConcurrency,
-// GetAccountSettings. README.md lists what each accepts and answers.
+// GetAccountSettings; AddPermission, GetPolicy, RemovePermission, TagResource, UntagResource,
+// ListTags (operations_policy.cc). README.md lists what each accepts and answers.
 //
 // Thread safety: operations run on the HTTP server's threads, several at once.
 #pragma once

@@ -36,10 +36,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The AWS SDK for JavaScript's Step Functions client, for the server's JS tests (package.json).
+# npm packages the tests use (package.json): the AWS SDK for JavaScript's Step Functions client,
+# and AWS's runtime interface client for Node.js, run as a Lambda function's bootstrap (its
+# install script builds its native addon, with curl, from the sources in the package: ~2 min).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [ ! -d "$here/node_modules/@aws-sdk/client-sfn" ] && command -v npm >/dev/null 2>&1; then
-  echo "setup: installing @aws-sdk/client-sfn (npm) for the server's JavaScript tests"
-  npm install --prefix "$here" --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
-    echo "setup: npm install failed; the JavaScript SDK tests will be skipped" >&2
+if { [ ! -d "$here/node_modules/@aws-sdk/client-sfn" ] ||
+  [ ! -f "$here/node_modules/aws-lambda-ric/index.mjs" ]; } && command -v npm >/dev/null 2>&1; then
+  echo "setup: installing @aws-sdk/client-sfn and aws-lambda-ric (npm) for the tests"
+  npm install --prefix "$here" --no-audit --no-fund --loglevel=error \
+    >/dev/null 2>&1 || echo "setup: npm install failed; the tests that need it are skipped" >&2
 fi

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "json/parse.h"
 #include "json/write.h"
 #include "server/server.h"
 #include "server/testing.h"
@@ -280,6 +281,68 @@ TEST(LambdaApi, AwsCli) {
   EXPECT_NE(missing.output.find("ResourceNotFoundException"), std::string::npos) << missing.output;
   auto listed = cli("list-functions");
   EXPECT_NE(listed.output.find("\"FunctionName\": \"py\""), std::string::npos) << listed.output;
+  server->Stop();
+}
+
+// AWS's own runtime interface client for Node.js (npm aws-lambda-ric, installed by setup) runs
+// unchanged as a `provided.al2023` function's bootstrap against stepfn's Runtime API.
+TEST(LambdaApi, AwsNodeRuntimeInterfaceClient) {
+  if (!testing::HasAwsCli()) GTEST_SKIP() << "the aws CLI is not installed";
+  if (!testing::HasNode()) GTEST_SKIP() << "node is not installed";
+  std::filesystem::path ric =
+      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "node_modules" /
+      "aws-lambda-ric" / "index.mjs";
+  if (!std::filesystem::exists(ric)) GTEST_SKIP() << "npm aws-lambda-ric is not installed";
+  ScratchDir scratch;
+  {
+    std::ofstream app(scratch.path() + "/app.mjs");
+    app << "export const handler = async (event, context) => {\n"
+           "  if (event.fail) throw new TypeError('asked to fail');\n"
+           "  return {echo: event, fn: context.functionName, id: context.awsRequestId};\n"
+           "};\n";
+    std::ofstream bootstrap(scratch.path() + "/bootstrap");
+    bootstrap << "#!/bin/sh\nexec node " << ric.string() << " \"$_HANDLER\"\n";
+  }
+  std::filesystem::permissions(scratch.path() + "/bootstrap", std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::add);
+  std::unique_ptr<Server> server = StartServer("");
+  ASSERT_NE(server, nullptr);
+  auto cli = [&](const std::string& args) {
+    return testing::RunCommand(testing::AwsCliEnvironment() + "aws lambda " + args +
+                               " --endpoint-url " + server->endpoint() +
+                               " --region us-east-1 --output json 2>&1");
+  };
+  auto created =
+      cli("create-function --function-name ric --runtime provided.al2023 --handler app.handler "
+          "--role arn:aws:iam::123456789012:role/r --code S3Bucket=stepfn-local,S3Key=" +
+          scratch.path());
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  auto invoke = [&](const std::string& payload, const std::string& out_file) {
+    {
+      std::ofstream in(scratch.path() + "/in.json");
+      in << payload;
+    }
+    auto invoked = cli("invoke --function-name ric --payload fileb://" + scratch.path() +
+                       "/in.json " + scratch.path() + "/" + out_file);
+    std::ifstream result(scratch.path() + "/" + out_file);
+    std::string body((std::istreambuf_iterator<char>(result)), std::istreambuf_iterator<char>());
+    return std::make_pair(invoked, body);
+  };
+  auto [ok, ok_body] = invoke(R"({"a": 1})", "ok.json");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  auto parsed = json::Parse(ok_body);
+  ASSERT_TRUE(parsed.ok()) << ok_body;
+  EXPECT_EQ(json::Write(*At(*parsed, {"echo"})), R"({"a":1})");
+  EXPECT_EQ(StrAt(*parsed, {"fn"}), "ric");
+  EXPECT_EQ(StrAt(*parsed, {"id"}).size(), 36u) << ok_body;
+  auto [failed, failed_body] = invoke(R"({"fail": true})", "failed.json");
+  ASSERT_EQ(failed.exit_code, 0) << failed.output;
+  EXPECT_NE(failed.output.find("\"FunctionError\": \"Unhandled\""), std::string::npos)
+      << failed.output;
+  auto error = json::Parse(failed_body);
+  ASSERT_TRUE(error.ok()) << failed_body;
+  EXPECT_EQ(StrAt(*error, {"errorType"}), "TypeError");
+  EXPECT_EQ(StrAt(*error, {"errorMessage"}), "asked to fail");
   server->Stop();
 }
 

@@ -35,8 +35,8 @@ class ScratchDir {
   std::string path_;
 };
 
-std::unique_ptr<Server> StartServer(const std::string& data_dir,
-                                    const std::string& auth_file = "") {
+std::unique_ptr<Server> StartServer(const std::string& data_dir, const std::string& auth_file = "",
+                                    double time_scale = 1.0) {
   ServerOptions options;
   options.auth_file = auth_file;
   options.port = 0;
@@ -44,6 +44,7 @@ std::unique_ptr<Server> StartServer(const std::string& data_dir,
   options.fsync = false;
   options.http_threads = 2;
   options.workers = 2;
+  options.time_scale = time_scale;
   auto server = Server::Start(options);
   EXPECT_TRUE(server.ok()) << server.status().ToString();
   return server.ok() ? std::move(server).value() : nullptr;
@@ -215,6 +216,48 @@ TEST(LambdaApi, PoliciesAndTagsWithBoto3) {
   ASSERT_TRUE(out.ok()) << out.output;
   EXPECT_EQ(StrAt(out.json, {"policy", "doc", "Statement", "0", "Sid"}), "apigw") << out.output;
   EXPECT_EQ(json::Write(*At(out.json, {"tags"})), R"({"team":"b"})");
+  server->Stop();
+}
+
+// Event invocations are retried (MaximumRetryAttempts) and their records go to the destination
+// function of the event invoke configuration; --time-scale 0 skips the minute between tries.
+TEST(LambdaApi, EventInvokeConfigRetriesAndDestinationsWithBoto3) {
+  if (!testing::HasBoto3()) GTEST_SKIP() << "boto3 is not installed";
+  ScratchDir scratch;
+  std::unique_ptr<Server> server = StartServer("", "", /*time_scale=*/0);
+  ASSERT_NE(server, nullptr);
+  auto out = testing::RunPythonScript(testing::TestdataPath("lambda_async_boto3.py"),
+                                      server->endpoint(), scratch.path());
+  ASSERT_TRUE(out.ok()) << out.output;
+  const json::Value& r = out.json;
+  const std::string arn = "arn:aws:lambda:us-east-1:123456789012:function:";
+  EXPECT_EQ(StrAt(r, {"missing", "code"}), "ResourceNotFoundException") << out.output;
+  EXPECT_EQ(StrAt(r, {"missing", "message"}),
+            "The function " + arn + "flaky:$LATEST doesn't have an EventInvokeConfig");
+  EXPECT_EQ(StrAt(r, {"update_missing", "code"}), "ResourceNotFoundException");
+  EXPECT_EQ(StrAt(r, {"put", "FunctionArn"}), arn + "flaky:$LATEST");
+  EXPECT_EQ(StrAt(r, {"put", "MaximumRetryAttempts"}), "1");
+  EXPECT_EQ(StrAt(r, {"put", "MaximumEventAgeInSeconds"}), "21600");
+  EXPECT_EQ(StrAt(r, {"put", "DestinationConfig", "OnFailure", "Destination"}), arn + "sink");
+  EXPECT_EQ(StrAt(r, {"too_many_retries", "code"}), "ValidationException");
+  EXPECT_EQ(StrAt(r, {"too_young", "code"}), "ValidationException");
+  EXPECT_EQ(StrAt(r, {"bad_destination", "code"}), "InvalidParameterValueException");
+  EXPECT_EQ(StrAt(r, {"updated", "age"}), "600");
+  EXPECT_EQ(StrAt(r, {"updated", "retries"}), "2");
+  EXPECT_EQ(StrAt(r, {"updated", "on_success"}), arn + "sink");
+  EXPECT_EQ(json::Write(*At(r, {"listed"})), "[\"" + arn + "good:$LATEST\"]");
+  EXPECT_EQ(StrAt(r, {"flaky_status"}), "202");
+  // The first attempt and one retry, then the record of the failure.
+  EXPECT_EQ(StrAt(r, {"attempts"}), "2");
+  EXPECT_EQ(StrAt(r, {"failure_record", "requestContext", "condition"}), "RetriesExhausted");
+  EXPECT_EQ(StrAt(r, {"failure_record", "requestContext", "approximateInvokeCount"}), "2");
+  EXPECT_EQ(StrAt(r, {"failure_record", "requestContext", "functionArn"}), arn + "flaky:$LATEST");
+  EXPECT_EQ(StrAt(r, {"failure_record", "requestPayload", "job"}), "1");
+  EXPECT_EQ(StrAt(r, {"failure_record", "responseContext", "functionError"}), "Unhandled");
+  EXPECT_EQ(StrAt(r, {"failure_record", "responsePayload", "errorType"}), "ValueError");
+  EXPECT_EQ(StrAt(r, {"success_record", "requestContext", "condition"}), "Success");
+  EXPECT_EQ(StrAt(r, {"success_record", "responsePayload", "seen", "job"}), "2");
+  EXPECT_EQ(StrAt(r, {"deleted", "code"}), "ResourceNotFoundException");
   server->Stop();
 }
 

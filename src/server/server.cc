@@ -47,7 +47,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   ASSIGN_OR_RETURN(s->functions_, lambda::FunctionStore::Open(functions));
   s->lambda_ = std::make_unique<lambda::LambdaService>(
       s->functions_.get(), &s->lambda_runner_,
-      lambda::LambdaServiceOptions{options.config.region, options.config.account});
+      lambda::LambdaServiceOptions{options.config.region, options.config.account,
+                                   options.time_scale});
   s->task_services_.Add(std::make_unique<lambda::LambdaTaskService>(s->lambda_.get()));
 
   ExecutorOptions exec;

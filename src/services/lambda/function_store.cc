@@ -208,6 +208,19 @@ json::Value FunctionToJson(const FunctionRecord& function) {
     }
     out.Append("policies", std::move(policies).Build());
   }
+  if (!function.event_invoke_configs.empty()) {
+    json::ObjectBuilder configs;
+    for (const auto& [qualifier, record] : function.event_invoke_configs) {
+      json::ObjectBuilder c;
+      c.Append("max_retry_attempts", json::Value::Int(record.config.max_retry_attempts));
+      c.Append("max_event_age_seconds", json::Value::Int(record.config.max_event_age_seconds));
+      c.Append("on_success", json::Value::String(record.config.on_success));
+      c.Append("on_failure", json::Value::String(record.config.on_failure));
+      c.Append("last_modified", json::Value::Double(record.last_modified));
+      configs.Append(qualifier, std::move(c).Build());
+    }
+    out.Append("event_invoke_configs", std::move(configs).Build());
+  }
   return std::move(out).Build();
 }
 
@@ -259,6 +272,22 @@ Result<FunctionRecord> FunctionFromJson(const json::Value& value) {
       policy.statements.assign(statements->items().begin(), statements->items().end());
       policy.revision_id = GetString(item, "revision_id");
       function.policies[qualifier] = std::move(policy);
+    }
+  }
+  if (const json::Value* configs = value.find("event_invoke_configs");
+      configs && configs->is_object()) {
+    for (const auto& [qualifier, item] : configs->members()) {
+      if (!item.is_object()) return Internal("an event invoke configuration is not an object");
+      EventInvokeConfigRecord record;
+      record.config.max_retry_attempts = static_cast<int>(GetInt(item, "max_retry_attempts", 2));
+      record.config.max_event_age_seconds =
+          static_cast<int>(GetInt(item, "max_event_age_seconds", 21'600));
+      record.config.on_success = GetString(item, "on_success");
+      record.config.on_failure = GetString(item, "on_failure");
+      if (const json::Value* at = item.find("last_modified"); at && at->is_number()) {
+        record.last_modified = at->as_double();
+      }
+      function.event_invoke_configs[qualifier] = std::move(record);
     }
   }
   return function;

@@ -3,7 +3,8 @@
 //
 // Layout under the store's directory (`<data-dir>/lambda/`, or a temporary directory):
 //   functions/<name>.json   one file per function: $LATEST, every published version, aliases,
-//                           reserved concurrency, tags, resource policies (written atomically: temp
+//                           reserved concurrency, tags, resource policies, event invoke
+//                           configurations (written atomically: temp
 //                           file, fsync, rename, fsync of the directory)
 //   code/<sha256 hex>/      a zip package unpacked, shared by every version with that code and
 //                           removed when no version refers to it any more
@@ -29,6 +30,7 @@
 
 #include "common/status.h"
 #include "json/value.h"
+#include "services/lambda/async_invocations.h"
 #include "services/lambda/function_config.h"
 #include "services/lambda/package.h"
 
@@ -82,6 +84,12 @@ struct PolicyRecord {
   std::string revision_id;
 };
 
+// How invocations of type Event are retried and where their records go (async_invocations.h).
+struct EventInvokeConfigRecord {
+  EventInvokeConfig config;
+  double last_modified = 0;  // epoch seconds, as the API answers it
+};
+
 struct FunctionRecord {
   std::string name;
   VersionRecord latest;
@@ -92,6 +100,8 @@ struct FunctionRecord {
   std::map<std::string, std::string> tags;
   // By qualifier: "" for the unqualified function, else a version number or an alias.
   std::map<std::string, PolicyRecord> policies;
+  // PutFunctionEventInvokeConfig, by qualifier as `policies` ("" also for $LATEST).
+  std::map<std::string, EventInvokeConfigRecord> event_invoke_configs;
 };
 
 struct FunctionStoreOptions {

@@ -163,7 +163,10 @@ void EnvironmentsRunner::Retire(const std::string& function_arn, const std::stri
 
 LambdaService::LambdaService(FunctionStore* store, FunctionRunner* runner,
                              LambdaServiceOptions options)
-    : store_(store), runner_(runner), options_(std::move(options)) {}
+    : store_(store),
+      runner_(runner),
+      options_(std::move(options)),
+      async_(AsyncInvocationsOptions{options_.time_scale}) {}
 
 std::string LambdaService::FunctionArn(std::string_view name, std::string_view qualifier) const {
   std::string arn = "arn:aws:lambda:" + options_.region + ":" + options_.account + ":function:";
@@ -320,21 +323,7 @@ void LambdaService::Invoke(InvokeRequest request, InvokeDone done) {
       response.status_code = 202;
       response.request_id = request_id;
       done(std::move(response));
-      // Run in the background; the outcome goes to the function's logs (the environments
-      // write them), a refusal to stderr.
-      request.type = InvocationType::RequestResponse;
-      request.log_tail = false;
-      events_in_flight_->fetch_add(1);
-      std::string name = config->name;
-      runner_->Run(std::move(config), std::move(request),
-                   [counter = events_in_flight_, name](InvokeOutcome outcome) {
-                     if (auto* error = std::get_if<InvokeError>(&outcome)) {
-                       std::fprintf(stderr,
-                                    "stepfn: asynchronous invocation of %s failed: %s: %s\n",
-                                    name.c_str(), error->code.c_str(), error->message.c_str());
-                     }
-                     counter->fetch_sub(1);
-                   });
+      SubmitEvent(std::get<FunctionRef>(parsed), std::move(config), std::move(request), request_id);
       return;
     }
     case InvocationType::RequestResponse:
@@ -349,6 +338,50 @@ void LambdaService::Invoke(InvokeRequest request, InvokeDone done) {
                  }
                  done(std::move(outcome));
                });
+}
+
+void LambdaService::SubmitEvent(const FunctionRef& ref,
+                                std::shared_ptr<const FunctionConfig> config, InvokeRequest request,
+                                std::string request_id) {
+  AsyncEvent event;
+  event.request_id = std::move(request_id);
+  event.function_arn = FunctionArn(config->name, config->version);
+  event.payload = request.payload;
+  std::string qualifier = ref.qualifier == "$LATEST" ? "" : ref.qualifier;
+  if (auto function = store_->Get(ref.name); function.ok()) {
+    auto found = function->event_invoke_configs.find(qualifier);
+    if (found != function->event_invoke_configs.end()) event.config = found->second.config;
+  }
+  request.type = InvocationType::RequestResponse;
+  request.log_tail = false;
+  // Every attempt runs the version resolved when the event was accepted.
+  event.run = [runner = runner_, config = std::move(config), request](InvokeDone done) {
+    runner->Run(config, request, std::move(done));
+  };
+  event.deliver = [this](const std::string& destination, std::string record) {
+    Deliver(destination, std::move(record));
+  };
+  async_.Submit(std::move(event));
+}
+
+void LambdaService::Deliver(const std::string& destination, std::string record) {
+  if (destination.rfind("arn:", 0) == 0 && destination.find(":lambda:") != std::string::npos) {
+    InvokeRequest request;
+    request.function_name = destination;
+    request.type = InvocationType::Event;
+    request.payload = std::move(record);
+    Invoke(std::move(request), [destination](InvokeOutcome outcome) {
+      if (const auto* error = std::get_if<InvokeError>(&outcome)) {
+        std::fprintf(stderr, "stepfn: could not deliver an invocation record to %s: %s: %s\n",
+                     destination.c_str(), error->code.c_str(), error->message.c_str());
+      }
+    });
+    return;
+  }
+  std::fprintf(stderr,
+               "stepfn: invocation record for %s not delivered: only Lambda functions are served "
+               "as destinations so far\n",
+               destination.c_str());
 }
 
 }  // namespace stepfn::lambda

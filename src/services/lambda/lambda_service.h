@@ -5,7 +5,8 @@
 //
 // It implements Invoker: Step Functions' Task states and the API's Invoke call Invoke:
 // - RequestResponse: resolved, then run by the runner; its outcome is the caller's.
-// - Event: resolved, answered at once (202), then run in the background; its outcome is logged.
+// - Event: resolved, answered at once (202), then run in the background by AsyncInvocations
+//   (retries, destinations); a failure is logged.
 // - DryRun: resolved only (204): the function exists and the caller may invoke it.
 //
 // Thread safety: every method may be called from any thread, at once.
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "api/aws_error.h"
+#include "services/lambda/async_invocations.h"
 #include "services/lambda/function_config.h"
 #include "services/lambda/function_store.h"
 #include "services/lambda/invoke.h"
@@ -83,6 +85,7 @@ struct FunctionRef {
 struct LambdaServiceOptions {
   std::string region = "us-east-1";
   std::string account = "123456789012";
+  double time_scale = 1.0;  // multiplies the retry delays of Event invocations
 };
 
 class LambdaService final : public Invoker {
@@ -118,14 +121,23 @@ class LambdaService final : public Invoker {
   std::shared_ptr<const FunctionConfig> ConfigOf(const FunctionRecord& function,
                                                  const VersionRecord& version) const;
 
-  // Event invocations started and not yet finished (for tests).
-  int EventsInFlight() const { return events_in_flight_->load(); }
+  // Event invocations started and not yet ended, retries included (for tests).
+  int EventsInFlight() const { return async_.InFlight(); }
 
  private:
+  // Starts an Event invocation of `config` (resolved from `ref`): AsyncInvocations retries it
+  // and delivers its record to the configured destination.
+  void SubmitEvent(const FunctionRef& ref, std::shared_ptr<const FunctionConfig> config,
+                   InvokeRequest request, std::string request_id);
+  // Sends an invocation record to a destination: a Lambda function is invoked (Event); other
+  // destinations are not served by stepfn yet (logged).
+  void Deliver(const std::string& destination, std::string record);
+
   FunctionStore* const store_;
   FunctionRunner* const runner_;
   const LambdaServiceOptions options_;
-  std::shared_ptr<std::atomic<int>> events_in_flight_ = std::make_shared<std::atomic<int>>(0);
+  // Last: destroyed first, so its timer thread stops before the members it calls into.
+  AsyncInvocations async_;
 };
 
 // AWS's error shapes for the Lambda API (HTTP status, code, message).

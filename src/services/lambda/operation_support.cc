@@ -6,6 +6,7 @@
 
 #include "json/parse.h"
 #include "json/write.h"
+#include "services/lambda/package.h"
 
 namespace stepfn::lambda::ops {
 
@@ -99,4 +100,28 @@ json::Value StringMapJson(const std::map<std::string, std::string>& map) {
   for (const auto& [key, value] : map) out.Append(key, json::Value::String(value));
   return std::move(out).Build();
 }
+std::variant<std::pair<size_t, size_t>, AwsError> Page(const ApiRequest& request, size_t total,
+                                                       const std::vector<std::string>& keys,
+                                                       long max_limit) {
+  size_t max_items = static_cast<size_t>(std::min(50L, max_limit));
+  if (const std::string* text = request.Query("MaxItems")) {
+    char* end = nullptr;
+    long value = std::strtol(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || value < 1 || value > max_limit) {
+      return ValidationError(
+          *text, "maxItems",
+          value < 1 ? "Member must have value greater than or equal to 1"
+                    : "Member must have value less than or equal to " + std::to_string(max_limit));
+    }
+    max_items = static_cast<size_t>(value);
+  }
+  size_t start = 0;
+  if (const std::string* marker = request.Query("Marker"); marker && !marker->empty()) {
+    std::string key;
+    if (!Base64Decode(*marker, &key)) return InvalidParameterValue("Invalid marker: " + *marker);
+    start = static_cast<size_t>(std::lower_bound(keys.begin(), keys.end(), key) - keys.begin());
+  }
+  return std::make_pair(start, std::min(total, start + max_items));
+}
+
 }  // namespace stepfn::lambda::ops

@@ -6,7 +6,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "api/aws_error.h"
 #include "json/value.h"
@@ -78,6 +80,11 @@ std::variant<const VersionRecord*, AwsError> VersionOf(LambdaService* service,
                                                        const std::string& qualifier);
 // PreconditionFailed when the body's RevisionId is there and is not `current`.
 std::optional<AwsError> CheckRevision(Body& body, const std::string& current);
+// The page [first, last) of `keys` (sorted; `total` of them) that MaxItems (1..max_limit,
+// default 50) and Marker (base64 of the first key to show) ask for.
+std::variant<std::pair<size_t, size_t>, AwsError> Page(const ApiRequest& request, size_t total,
+                                                       const std::vector<std::string>& keys,
+                                                       long max_limit);
 // A store's Status as the AWS error the API answers.
 AwsError FromStatus(const Status& status);
 

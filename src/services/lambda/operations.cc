@@ -9,6 +9,7 @@
 #include "json/parse.h"
 #include "json/write.h"
 #include "services/lambda/operation_support.h"
+#include "services/lambda/operations_event_config.h"
 #include "services/lambda/operations_policy.h"
 #include "services/lambda/package.h"
 
@@ -341,28 +342,6 @@ const VersionRecord& Publish(FunctionStore* store, FunctionRecord* function,
   return function->versions[number] = std::move(version);
 }
 
-std::variant<std::pair<size_t, size_t>, AwsError> Page(const ApiRequest& request, size_t total,
-                                                       const std::vector<std::string>& keys) {
-  size_t max_items = 50;
-  if (const std::string* text = request.Query("MaxItems")) {
-    char* end = nullptr;
-    long value = std::strtol(text->c_str(), &end, 10);
-    if (text->empty() || *end != '\0' || value < 1 || value > 10000) {
-      return ValidationError(*text, "maxItems",
-                             value < 1 ? "Member must have value greater than or equal to 1"
-                                       : "Member must have value less than or equal to 10000");
-    }
-    max_items = static_cast<size_t>(value);
-  }
-  size_t start = 0;
-  if (const std::string* marker = request.Query("Marker"); marker && !marker->empty()) {
-    std::string key;
-    if (!Base64Decode(*marker, &key)) return InvalidParameterValue("Invalid marker: " + *marker);
-    start = static_cast<size_t>(std::lower_bound(keys.begin(), keys.end(), key) - keys.begin());
-  }
-  return std::make_pair(start, std::min(total, start + max_items));
-}
-
 // ---- Operations ------------------------------------------------------------------------------
 
 ApiOutcome CreateFunction(LambdaService* service, const ApiRequest& request) {
@@ -602,7 +581,7 @@ ApiOutcome ListFunctions(LambdaService* service, const ApiRequest& request) {
   }
   std::vector<std::string> keys;
   for (const Entry& entry : entries) keys.push_back(entry.key);
-  auto page = Page(request, entries.size(), keys);
+  auto page = Page(request, entries.size(), keys, 10000);
   if (auto* error = std::get_if<AwsError>(&page)) return *error;
   auto [start, end] = std::get<std::pair<size_t, size_t>>(page);
   std::vector<json::Value> items;
@@ -658,6 +637,7 @@ ApiOutcome DeleteFunction(LambdaService* service, const ApiRequest& request) {
     }
     f->versions.erase(number);
     f->policies.erase(qualifier);
+    f->event_invoke_configs.erase(qualifier);
     return Status::Ok();
   });
   if (!updated.ok()) {
@@ -794,7 +774,7 @@ ApiOutcome ListVersionsByFunction(LambdaService* service, const ApiRequest& requ
     std::snprintf(padded, sizeof(padded), "%010d", number);
     keys.push_back(padded);
   }
-  auto page = Page(request, versions.size(), keys);
+  auto page = Page(request, versions.size(), keys, 10000);
   if (auto* error = std::get_if<AwsError>(&page)) return *error;
   auto [start, end] = std::get<std::pair<size_t, size_t>>(page);
   std::vector<json::Value> items;
@@ -970,6 +950,7 @@ ApiOutcome DeleteAlias(LambdaService* service, const ApiRequest& request) {
   auto updated = service->store()->Update(t.ref.name, [&](FunctionRecord* f) {
     f->aliases.erase(alias);  // deleting a missing alias succeeds, as on AWS
     f->policies.erase(alias);
+    f->event_invoke_configs.erase(alias);
     return Status::Ok();
   });
   if (!updated.ok()) return FromStatus(updated.status());
@@ -988,7 +969,7 @@ ApiOutcome ListAliases(LambdaService* service, const ApiRequest& request) {
     aliases.push_back(&alias);
     keys.push_back(name);
   }
-  auto page = Page(request, aliases.size(), keys);
+  auto page = Page(request, aliases.size(), keys, 10000);
   if (auto* error = std::get_if<AwsError>(&page)) return *error;
   auto [start, end] = std::get<std::pair<size_t, size_t>>(page);
   std::vector<json::Value> items;
@@ -1160,6 +1141,21 @@ const std::vector<ApiOperation>& LambdaApiOperations() {
       {"TagResource", "POST", "/2017-03-31/tags/{Resource}", TagResource, nullptr},
       {"UntagResource", "DELETE", "/2017-03-31/tags/{Resource}", UntagResource, nullptr},
       {"ListTags", "GET", "/2017-03-31/tags/{Resource}", ListTags, nullptr},
+      {"PutFunctionEventInvokeConfig", "PUT",
+       "/2019-09-25/functions/{FunctionName}/event-invoke-config", PutFunctionEventInvokeConfig,
+       nullptr},
+      {"UpdateFunctionEventInvokeConfig", "POST",
+       "/2019-09-25/functions/{FunctionName}/event-invoke-config", UpdateFunctionEventInvokeConfig,
+       nullptr},
+      {"GetFunctionEventInvokeConfig", "GET",
+       "/2019-09-25/functions/{FunctionName}/event-invoke-config", GetFunctionEventInvokeConfig,
+       nullptr},
+      {"DeleteFunctionEventInvokeConfig", "DELETE",
+       "/2019-09-25/functions/{FunctionName}/event-invoke-config", DeleteFunctionEventInvokeConfig,
+       nullptr},
+      {"ListFunctionEventInvokeConfigs", "GET",
+       "/2019-09-25/functions/{FunctionName}/event-invoke-config/list",
+       ListFunctionEventInvokeConfigs, nullptr},
   };
   return operations;
 }

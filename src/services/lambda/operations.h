@@ -7,7 +7,9 @@
 // ListVersionsByFunction, CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases,
 // PutFunctionConcurrency, GetFunctionConcurrency, DeleteFunctionConcurrency,
 // GetAccountSettings; AddPermission, GetPolicy, RemovePermission, TagResource, UntagResource,
-// ListTags (operations_policy.cc). README.md lists what each accepts and answers.
+// ListTags (operations_policy.cc); Put/Update/Get/DeleteFunctionEventInvokeConfig,
+// ListFunctionEventInvokeConfigs (operations_event_config.cc). README.md lists what each accepts
+// and answers.
 //
 // Thread safety: operations run on the HTTP server's threads, several at once.
 #pragma once

@@ -340,7 +340,7 @@ TEST(LambdaApi, AwsNodeRuntimeInterfaceClient) {
   {
     std::ofstream app(scratch.path() + "/app.mjs");
     app << "export const handler = async (event, context) => {\n"
-           "  if (event.fail) throw new TypeError('asked to fail');\n"
+           "  if (event.fail) return Promise.reject(new TypeError('asked to fail'));\n"
            "  return {echo: event, fn: context.functionName, id: context.awsRequestId};\n"
            "};\n";
     std::ofstream bootstrap(scratch.path() + "/bootstrap");

@@ -50,6 +50,13 @@ std::unique_ptr<Server> StartServer(const std::string& data_dir, const std::stri
   return server.ok() ? std::move(server).value() : nullptr;
 }
 
+// `aws lambda ARGS` against the server, stdout and stderr together.
+testing::CommandResult LambdaCli(Server& server, const std::string& args) {
+  return testing::RunCommand(testing::AwsCliEnvironment() + "aws lambda " + args +
+                             " --endpoint-url " + server.endpoint() +
+                             " --region us-east-1 --output json 2>&1");
+}
+
 TEST(LambdaApi, Boto3ScenarioAndRestart) {
   if (!testing::HasBoto3()) GTEST_SKIP() << "boto3 is not installed";
   ScratchDir data;
@@ -294,11 +301,7 @@ TEST(LambdaApi, AwsCli) {
   }
   auto zip = testing::RunCommand("cd " + scratch.path() + " && zip -q app.zip app.py 2>&1");
   if (zip.exit_code != 0) GTEST_SKIP() << "zip is not installed: " << zip.output;
-  auto cli = [&](const std::string& args) {
-    return testing::RunCommand(testing::AwsCliEnvironment() + "aws lambda " + args +
-                               " --endpoint-url " + server->endpoint() +
-                               " --region us-east-1 --output json 2>&1");
-  };
+  auto cli = [&](const std::string& args) { return LambdaCli(*server, args); };
   auto created =
       cli("create-function --function-name py --runtime python3.12 --handler "
           "app.handler --role arn:aws:iam::123456789012:role/r --zip-file fileb://" +
@@ -350,11 +353,7 @@ TEST(LambdaApi, AwsNodeRuntimeInterfaceClient) {
                                std::filesystem::perm_options::add);
   std::unique_ptr<Server> server = StartServer("");
   ASSERT_NE(server, nullptr);
-  auto cli = [&](const std::string& args) {
-    return testing::RunCommand(testing::AwsCliEnvironment() + "aws lambda " + args +
-                               " --endpoint-url " + server->endpoint() +
-                               " --region us-east-1 --output json 2>&1");
-  };
+  auto cli = [&](const std::string& args) { return LambdaCli(*server, args); };
   auto created =
       cli("create-function --function-name ric --runtime provided.al2023 --handler app.handler "
           "--role arn:aws:iam::123456789012:role/r --code S3Bucket=stepfn-local,S3Key=" +

@@ -38,6 +38,19 @@ std::variant<Target, AwsError> FindFunction(LambdaService* service, const ApiReq
   return target;
 }
 
+std::variant<std::pair<Target, std::string>, AwsError> QualifiedTarget(LambdaService* service,
+                                                                       const ApiRequest& request) {
+  auto target = FindFunction(service, request, true);
+  if (auto* error = std::get_if<AwsError>(&target)) return std::move(*error);
+  Target& t = std::get<Target>(target);
+  std::string qualifier = t.ref.qualifier == "$LATEST" ? "" : t.ref.qualifier;
+  if (!qualifier.empty()) {
+    auto version = VersionOf(service, t.function, qualifier);
+    if (auto* error = std::get_if<AwsError>(&version)) return std::move(*error);
+  }
+  return std::make_pair(std::move(t), std::move(qualifier));
+}
+
 AwsError FromStatus(const Status& status) {
   switch (status.code()) {
     case StatusCode::InvalidArgument:

@@ -78,6 +78,10 @@ std::variant<Target, AwsError> FindFunction(LambdaService* service, const ApiReq
 std::variant<const VersionRecord*, AwsError> VersionOf(LambdaService* service,
                                                        const FunctionRecord& function,
                                                        const std::string& qualifier);
+// FindFunction with a qualifier that must exist, returned apart: "" for the unqualified
+// function and $LATEST (which share resource policies and event invoke configurations).
+std::variant<std::pair<Target, std::string>, AwsError> QualifiedTarget(LambdaService* service,
+                                                                       const ApiRequest& request);
 // PreconditionFailed when the body's RevisionId is there and is not `current`.
 std::optional<AwsError> CheckRevision(Body& body, const std::string& current);
 // The page [first, last) of `keys` (sorted; `total` of them) that MaxItems (1..max_limit,

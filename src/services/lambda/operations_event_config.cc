@@ -85,20 +85,6 @@ std::optional<AwsError> ReadConfig(Body& body, bool replace, EventInvokeConfigRe
   return std::nullopt;
 }
 
-// The function and qualifier ("" for $LATEST and the unqualified function) a request names.
-std::variant<std::pair<Target, std::string>, AwsError> ConfigTarget(LambdaService* service,
-                                                                    const ApiRequest& request) {
-  auto target = FindFunction(service, request, true);
-  if (auto* error = std::get_if<AwsError>(&target)) return std::move(*error);
-  Target& t = std::get<Target>(target);
-  std::string qualifier = t.ref.qualifier == "$LATEST" ? "" : t.ref.qualifier;
-  if (!qualifier.empty()) {
-    auto version = VersionOf(service, t.function, qualifier);
-    if (auto* error = std::get_if<AwsError>(&version)) return std::move(*error);
-  }
-  return std::make_pair(std::move(t), std::move(qualifier));
-}
-
 std::string QualifiedArn(LambdaService* service, const std::string& name,
                          const std::string& qualifier) {
   return service->FunctionArn(name, qualifier.empty() ? "$LATEST" : qualifier);
@@ -107,7 +93,7 @@ std::string QualifiedArn(LambdaService* service, const std::string& name,
 ApiOutcome WriteConfig(LambdaService* service, const ApiRequest& request, bool replace) {
   auto parsed = JsonBody(request);
   if (auto* error = std::get_if<AwsError>(&parsed)) return *error;
-  auto target = ConfigTarget(service, request);
+  auto target = QualifiedTarget(service, request);
   if (auto* error = std::get_if<AwsError>(&target)) return *error;
   auto& [t, qualifier] = std::get<std::pair<Target, std::string>>(target);
   Body body{std::get<json::Value>(parsed)};
@@ -148,7 +134,7 @@ ApiOutcome UpdateFunctionEventInvokeConfig(LambdaService* service, const ApiRequ
 }
 
 ApiOutcome GetFunctionEventInvokeConfig(LambdaService* service, const ApiRequest& request) {
-  auto target = ConfigTarget(service, request);
+  auto target = QualifiedTarget(service, request);
   if (auto* error = std::get_if<AwsError>(&target)) return *error;
   auto& [t, qualifier] = std::get<std::pair<Target, std::string>>(target);
   auto found = t.function.event_invoke_configs.find(qualifier);
@@ -160,7 +146,7 @@ ApiOutcome GetFunctionEventInvokeConfig(LambdaService* service, const ApiRequest
 }
 
 ApiOutcome DeleteFunctionEventInvokeConfig(LambdaService* service, const ApiRequest& request) {
-  auto target = ConfigTarget(service, request);
+  auto target = QualifiedTarget(service, request);
   if (auto* error = std::get_if<AwsError>(&target)) return *error;
   auto& [t, qualifier] = std::get<std::pair<Target, std::string>>(target);
   auto updated = service->store()->Update(t.ref.name, [&](FunctionRecord* f) -> Status {

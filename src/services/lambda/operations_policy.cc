@@ -75,20 +75,6 @@ const std::string* StatementSid(const json::Value& statement) {
   return sid != nullptr && sid->is_string() ? &sid->as_string() : nullptr;
 }
 
-// The function and qualifier a policy request names; the qualifier must exist.
-std::variant<std::pair<Target, std::string>, AwsError> PolicyTarget(LambdaService* service,
-                                                                    const ApiRequest& request) {
-  auto target = FindFunction(service, request, true);
-  if (auto* error = std::get_if<AwsError>(&target)) return std::move(*error);
-  Target& t = std::get<Target>(target);
-  std::string qualifier = t.ref.qualifier == "$LATEST" ? "" : t.ref.qualifier;
-  if (!qualifier.empty()) {
-    auto version = VersionOf(service, t.function, qualifier);
-    if (auto* error = std::get_if<AwsError>(&version)) return std::move(*error);
-  }
-  return std::make_pair(std::move(t), std::move(qualifier));
-}
-
 // The function a tag request's Resource ARN names (unqualified, existing).
 std::variant<std::string, AwsError> TaggedFunction(LambdaService* service,
                                                    const ApiRequest& request) {
@@ -148,7 +134,7 @@ ApiOutcome AddPermission(LambdaService* service, const ApiRequest& request) {
     return ValidationError(*url_auth, "functionUrlAuthType",
                            "Member must satisfy enum value set: [NONE, AWS_IAM]");
   }
-  auto target = PolicyTarget(service, request);
+  auto target = QualifiedTarget(service, request);
   if (auto* error = std::get_if<AwsError>(&target)) return *error;
   auto& [t, qualifier] = std::get<std::pair<Target, std::string>>(target);
 
@@ -219,7 +205,7 @@ ApiOutcome AddPermission(LambdaService* service, const ApiRequest& request) {
 }
 
 ApiOutcome GetPolicy(LambdaService* service, const ApiRequest& request) {
-  auto target = PolicyTarget(service, request);
+  auto target = QualifiedTarget(service, request);
   if (auto* error = std::get_if<AwsError>(&target)) return *error;
   auto& [t, qualifier] = std::get<std::pair<Target, std::string>>(target);
   auto policy = t.function.policies.find(qualifier);
@@ -236,7 +222,7 @@ ApiOutcome RemovePermission(LambdaService* service, const ApiRequest& request) {
   const std::string* label = request.Label("StatementId");
   std::string sid = label ? *label : "";
   if (auto error = CheckStatementId(sid, "statementId")) return *error;
-  auto target = PolicyTarget(service, request);
+  auto target = QualifiedTarget(service, request);
   if (auto* error = std::get_if<AwsError>(&target)) return *error;
   auto& [t, qualifier] = std::get<std::pair<Target, std::string>>(target);
   const std::string* revision = request.Query("RevisionId");

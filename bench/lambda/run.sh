@@ -17,7 +17,9 @@
 #   arn-cpp          the same with the function's ARN as the Resource
 #
 # Environment: BUILD (default build/), REPS (3), INVOKES (requests per measure, 5000), COLD (cold
-# starts per repetition, 20).
+# starts per repetition, 20), NO_BUILD=1 (use BUILD's binaries as they are: stepfn,
+# examples/functions/echo-cpp/bootstrap, sfn-load/sfn_load; e.g. a copy kept as the "before" of
+# a comparison).
 # Output: bench/out/lambda-<time>/results.jsonl and report.md.
 set -euo pipefail
 
@@ -29,17 +31,19 @@ REPS="${REPS:-3}"
 INVOKES="${INVOKES:-5000}"
 COLD="${COLD:-20}"
 
-if [[ ! -f "$BUILD/build.ninja" && ! -f "$BUILD/Makefile" ]]; then
-  cmake -S "$root" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+load_build="$BUILD/sfn-load"
+if [[ "${NO_BUILD:-0}" != 1 ]]; then
+  if [[ ! -f "$BUILD/build.ninja" && ! -f "$BUILD/Makefile" ]]; then
+    cmake -S "$root" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+  fi
+  cmake --build "$BUILD" --target stepfn echo_cpp >&2
+  if [[ ! -f "$load_build/build.ninja" ]]; then
+    cmake -S "$root/bench/server" -B "$load_build" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
+  fi
+  cmake --build "$load_build" >&2
 fi
-cmake --build "$BUILD" --target stepfn echo_cpp >&2
 STEPFN="$BUILD/stepfn"
 CPP_BOOTSTRAP="$BUILD/examples/functions/echo-cpp/bootstrap"
-load_build="$BUILD/sfn-load"
-if [[ ! -f "$load_build/build.ninja" ]]; then
-  cmake -S "$root/bench/server" -B "$load_build" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
-fi
-cmake --build "$load_build" >&2
 LOAD="$load_build/sfn_load"
 
 out="$root/bench/out/lambda-$(date -u +%Y%m%d-%H%M%S)"

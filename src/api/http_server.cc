@@ -1,6 +1,8 @@
 #include "api/http_server.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <array>
 #include <atomic>
@@ -13,13 +15,14 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <cerrno>
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -45,13 +48,117 @@ constexpr size_t kRejectSlack = 1024;
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-std::string HttpDate() {
+// The Date header's value for now; formatted once a second per thread.
+std::string_view HttpDate() {
+  thread_local std::time_t cached_at = -1;
+  thread_local char buf[64];
+  thread_local size_t size = 0;
   std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[64];
-  size_t n = std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return std::string(buf, n);
+  if (now != cached_at) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    size = std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached_at = now;
+  }
+  return std::string_view(buf, size);
+}
+
+// A header name or value as it goes on the wire: CR and LF would end the header early (and let
+// a value smuggle in headers of its own), so they become spaces.
+void AppendHeaderText(std::string_view text, std::string* out) {
+  size_t start = out->size();
+  out->append(text);
+  for (size_t i = start; i < out->size(); ++i) {
+    if ((*out)[i] == '\r' || (*out)[i] == '\n') (*out)[i] = ' ';
+  }
+}
+
+// A response as it goes on the wire: the status line and headers, then the body, written with
+// one gather write.
+struct WireResponse {
+  std::string head;
+  std::string body;
+  size_t sent = 0;     // bytes of head + body written so far
+  int error = 0;       // errno of a failed write: the connection is closed
+  bool close = false;  // "Connection: close"; the connection closes once it is written
+
+  size_t size() const { return head.size() + body.size(); }
+  // The bytes not written yet, as up to two buffers.
+  std::array<asio::const_buffer, 2> Remaining() const {
+    if (sent < head.size()) {
+      return {asio::buffer(head.data() + sent, head.size() - sent),
+              asio::buffer(body.data(), body.size())};
+    }
+    size_t offset = sent - head.size();
+    return {asio::buffer(body.data() + offset, body.size() - offset), asio::const_buffer()};
+  }
+};
+
+// HTTP/1.1 with the handler's headers, then Date (unless given), Server, Content-Length (none,
+// and no body, for 1xx, 204 and 304) and "Connection: close" when closing. The handler's
+// Content-Length, Connection and Transfer-Encoding are replaced by the server's.
+WireResponse Serialize(HttpResponse response, bool close) {
+  WireResponse wire;
+  wire.close = close;
+  std::string& head = wire.head;
+  head.reserve(256);
+  unsigned status = static_cast<unsigned>(response.status);
+  head += "HTTP/1.1 ";
+  head += std::to_string(status);
+  head += ' ';
+  head += http::obsolete_reason(http::int_to_status(status));
+  head += "\r\n";
+  bool has_date = false;
+  for (const auto& [name, value] : response.headers) {
+    if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Connection") ||
+        EqualsIgnoreCase(name, "Transfer-Encoding")) {
+      continue;
+    }
+    has_date = has_date || EqualsIgnoreCase(name, "Date");
+    AppendHeaderText(name, &head);
+    head += ": ";
+    AppendHeaderText(value, &head);
+    head += "\r\n";
+  }
+  if (!has_date) {
+    head += "Date: ";
+    head += HttpDate();
+    head += "\r\n";
+  }
+  head += "Server: stepfn\r\n";
+  bool bodiless = status < 200 || status == 204 || status == 304;
+  if (!bodiless) {
+    head += "Content-Length: ";
+    head += std::to_string(response.body.size());
+    head += "\r\n";
+    wire.body = std::move(response.body);
+  }
+  if (close) head += "Connection: close\r\n";
+  head += "\r\n";
+  return wire;
+}
+
+// Writes what the socket takes now without waiting (a non-blocking gather write); records a
+// failure in wire->error.
+void WriteNow(int fd, WireResponse* wire) {
+  while (wire->sent < wire->size() && wire->error == 0) {
+    std::array<asio::const_buffer, 2> parts = wire->Remaining();
+    iovec iov[2] = {{const_cast<void*>(parts[0].data()), parts[0].size()},
+                    {const_cast<void*>(parts[1].data()), parts[1].size()}};
+    msghdr message{};
+    message.msg_iov = iov;
+    message.msg_iovlen = parts[1].size() > 0 ? 2 : 1;
+    ssize_t n = ::sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      wire->sent += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return;  // the loop writes the rest when the socket can take it
+    } else {
+      wire->error = n < 0 ? errno : EPIPE;
+    }
+  }
 }
 
 int RejectStatus(RejectReason reason) {
@@ -134,10 +241,11 @@ HttpResponse Handler::Reject(RejectReason reason, std::string_view detail) {
 
 class Connection;
 
-// What connections and responders share with the server. `alive` turns false (under `mu`) before
-// the event loops are torn down; a responder posts to a loop only while it is true.
+// What connections and responders share with the server. `alive` turns false (under `mu`,
+// exclusively) before the event loops are torn down; a responder writes to its connection and
+// posts to its loop only while it is true, holding `mu` shared.
 struct ServerShared {
-  std::mutex mu;
+  std::shared_mutex mu;
   bool alive = true;  // guarded by mu
 };
 
@@ -248,10 +356,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (phase_ == Phase::Idle || phase_ == Phase::Reading) Close();
   }
 
-  // On the loop's thread: the answer to the request handed out in Handling.
-  void Deliver(uint64_t request_id, HttpResponse response) {
-    if (phase_ != Phase::Handling || request_id != request_id_) return;
-    WriteResponse(std::move(response), close_after_write_ || !keep_alive_);
+  // The answer to the request handed out in Handling, from any thread (the Responder's Send),
+  // under ServerShared::mu (shared) while the server is alive. While a connection is in
+  // Handling its loop does not touch the socket (no read or write is pending, the timer is
+  // disarmed, OnServerStop leaves it open), so the caller writes the response right away:
+  // the client gets it without waiting for the loop's thread to wake up. The loop then goes on
+  // (the rest of a large response, the next request) in Written.
+  void Answer(uint64_t request_id, HttpResponse response) {
+    // keep_alive_ was set before the request was handed out; a stop since then closes.
+    auto wire = std::make_unique<WireResponse>(
+        Serialize(std::move(response), !keep_alive_ || server_->stopping()));
+    WriteNow(socket_.native_handle(), wire.get());
+    asio::post(socket_.get_executor(),
+               [self = shared_from_this(), request_id, wire = std::move(wire)]() mutable {
+                 self->Written(request_id, std::move(wire));
+               });
   }
 
   uint64_t request_id() const { return request_id_; }
@@ -400,42 +519,46 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Responder MakeResponder();
 
   // Writes a response and then closes (an error the connection cannot continue after).
-  void WriteFinal(HttpResponse response) { WriteResponse(std::move(response), true); }
+  void WriteFinal(HttpResponse response) {
+    Written(request_id_, std::make_unique<WireResponse>(Serialize(std::move(response), true)));
+  }
 
-  void WriteResponse(HttpResponse response, bool close) {
+  // On the loop's thread: writes what is left of `wire` (all of it, or what Answer's write did
+  // not take), then reads the next request or closes.
+  void Written(uint64_t request_id, std::unique_ptr<WireResponse> wire) {
+    if (request_id != request_id_ || phase_ == Phase::Closed || phase_ == Phase::Writing ||
+        phase_ == Phase::Closing) {
+      return;
+    }
     phase_ = Phase::Writing;
-    close_after_write_ = close_after_write_ || close;
-    response_.emplace();
-    response_->version(11);
-    response_->result(static_cast<unsigned>(response.status));
-    for (auto& [name, value] : response.headers) {
-      if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Connection") ||
-          EqualsIgnoreCase(name, "Transfer-Encoding")) {
-        continue;
-      }
-      response_->insert(name, value);
+    close_after_write_ = close_after_write_ || wire->close;
+    if (wire->error != 0) {
+      Close();
+      return;
     }
-    if (response_->find(http::field::date) == response_->end()) {
-      response_->set(http::field::date, HttpDate());
+    if (wire->sent == wire->size()) {
+      AfterWrite();
+      return;
     }
-    response_->set(http::field::server, "stepfn");
-    response_->keep_alive(!close_after_write_);
-    response_->body() = std::move(response.body);
-    response_->prepare_payload();
     Arm(server_->options().write_timeout);
-    http::async_write(socket_, *response_,
-                      [self = shared_from_this()](const ErrorCode& ec, size_t) {
-                        self->response_.reset();
-                        if (ec || self->timed_out_) {
-                          self->Close();
-                          return;
-                        }
-                        if (self->close_after_write_) {
-                          self->Linger();
-                          return;
-                        }
-                        self->ReadIdle();
-                      });
+    std::array<asio::const_buffer, 2> rest = wire->Remaining();
+    asio::async_write(
+        socket_, rest,
+        [self = shared_from_this(), wire = std::move(wire)](const ErrorCode& ec, size_t) {
+          if (ec || self->timed_out_) {
+            self->Close();
+            return;
+          }
+          self->AfterWrite();
+        });
+  }
+
+  void AfterWrite() {
+    if (close_after_write_) {
+      Linger();
+      return;
+    }
+    ReadIdle();
   }
 
   // Stops sending, discards what the peer still sends for a short while, then closes.
@@ -503,7 +626,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpRequest head_;  // the request line and headers of the request being read
   size_t body_limit_ = 0;
-  std::optional<http::response<http::string_body>> response_;
   std::unique_ptr<std::array<char, 4096>> discard_;
   size_t discarded_ = 0;
   Phase phase_ = Phase::Idle;
@@ -520,17 +642,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
 class ResponderState {
  public:
   ResponderState(std::weak_ptr<Connection> connection, uint64_t request_id,
-                 asio::any_io_executor executor, std::shared_ptr<ServerShared> shared,
-                 Handler* handler)
+                 std::shared_ptr<ServerShared> shared, Handler* handler)
       : connection_(std::move(connection)),
         request_id_(request_id),
-        executor_(std::move(executor)),
         shared_(std::move(shared)),
         handler_(handler) {}
 
-  // From any thread. `reject`: answer with the handler's InternalError response instead.
+  // From any thread, once. No response: answer with the handler's InternalError response.
   void Deliver(std::optional<HttpResponse> response) {
-    std::lock_guard<std::mutex> lock(shared_->mu);
+    std::shared_lock<std::shared_mutex> lock(shared_->mu);
     if (!shared_->alive) return;
     std::shared_ptr<Connection> connection = connection_.lock();
     if (!connection) return;
@@ -538,23 +658,19 @@ class ResponderState {
       response =
           handler_->Reject(RejectReason::InternalError, "the request handler returned no response");
     }
-    asio::post(executor_, [connection, id = request_id_, r = std::move(*response)]() mutable {
-      connection->Deliver(id, std::move(r));
-    });
+    connection->Answer(request_id_, std::move(*response));
   }
 
  private:
   std::weak_ptr<Connection> connection_;
   uint64_t request_id_;
-  asio::any_io_executor executor_;
   std::shared_ptr<ServerShared> shared_;
   Handler* handler_;
 };
 
 Responder Connection::MakeResponder() {
   return Responder(std::make_shared<ResponderState>(weak_from_this(), request_id_,
-                                                    socket_.get_executor(), server_->shared(),
-                                                    server_->handler()));
+                                                    server_->shared(), server_->handler()));
 }
 
 Responder& Responder::operator=(Responder&& other) noexcept {
@@ -731,7 +847,7 @@ void HttpServer::Impl::Stop() {
     }
   }
   {
-    std::lock_guard<std::mutex> lock(shared_->mu);
+    std::unique_lock<std::shared_mutex> lock(shared_->mu);
     shared_->alive = false;
   }
   for (auto& loop : loops_) {

@@ -58,16 +58,21 @@ struct HttpRequest {
 
 struct HttpResponse {
   int status = 200;
-  HttpHeaders headers;  // Content-Length, Date, Server and Connection are added by the server
-  std::string body;
+  // Content-Length, Date (unless given), Server and Connection are added by the server; CR
+  // and LF in names and values are written as spaces.
+  HttpHeaders headers;
+  std::string body;  // not sent for 1xx, 204 and 304
 };
 
 class ResponderState;
 
 // Delivers the response to one request. Move-only; Send may be called once, from any thread,
-// at any time (a long poll answers after tens of seconds). Dropping a Responder without calling
-// Send answers the request with the Handler's Reject(InternalError). After the server stopped,
-// or when the connection is gone, Send does nothing.
+// at any time (a long poll answers after tens of seconds). Send writes the response on the
+// calling thread, as far as the socket takes it without waiting, so the client does not wait
+// for the connection's event loop to wake up (it writes the rest, if any, and reads the next
+// request). Dropping a Responder without calling Send answers the request with the Handler's
+// Reject(InternalError). After the server stopped, or when the connection is gone, Send does
+// nothing.
 class Responder {
  public:
   Responder() = default;

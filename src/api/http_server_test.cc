@@ -41,6 +41,22 @@ class EchoHandler : public Handler {
       held_.push_back(std::move(responder));
       return;
     }
+    if (request.target == "/big-later") {
+      // Larger than the socket takes at once: the loop writes what the Responder's thread
+      // could not.
+      response.body.assign(8 * 1024 * 1024, 'x');
+      std::lock_guard<std::mutex> lock(mu_);
+      threads_.emplace_back(
+          [r = std::move(responder), response]() mutable { r.Send(std::move(response)); });
+      return;
+    }
+    if (request.target == "/no-content") {
+      response.status = 204;  // a 204 has no body, whatever the handler said
+      response.headers.emplace_back("Content-Length", "12");
+    }
+    if (request.target == "/line-breaks") {
+      response.headers.emplace_back("X-Value", "a\r\nX-Injected: yes\r\n");
+    }
     if (request.target == "/later") {
       std::lock_guard<std::mutex> lock(mu_);
       threads_.emplace_back([r = std::move(responder), response]() mutable {
@@ -324,6 +340,40 @@ TEST_F(HttpServerTest, ResponderFromAnotherThreadAndDroppedResponder) {
   // The connection stays usable.
   ASSERT_TRUE(client.Send(RawRequest("POST", "/", "", "y")));
   EXPECT_EQ(client.Read().body, "POST / y");
+}
+
+TEST_F(HttpServerTest, LargeAnswerFromAnotherThreadIsWrittenWhole) {
+  StartServer();
+  RawClient client(port());
+  ASSERT_TRUE(client.Send(RawRequest("GET", "/big-later", "", "")));
+  // Not reading for a while: the socket fills, the rest waits for the loop.
+  std::this_thread::sleep_for(100ms);
+  RawResponse big = client.Read();
+  EXPECT_EQ(big.status, 200);
+  ASSERT_EQ(big.body.size(), 8u * 1024 * 1024);
+  EXPECT_EQ(big.body.find_first_not_of('x'), std::string::npos);
+  ASSERT_TRUE(client.Send(RawRequest("POST", "/", "", "after")));
+  EXPECT_EQ(client.Read().body, "POST / after");
+}
+
+TEST_F(HttpServerTest, ResponseFraming) {
+  StartServer();
+  RawClient client(port());
+  ASSERT_TRUE(client.Send(RawRequest("GET", "/no-content", "", "")));
+  RawResponse empty = client.Read();
+  EXPECT_EQ(empty.status, 204);
+  EXPECT_EQ(empty.Header("Content-Length"), "");
+  EXPECT_EQ(empty.body, "");
+  // Line breaks in a header value cannot start headers of their own.
+  ASSERT_TRUE(client.Send(RawRequest("GET", "/line-breaks", "", "")));
+  RawResponse broken = client.Read();
+  EXPECT_EQ(broken.status, 200);
+  EXPECT_EQ(broken.Header("X-Injected"), "");
+  EXPECT_EQ(broken.Header("X-Value"), "a  X-Injected: yes  ");
+  EXPECT_EQ(broken.body, "GET /line-breaks ");
+  // The connection is still in step.
+  ASSERT_TRUE(client.Send(RawRequest("POST", "/", "", "z")));
+  EXPECT_EQ(client.Read().body, "POST / z");
 }
 
 TEST_F(HttpServerTest, StopWaitsForRequestsInFlight) {

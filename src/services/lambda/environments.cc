@@ -612,13 +612,15 @@ void Environments::Impl::Forget(const std::shared_ptr<Worker>& w) {
 }
 
 void Environments::Impl::Deliver(Outbox* out) {
-  for (auto& [responder, response] : out->sends) responder.Send(std::move(response));
-  out->sends.clear();
-  out->drops.clear();
+  // Callers first: the answer to a runtime's POST (202) can wait for the caller's response, and
+  // on a busy machine the runtime woken by it would compete with the caller's thread.
   for (auto& [done, outcome] : out->done) {
     if (done) done(std::move(outcome));
   }
   out->done.clear();
+  for (auto& [responder, response] : out->sends) responder.Send(std::move(response));
+  out->sends.clear();
+  out->drops.clear();
   for (auto& fn : out->later) fn();
   out->later.clear();
 }

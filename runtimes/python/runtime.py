@@ -14,12 +14,12 @@ differences.
 """
 
 import decimal
-import http.client
 import importlib
 import json
 import logging
 import math
 import os
+import socket
 import sys
 import time
 import traceback
@@ -144,45 +144,163 @@ class _RuntimeApiError(Exception):
     pass
 
 
+class _ConnectionClosed(Exception):
+    """The server closed the connection; `early`: before any byte of the response."""
+
+    def __init__(self, early):
+        super().__init__("the Runtime API closed the connection")
+        self.early = early
+
+
 def _header_value(text):
     """A header value from any text: ASCII (others escaped), without line breaks."""
     text = str(text).encode("ascii", "backslashreplace").decode("ascii")
     return "".join(c for c in text if " " <= c <= "~")
 
 
+_MAX_HEAD = 64 * 1024
+
+
 class _RuntimeClient:
+    """HTTP/1.1 over one kept-alive socket, just what the Runtime API needs: a request is one
+    send, a response is read with as few reads as it arrives in. (http.client costs several
+    times more per request: email header parsing, a buffered file, one send per piece.)
+    Responses with Content-Length, chunked, or ended by the server closing are understood."""
+
     def __init__(self, address):
         host, _, port = address.rpartition(":")
         if not host or not port.isdigit():
             raise _RuntimeApiError("AWS_LAMBDA_RUNTIME_API is not host:port: %r" % address)
         self._host = host.strip("[]")
         self._port = int(port)
-        self._connection = None
+        self._host_line = "Host: " + address + "\r\n"
+        self._sock = None
+        self._buf = b""
+
+    def _connect(self):
+        self._sock = socket.create_connection((self._host, self._port))
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._buf = b""
+
+    def _close(self):
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            except OSError:
+                pass
+        self._sock = None
+        self._buf = b""
 
     def _request(self, method, path, body=None, headers=None):
-        """Sends one request; returns (status, headers, body bytes). Reconnects once when the
-        kept-alive connection was closed by the other side."""
+        """Sends one request; returns (status, headers with lower-case names, body bytes).
+        Reconnects once when the kept-alive connection was closed by the other side."""
+        head = method + " " + path + " HTTP/1.1\r\n" + self._host_line
+        if body is None:
+            body = b""
+        if body or method != "GET":
+            head += "Content-Length: %d\r\n" % len(body)
+        if headers:
+            for name, value in headers.items():
+                head += name + ": " + value + "\r\n"
+        data = (head + "\r\n").encode("latin-1") + body
         for attempt in (0, 1):
-            if self._connection is None:
-                self._connection = http.client.HTTPConnection(self._host, self._port)
+            reused = self._sock is not None
             try:
-                self._connection.request(method, path, body=body, headers=headers or {})
-                response = self._connection.getresponse()
-                data = response.read()
-                if response.will_close:
-                    self._connection.close()
-                    self._connection = None
-                return response.status, response.headers, data
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as e:
-                self._connection.close()
-                self._connection = None
-                if attempt == 1:
+                if self._sock is None:
+                    self._connect()
+                self._sock.sendall(data)
+                return self._response(method)
+            except (_ConnectionClosed, BrokenPipeError, ConnectionResetError) as e:
+                self._close()
+                early = not isinstance(e, _ConnectionClosed) or e.early
+                if attempt == 1 or not reused or not early:
                     raise _RuntimeApiError("Runtime API connection lost: %s" % e)
             except OSError as e:
-                self._connection.close()
-                self._connection = None
+                self._close()
                 raise _RuntimeApiError("Runtime API unreachable: %s" % e)
         raise _RuntimeApiError("unreachable")
+
+    def _fill(self, early):
+        data = self._sock.recv(65536)
+        if not data:
+            raise _ConnectionClosed(early)
+        self._buf += data
+
+    def _response(self, method):
+        while True:
+            end = self._buf.find(b"\r\n\r\n")
+            while end < 0:
+                if len(self._buf) > _MAX_HEAD:
+                    raise _RuntimeApiError("Runtime API response headers are too large")
+                self._fill(not self._buf)
+                end = self._buf.find(b"\r\n\r\n")
+            lines = self._buf[:end].decode("latin-1").split("\r\n")
+            self._buf = self._buf[end + 4 :]
+            version, _, rest = lines[0].partition(" ")
+            code = rest[:3]
+            if not version.startswith("HTTP/1.") or not code.isdigit():
+                raise _RuntimeApiError("Runtime API sent a malformed status line: %r" % lines[0][:100])
+            status = int(code)
+            headers = {}
+            for line in lines[1:]:
+                name, colon, value = line.partition(":")
+                if not colon:
+                    raise _RuntimeApiError("Runtime API sent a malformed header: %r" % line[:100])
+                headers.setdefault(name.strip().lower(), value.strip())
+            if status >= 200:
+                break  # a 1xx (100 Continue) is followed by the real response
+        connection = headers.get("connection", "").lower()
+        close = "close" in connection or (version == "HTTP/1.0" and "keep-alive" not in connection)
+        if status in (204, 304) or method == "HEAD":
+            body = b""
+        elif "chunked" in headers.get("transfer-encoding", "").lower():
+            body = self._chunked()
+        elif "content-length" in headers:
+            try:
+                length = int(headers["content-length"])
+            except ValueError:
+                raise _RuntimeApiError("Runtime API sent a malformed Content-Length")
+            while len(self._buf) < length:
+                self._fill(False)
+            body, self._buf = self._buf[:length], self._buf[length:]
+        else:  # the body runs to the end of the connection
+            while True:
+                try:
+                    self._fill(False)
+                except _ConnectionClosed:
+                    break
+            body, self._buf = self._buf, b""
+            close = True
+        if close:
+            self._close()
+        return status, headers, body
+
+    def _line(self):
+        end = self._buf.find(b"\r\n")
+        while end < 0:
+            if len(self._buf) > _MAX_HEAD:
+                raise _RuntimeApiError("Runtime API sent an overlong chunk line")
+            self._fill(False)
+            end = self._buf.find(b"\r\n")
+        line, self._buf = self._buf[:end], self._buf[end + 2 :]
+        return line
+
+    def _chunked(self):
+        parts = []
+        while True:
+            size_text = self._line().split(b";", 1)[0].strip()
+            try:
+                size = int(size_text, 16)
+            except ValueError:
+                raise _RuntimeApiError("Runtime API sent a malformed chunk size")
+            if size == 0:
+                while self._line():  # trailers, up to the blank line
+                    pass
+                return b"".join(parts)
+            while len(self._buf) < size + 2:
+                self._fill(False)
+            parts.append(self._buf[:size])
+            self._buf = self._buf[size + 2 :]
 
     def _post(self, path, body, headers):
         status, _, data = self._request("POST", path, body, headers)
@@ -416,9 +534,9 @@ def _parse_json_header(value, name):
 
 def _invoke(client, handler, headers, body):
     global _current_request_id
-    request_id = headers.get("Lambda-Runtime-Aws-Request-Id", "")
+    request_id = headers.get("lambda-runtime-aws-request-id", "")
     _current_request_id = request_id
-    trace_id = headers.get("Lambda-Runtime-Trace-Id")
+    trace_id = headers.get("lambda-runtime-trace-id")
     if trace_id is not None:
         os.environ["_X_AMZN_TRACE_ID"] = trace_id
     else:
@@ -428,20 +546,20 @@ def _invoke(client, handler, headers, body):
     xray = None
     try:
         try:
-            deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms", "0"))
+            deadline_ms = int(headers.get("lambda-runtime-deadline-ms", "0"))
         except ValueError:
             deadline_ms = 0
-        client_context = headers.get("Lambda-Runtime-Client-Context")
-        cognito_identity = headers.get("Lambda-Runtime-Cognito-Identity")
+        client_context = headers.get("lambda-runtime-client-context")
+        cognito_identity = headers.get("lambda-runtime-cognito-identity")
         context = LambdaContext(
             request_id,
             _parse_json_header(client_context, "Client Context") if client_context else None,
             _parse_json_header(cognito_identity, "Cognito Identity") if cognito_identity else None,
             deadline_ms,
-            headers.get("Lambda-Runtime-Invoked-Function-Arn"),
-            headers.get("Lambda-Runtime-Aws-Tenant-Id"),
+            headers.get("lambda-runtime-invoked-function-arn"),
+            headers.get("lambda-runtime-aws-tenant-id"),
         )
-        content_type = headers.get("Content-Type", "application/json")
+        content_type = headers.get("content-type", "application/json")
         if content_type == "application/json":
             try:
                 # No payload at all: the event is {} (what AWS hands a function invoked without one).

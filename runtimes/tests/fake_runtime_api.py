@@ -48,7 +48,7 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 class FakeRuntimeApi:
-    def __init__(self, deadline_ms_from_now=3000, close_connections=False):
+    def __init__(self, deadline_ms_from_now=3000, close_connections=False, chunked=False):
         self._lock = threading.Condition()
         self._queue = []
         self._pending = {}  # request id -> event sent, not yet answered
@@ -60,6 +60,8 @@ class FakeRuntimeApi:
         self._deadline_ms_from_now = deadline_ms_from_now
         # Answer every request with "Connection: close" and close (clients must reconnect).
         self.close_connections = close_connections
+        # Send bodies chunked, a few bytes per chunk and write (clients must put them together).
+        self.chunked = chunked
         api = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -84,6 +86,16 @@ class FakeRuntimeApi:
                 if api.close_connections:
                     self.send_header("Connection", "close")
                     self.close_connection = True
+                if api.chunked and body:
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.flush()
+                    for start in range(0, len(body), 7):
+                        piece = body[start : start + 7]
+                        self.wfile.write(b"%x;ext=1\r\n%s\r\n" % (len(piece), piece))
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                    return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -40,14 +40,15 @@ def function_env(api, handler, task_root, runtime, extra=None):
 class RunningFunction:
     """A runtime process serving one function's code against its own FakeRuntimeApi."""
 
-    def __init__(self, command, files, handler, runtime, extra_env=None, close_connections=False):
+    def __init__(self, command, files, handler, runtime, extra_env=None, close_connections=False,
+                 chunked=False):
         self.dir = tempfile.mkdtemp(prefix="stepfn-fn-")
         for name, text in files.items():
             path = os.path.join(self.dir, name)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as f:
                 f.write(text)
-        self.api = FakeRuntimeApi(close_connections=close_connections)
+        self.api = FakeRuntimeApi(close_connections=close_connections, chunked=chunked)
         self.log_path = os.path.join(self.dir, ".log")
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(

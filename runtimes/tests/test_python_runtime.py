@@ -12,9 +12,10 @@ from harness import PYTHON_RUNTIME, RunningFunction  # noqa: E402
 
 
 class PythonRuntimeTest(unittest.TestCase):
-    def run_function(self, files, handler="app.handler", extra_env=None, close_connections=False):
+    def run_function(self, files, handler="app.handler", extra_env=None, close_connections=False,
+                     chunked=False):
         fn = RunningFunction([sys.executable, PYTHON_RUNTIME], files, handler, "python3.12",
-                             extra_env, close_connections)
+                             extra_env, close_connections, chunked)
         self.addCleanup(fn.close)
         return fn
 
@@ -37,6 +38,16 @@ class PythonRuntimeTest(unittest.TestCase):
         for index in range(5):
             self.assertEqual(fn.invoke([index]).json(), [index])
         self.assertGreaterEqual(fn.api.connections, 10)
+
+    def test_chunked_responses_in_small_pieces(self):
+        fn = self.run_function({"app.py": "def handler(event, context):\n    return event\n"},
+                               chunked=True)
+        for index in range(3):
+            event = {"n": index, "text": "chunks " * 40}
+            posted = fn.invoke(event)
+            self.assertIsNotNone(posted, fn.logs())
+            self.assertEqual(posted.json(), event)
+        self.assertEqual(fn.api.connections, 1)
 
     def test_unicode_as_python_3_12_writes_it(self):
         fn = self.run_function({"app.py": "def handler(event, context):\n    return 'é'\n"})

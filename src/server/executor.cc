@@ -110,8 +110,9 @@ Executor::~Executor() { Stop(); }
 
 void Executor::Stop() {
   {
-    std::lock_guard<std::mutex> lock(gate_->mu);
+    std::unique_lock<std::mutex> lock(gate_->mu);
     gate_->executor = nullptr;
+    gate_->idle.wait(lock, [this] { return gate_->running == 0; });
   }
   if (timers_) timers_->Stop();
   {
@@ -546,11 +547,38 @@ bool Executor::RunServiceTask(Live& live, const eval::Command& c) {
                    in.error = std::move(err.error);
                    in.cause = std::move(err.cause);
                  }
+                 Executor* executor;
+                 {
+                   std::lock_guard<std::mutex> lock(gate->mu);
+                   executor = gate->executor;
+                   if (executor == nullptr) return;
+                   ++gate->running;
+                 }
+                 executor->DeliverTaskOutcome(arn, std::move(in));
                  std::lock_guard<std::mutex> lock(gate->mu);
-                 if (gate->executor != nullptr)
-                   gate->executor->Deliver(arn, std::move(in), nullptr);
+                 if (--gate->running == 0) gate->idle.notify_all();
                });
   return true;
+}
+
+void Executor::DeliverTaskOutcome(const std::string& execution_arn, eval::Input input) {
+  std::shared_ptr<Live> live = Find(execution_arn);
+  if (live == nullptr) return;
+  bool advance = false;
+  {
+    std::lock_guard<std::mutex> lock(live->mu);
+    live->inbox.push_back({std::move(input), nullptr});
+    if (!live->busy) {
+      live->busy = true;
+      advance = true;
+    }
+  }
+  if (!advance) return;
+  if (live->express) {
+    Advance(live);
+  } else {
+    Schedule(live);
+  }
 }
 
 EpochMillis Executor::ScaledFireTime(EpochMillis fire_at) {

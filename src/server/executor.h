@@ -147,10 +147,13 @@ class Executor {
     std::function<void(Status)> committed;
   };
   struct Batch;
-  // Lets task outcomes that arrive after Stop find no executor (see RunServiceTask).
+  // Lets task outcomes that arrive after Stop find no executor (see RunServiceTask); Stop
+  // waits for the outcomes being delivered (`running`) before it goes on.
   struct Gate {
     std::mutex mu;
+    std::condition_variable idle;
     Executor* executor = nullptr;
+    int running = 0;
   };
 
   std::shared_ptr<Live> Find(const std::string& arn) const;
@@ -167,6 +170,10 @@ class Executor {
   void Dispatch(Live& live, const eval::Command& command);
   // Hands a RunTask to the task service that handles its resource; false when none does.
   bool RunServiceTask(Live& live, const eval::Command& command);
+  // A task service's outcome: like Deliver, but an idle EXPRESS execution is advanced right
+  // here, on the thread that got the outcome (its store answers inline), instead of waking a
+  // worker: the hop would cost more than the Step.
+  void DeliverTaskOutcome(const std::string& execution_arn, eval::Input input);
   // Drops a live execution (it ended, or is no longer ours); inputs still waiting get `why`.
   void Forget(const std::shared_ptr<Live>& live, const Status& why);
   // When a timer due at `fire_at` (execution time) fires, under options_.time_scale.

@@ -96,13 +96,15 @@ class ExecutorServicesTest : public ::testing::Test {
   // Starts an execution; the future gets its final record.
   std::future<store::ExecutionRecord> Start(const std::string& definition,
                                             const std::string& input = "{}",
-                                            const std::string& trace = "") {
+                                            const std::string& trace = "", bool express = false) {
     auto program = asl::Program::Compile(*json::Parse(definition));
     EXPECT_TRUE(program.ok()) << program.status().ToString();
     Launch launch;
     launch.program = *program;
     std::string name = "e" + std::to_string(++count_);
-    launch.record.arn = "arn:aws:states:us-east-1:123456789012:execution:m:" + name;
+    launch.record.arn = std::string("arn:aws:states:us-east-1:123456789012:") +
+                        (express ? "express:m:" : "execution:m:") + name;
+    launch.info.express = express;
     launch.record.name = name;
     launch.record.state_machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
     launch.record.input = input;
@@ -120,7 +122,10 @@ class ExecutorServicesTest : public ::testing::Test {
     auto future = promise->get_future();
     executor_->Start(
         std::move(launch), [](Status s) { EXPECT_TRUE(s.ok()) << s.ToString(); },
-        [promise](const store::ExecutionRecord& r) { promise->set_value(r); });
+        [this, promise](const store::ExecutionRecord& r) {
+          ended_on_ = std::this_thread::get_id();
+          promise->set_value(r);
+        });
     return future;
   }
 
@@ -146,6 +151,7 @@ class ExecutorServicesTest : public ::testing::Test {
   std::unique_ptr<Executor> executor_;
   int count_ = 0;
   std::string last_arn_;
+  std::thread::id ended_on_;  // the thread that ran the last execution's last Step
 };
 
 TEST_F(ExecutorServicesTest, AServiceRunsTheTask) {
@@ -165,6 +171,33 @@ TEST_F(ExecutorServicesTest, AServiceRunsTheTask) {
   EXPECT_EQ(Types(r.arn), (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
                                                     "TaskScheduled", "TaskStarted", "TaskSucceeded",
                                                     "TaskStateExited", "ExecutionSucceeded"}));
+}
+
+TEST_F(ExecutorServicesTest, AnIdleExpressExecutionGoesOnOnTheThreadOfTheOutcome) {
+  // EXPRESS: the thread that delivers the outcome runs the next Step (no hop to a worker);
+  // STANDARD: a worker does (its commits are answered on the store's thread).
+  for (bool express : {true, false}) {
+    SCOPED_TRACE(express ? "express" : "standard");
+    auto f = Start(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+        "Resource":"arn:aws:states:::fake:hold","End":true}}})",
+                   "{}", "", express);
+    ASSERT_TRUE(fake_.WaitHeld(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the execution is idle
+    std::thread::id releaser;
+    std::thread release([&] {
+      releaser = std::this_thread::get_id();
+      fake_.ReleaseAll(json::Value::Int(7));
+    });
+    release.join();
+    store::ExecutionRecord r = Wait(f);
+    EXPECT_EQ(r.status, store::ExecutionStatus::Succeeded);
+    EXPECT_EQ(r.output, "7");
+    if (express) {
+      EXPECT_EQ(ended_on_, releaser);
+    } else {
+      EXPECT_NE(ended_on_, releaser);
+    }
+  }
 }
 
 TEST_F(ExecutorServicesTest, AFailureIsRetriedThenCaught) {

@@ -166,7 +166,7 @@ double Median(std::vector<double> xs) {
 std::string JsonString(std::string_view s) { return json::Write(json::Value::String(s)); }
 
 // States entered, counted from the history: the transitions stepfn actually made.
-int64_t StatesEntered(const std::vector<eval::HistoryEvent>& history) {
+int64_t StatesEntered(const eval::EventLog& history) {
   int64_t n = 0;
   for (const eval::HistoryEvent& e : history) {
     std::string_view name = eval::EventTypeName(e.type);

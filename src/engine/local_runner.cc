@@ -14,6 +14,14 @@
 namespace stepfn::engine {
 namespace {
 
+constexpr size_t kMaxTimersPerStep = 1024;
+
+// Frees an emptied vector's buffer when it held more than a few thousand elements.
+template <typename T>
+void ReleaseIfLarge(std::vector<T>& v) {
+  if (v.empty() && v.capacity() > 4096) std::vector<T>().swap(v);
+}
+
 constexpr const char* kAccount = "123456789012";
 constexpr const char* kRegion = "us-east-1";
 
@@ -141,6 +149,7 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
     out.more = false;
     eval::Step(program, *state, inputs, clock.Now(), &out);
     inputs.clear();
+    ReleaseIfLarge(inputs);
     if (options.on_event) {
       for (size_t i = seen; i < out.events.size(); ++i) options.on_event(out.events[i]);
     }
@@ -175,10 +184,16 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
           break;
       }
     }
+    // A burst (a Map starting thousands of iterations at once) leaves these vectors large:
+    // give the memory back rather than hold it beside the next burst.
+    out.commands.clear();
+    ReleaseIfLarge(out.commands);
     if (eval::Status(*state) != eval::ExecutionStatus::Running) break;
     // Timers already due (an execution timeout during a long run of transitions).
     EpochMillis now = timers.empty() ? 0 : clock.Now();
-    while (!timers.empty() && timers.top().first <= now) {
+    // At most kMaxTimersPerStep at a time: a Map whose thousands of iterations wait on one
+    // instant would otherwise build an Input for every one of them before any could end.
+    while (!timers.empty() && timers.top().first <= now && inputs.size() < kMaxTimersPerStep) {
       if (!cancelled.erase(timers.top().second)) {
         inputs.push_back({eval::InputKind::TimerFired, timers.top().second, {}, {}, {}});
       }

@@ -11,6 +11,7 @@
 
 #include "asl/validate.h"
 #include "common/status.h"
+#include "eval/event_log.h"
 #include "eval/history.h"
 #include "json/value.h"
 
@@ -42,7 +43,7 @@ struct RunResult {
   json::Value output;  // on SUCCEEDED
   std::string error;   // otherwise
   std::string cause;
-  std::vector<eval::HistoryEvent> history;  // when record_history
+  eval::EventLog history;  // when record_history
 };
 
 // Compiles a definition (validated first; InvalidArgument carries AWS's InvalidDefinition

@@ -62,7 +62,7 @@ std::string EventText(const HistoryEvent& e) {
          " failure=" + json::Write(e.failure);
 }
 
-std::vector<std::string> EventTexts(const std::vector<HistoryEvent>& events) {
+std::vector<std::string> EventTexts(const EventLog& events) {
   std::vector<std::string> out;
   out.reserve(events.size());
   for (const auto& e : events) out.push_back(EventText(e));

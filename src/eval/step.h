@@ -23,6 +23,7 @@
 #include "common/clock.h"
 #include "common/states_error.h"
 #include "eval/execution_state.h"
+#include "eval/event_log.h"
 #include "eval/history.h"
 #include "json/value.h"
 
@@ -92,7 +93,7 @@ enum class ExecutionStatus : uint8_t { Running, Succeeded, Failed, TimedOut, Abo
 std::string_view ExecutionStatusName(ExecutionStatus s);  // "RUNNING", "SUCCEEDED", ...
 
 struct StepOutput {
-  std::vector<HistoryEvent> events;  // appended in order
+  EventLog events;  // appended in order
   // When set, events are counted (ids, the history limit) but not kept: for callers that
   // record no history.
   bool discard_events = false;

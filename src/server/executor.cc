@@ -368,7 +368,10 @@ void Executor::RunStep(Live& live, Batch& batch, store::Transition* t, bool redr
                         eval::EncodeState(*live.program, *live.state), &t->state);
   }
   batch.commands = std::move(out.commands);
-  if (!observers_.empty()) batch.events = std::move(out.events);
+  if (!observers_.empty()) {
+    batch.events.assign(std::make_move_iterator(out.events.begin()),
+                        std::make_move_iterator(out.events.end()));
+  }
   batch.handed_to_store = MonotonicNanos();
   batch.more = out.more;
 }

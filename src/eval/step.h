@@ -22,8 +22,8 @@
 
 #include "common/clock.h"
 #include "common/states_error.h"
-#include "eval/execution_state.h"
 #include "eval/event_log.h"
+#include "eval/execution_state.h"
 #include "eval/history.h"
 #include "json/value.h"
 

@@ -189,6 +189,13 @@ Status CompileState(const json::Value& s, const std::string& where, int depth, B
       SplitResourceArn(st->resource, &rtype, &rname);
       st->resource_names = json::Value::Array(
           {json::Value::String(std::move(rtype)), json::Value::String(std::move(rname))});
+      if (st->resource.starts_with("arn:") &&
+          st->resource.find(":activity:") != std::string::npos) {
+        st->task_kind = TaskKind::Activity;
+      } else if (IsLambdaFunctionArn(st->resource)) {
+        st->task_kind = TaskKind::LambdaFunction;
+      }
+      st->waits_for_token = st->resource.ends_with(".waitForTaskToken");
       ASSIGN_OR_RETURN(st->timeout_seconds,
                        CompileNumberOrPath(s, "TimeoutSeconds", "TimeoutSecondsPath", where));
       ASSIGN_OR_RETURN(st->heartbeat_seconds,
@@ -377,6 +384,25 @@ std::string_view StateTypeName(StateType t) {
       return "Map";
   }
   return "Unknown";
+}
+
+bool IsLambdaFunctionArn(std::string_view r) {
+  // arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]
+  if (!r.starts_with("arn:")) return false;
+  size_t p = 4;
+  std::string_view parts[6];
+  size_t n = 0;
+  while (n < 6) {
+    size_t colon = r.find(':', p);
+    if (colon == std::string_view::npos) {
+      parts[n++] = r.substr(p);
+      break;
+    }
+    parts[n++] = r.substr(p, colon - p);
+    p = colon + 1;
+  }
+  // parts: partition, service, region, account, "function", name[:qualifier...]
+  return n == 6 && parts[1] == "lambda" && parts[4] == "function" && !parts[5].empty();
 }
 
 void SplitResourceArn(const std::string& arn, std::string* type, std::string* resource) {

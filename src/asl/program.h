@@ -65,6 +65,16 @@ struct Body;
 // -> ("s3", "getObject"); other ARNs -> (their service, the whole ARN).
 void SplitResourceArn(const std::string& arn, std::string* type, std::string* resource);
 
+// A Lambda function ARN (arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]).
+bool IsLambdaFunctionArn(std::string_view resource);
+
+// What a Task's Resource names, decided once at compile time (the history's event types differ).
+enum class TaskKind : uint8_t {
+  Service,         // an integration (arn:aws:states:::...) or anything else: Task* events
+  Activity,        // arn:aws:states:<region>:<account>:activity:<name>: Activity* events
+  LambdaFunction,  // a Lambda function ARN: LambdaFunction* events
+};
+
 struct State {
   std::string name;
   json::Value name_value;  // the name as a shared string, for history events
@@ -86,6 +96,8 @@ struct State {
   // Task
   std::string resource;
   json::Value resource_names;  // [type, name] from SplitResourceArn, shared with history events
+  TaskKind task_kind = TaskKind::Service;
+  bool waits_for_token = false;  // Resource ends with ".waitForTaskToken"
   NumberOrPath timeout_seconds;
   NumberOrPath heartbeat_seconds;
 

@@ -17,7 +17,7 @@ void Stepper::ExecuteTask(Frame* f) {
   f->task_token.clear();
   // Callbacks and activity tasks are answered by whoever holds their token.
   const bool activity = IsActivity(s);
-  if (activity || s.resource.ends_with(".waitForTaskToken")) f->task_token = NewTaskToken();
+  if (activity || s.waits_for_token) f->task_token = NewTaskToken();
   json::Value params;
   if (!ApplyTemplate(f, s.parameters, f->effective, &params)) return;
   Observe(*f, ProbeStage::AfterParameters, params);

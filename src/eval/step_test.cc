@@ -422,7 +422,7 @@ TEST(StepLambda, ServiceIntegrationKeepsTaskEventsAndNamesTheServiceWhenTooBig) 
 }
 
 TEST(StepLambda, RecognisesFunctionArns) {
-  using internal::IsLambdaFunctionArn;
+  using asl::IsLambdaFunctionArn;
   EXPECT_TRUE(IsLambdaFunctionArn(kFunctionArn));
   EXPECT_TRUE(IsLambdaFunctionArn("arn:aws:lambda:eu-west-1:123456789012:function:f:$LATEST"));
   EXPECT_TRUE(IsLambdaFunctionArn("arn:aws-cn:lambda:cn-north-1:123456789012:function:f:prod"));

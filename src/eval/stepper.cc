@@ -70,34 +70,6 @@ uint64_t NextRandom(uint64_t* s) {
 
 void SetResource(const State& s, HistoryEvent* e) { e->resource = s.resource_names; }
 
-bool IsActivity(const State& s) {
-  return s.type == StateType::Task && s.resource.starts_with("arn:") &&
-         s.resource.find(":activity:") != std::string::npos;
-}
-
-bool IsLambdaFunctionArn(std::string_view r) {
-  // arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]
-  if (!r.starts_with("arn:")) return false;
-  size_t p = 4;
-  std::string_view parts[6];
-  size_t n = 0;
-  while (n < 6) {
-    size_t colon = r.find(':', p);
-    if (colon == std::string_view::npos) {
-      parts[n++] = r.substr(p);
-      break;
-    }
-    parts[n++] = r.substr(p, colon - p);
-    p = colon + 1;
-  }
-  // parts: partition, service, region, account, "function", name[:qualifier...]
-  return n == 6 && parts[1] == "lambda" && parts[4] == "function" && !parts[5].empty();
-}
-
-bool IsLambdaFunction(const State& s) {
-  return s.type == StateType::Task && IsLambdaFunctionArn(s.resource);
-}
-
 bool ErrorMatches(const std::vector<std::string>& names, const std::string& error,
                   bool task_reported) {
   for (const auto& n : names) {

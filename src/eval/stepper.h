@@ -31,12 +31,13 @@ bool ErrorMatches(const std::vector<std::string>& names, const std::string& erro
                   bool task_reported = false);
 void SetResource(const State& s, HistoryEvent* e);
 // A Task whose Resource is an activity ARN (arn:aws:states:<region>:<account>:activity:<name>).
-bool IsActivity(const State& s);
+inline bool IsActivity(const State& s) { return s.task_kind == asl::TaskKind::Activity; }
 // A Task whose Resource is a Lambda function ARN
 // (arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]): its history says
 // LambdaFunctionScheduled/Started/Succeeded/Failed/TimedOut instead of Task*.
-bool IsLambdaFunction(const State& s);
-bool IsLambdaFunctionArn(std::string_view resource);
+inline bool IsLambdaFunction(const State& s) {
+  return s.task_kind == asl::TaskKind::LambdaFunction;
+}
 
 class Stepper {
  public:

@@ -48,7 +48,7 @@ const void* NodeOf(const json::Value& v) {
     case json::Type::Array:
       return &v.items();
     case json::Type::Object:
-      return &v.members();
+      return v.members().data();
     default:
       return nullptr;
   }

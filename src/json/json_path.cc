@@ -1041,18 +1041,14 @@ Value AssignNames(const std::vector<Segment>& segs, size_t i, const Value& node,
   size_t old_size = node.is_object() ? node.KnownSerializedSize() : 0;
   size_t new_child = replaced.KnownSerializedSize();
   size_t old_child = child ? child->KnownSerializedSize() : 0;
-  std::vector<Member> members;
-  if (node.is_object()) {
-    members.reserve(node.size() + (child ? 0 : 1));
-    members.insert(members.end(), node.members().begin(), node.members().end());
-  }
+  ObjectBuilder b(node, child ? 0 : 1);
   if (child != nullptr) {
-    members[at].second = std::move(replaced);
+    b.SetValueAt(at, std::move(replaced));
   } else {
-    members.emplace_back(key, std::move(replaced));
+    b.Append(key, std::move(replaced));
   }
   bool was_empty = !node.is_object() || node.size() == 0;
-  Value out = Value::Object(std::move(members));
+  Value out = std::move(b).Build();
   if (old_size != 0 && new_child != 0 && (child == nullptr || old_child != 0)) {
     size_t n = child ? old_size - old_child + new_child
                      : old_size + (was_empty ? 0 : 1) + QuotedSizeOf(key) + 1 + new_child;

@@ -127,7 +127,7 @@ Value Convert(simdjson::dom::element e, RepeatTracker* t) {
           }
         }
         if (!duplicate) return probe;
-        members = probe.members();
+        members.assign(probe.members().begin(), probe.members().end());
       }
       if (duplicate) {
         if (t != nullptr) ReportRepeats(members, t);

@@ -21,12 +21,29 @@ size_t QuotedSize(std::string_view s) {
   return n;
 }
 
-ObjectNode::ObjectNode(std::vector<Member> m) : members(std::move(m)) {
-  if (members.size() > kIndexThreshold) {
-    index = std::make_unique<std::unordered_map<std::string_view, uint32_t>>();
-    index->reserve(members.size());
-    for (uint32_t i = 0; i < members.size(); ++i) (*index)[members[i].first] = i;
-  }
+ObjectNode* ObjectNode::Allocate(size_t capacity) {
+  STEPFN_CHECK(capacity <= UINT32_MAX);
+  void* mem = ::operator new(sizeof(ObjectNode) + capacity * sizeof(Member));
+  auto* node = new (mem) ObjectNode();
+  node->capacity = static_cast<uint32_t>(capacity);
+  return node;
+}
+
+void ObjectNode::Free(ObjectNode* node) {
+  Member* m = node->data();
+  for (uint32_t i = 0; i < node->size; ++i) m[i].~Member();
+  delete node->index;
+  size_t bytes = sizeof(ObjectNode) + node->capacity * sizeof(Member);
+  node->~ObjectNode();
+  ::operator delete(static_cast<void*>(node), bytes);
+}
+
+void ObjectNode::BuildIndex() {
+  if (size <= kIndexThreshold) return;
+  index = new std::unordered_map<std::string_view, uint32_t>();
+  index->reserve(size);
+  const Member* m = data();
+  for (uint32_t i = 0; i < size; ++i) (*index)[m[i].first] = i;
 }
 
 }  // namespace detail
@@ -92,10 +109,10 @@ Value Value::Array(std::vector<Value> items) {
 }
 
 Value Value::Object(std::vector<Member> members) {
-  Value v;
-  v.type_ = Type::Object;
-  v.u_.node = new ObjectNode(std::move(members));
-  return v;
+  ObjectBuilder b;
+  b.Reserve(members.size());
+  for (Member& m : members) b.Append(std::move(m.first), std::move(m.second));
+  return std::move(b).Build();
 }
 
 Value Value::EmptyArray() {
@@ -120,7 +137,7 @@ void Value::Destroy(Type t, detail::Node* n) {
       return;
     }
     case Type::Object:
-      delete static_cast<ObjectNode*>(n);
+      ObjectNode::Free(static_cast<ObjectNode*>(n));
       return;
     default:
       return;
@@ -194,9 +211,9 @@ const Value* Value::find(std::string_view key) const {
   const auto* node = static_cast<const ObjectNode*>(u_.node);
   if (node->index) {
     auto it = node->index->find(key);
-    return it == node->index->end() ? nullptr : &node->members[it->second].second;
+    return it == node->index->end() ? nullptr : &node->data()[it->second].second;
   }
-  for (const auto& m : node->members) {
+  for (const auto& m : node->members()) {
     if (KeyEquals(m.first, key)) return &m.second;
   }
   return nullptr;
@@ -242,34 +259,78 @@ bool Value::Equals(const Value& other) const {
   return false;
 }
 
-ObjectBuilder::ObjectBuilder(const Value& start) {
-  if (start.is_object()) {
-    members_.reserve(start.size() + 1);  // room for one Set of a new key
-    members_.insert(members_.end(), start.members().begin(), start.members().end());
+ObjectBuilder::ObjectBuilder(const Value& start, size_t extra) {
+  if (!start.is_object()) {
+    if (extra > 0) Grow(extra);
+    return;
   }
+  std::span<const Member> from = start.members();
+  Grow(from.size() + extra);
+  Member* to = node_->data();
+  for (const Member& m : from) new (to + node_->size++) Member(m);
+}
+
+ObjectBuilder& ObjectBuilder::operator=(ObjectBuilder&& other) noexcept {
+  if (this != &other) {
+    if (node_ != nullptr) ObjectNode::Free(node_);
+    node_ = other.node_;
+    other.node_ = nullptr;
+  }
+  return *this;
+}
+
+ObjectBuilder::~ObjectBuilder() {
+  if (node_ != nullptr) ObjectNode::Free(node_);
+}
+
+void ObjectBuilder::Grow(size_t capacity) {
+  ObjectNode* bigger = ObjectNode::Allocate(capacity);
+  if (node_ != nullptr) {
+    Member* from = node_->data();
+    Member* to = bigger->data();
+    for (uint32_t i = 0; i < node_->size; ++i) {
+      new (to + i) Member(std::move(from[i]));
+      ++bigger->size;
+    }
+    ObjectNode::Free(node_);
+  }
+  node_ = bigger;
 }
 
 void ObjectBuilder::Set(std::string key, Value value) {
-  for (auto& m : members_) {
-    if (m.first == key) {
-      m.second = std::move(value);
-      return;
+  if (node_ != nullptr) {
+    Member* m = node_->data();
+    for (uint32_t i = 0; i < node_->size; ++i) {
+      if (m[i].first == key) {
+        m[i].second = std::move(value);
+        return;
+      }
     }
   }
-  members_.emplace_back(std::move(key), std::move(value));
+  Append(std::move(key), std::move(value));
 }
 
 bool ObjectBuilder::Erase(std::string_view key) {
-  for (auto it = members_.begin(); it != members_.end(); ++it) {
-    if (it->first == key) {
-      members_.erase(it);
-      return true;
-    }
+  if (node_ == nullptr) return false;
+  Member* m = node_->data();
+  for (uint32_t i = 0; i < node_->size; ++i) {
+    if (m[i].first != key) continue;
+    for (uint32_t j = i + 1; j < node_->size; ++j) m[j - 1] = std::move(m[j]);
+    m[--node_->size].~Member();
+    return true;
   }
   return false;
 }
 
-Value ObjectBuilder::Build() && { return Value::Object(std::move(members_)); }
+Value ObjectBuilder::Build() && {
+  if (node_ == nullptr) node_ = ObjectNode::Allocate(0);
+  node_->BuildIndex();
+  Value v;
+  v.type_ = Type::Object;
+  v.u_.node = node_;
+  node_ = nullptr;
+  return v;
+}
 
 namespace {
 Value SetAtKeysFrom(const Value& node, const std::vector<std::string>& keys, size_t i, Value leaf,

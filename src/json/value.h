@@ -8,6 +8,7 @@
 // Objects keep their keys in the order they were written (AWS does). A key appears at most once:
 // the parser and ObjectBuilder::Set keep the last value given for a repeated key. Lookup is a
 // linear scan for small objects and a hash index for large ones (built once, at construction).
+// An object's members live in the same allocation as its node (one allocation per object).
 //
 // Thread safety: a Value may be read and copied from any number of threads at once.
 #pragma once
@@ -16,6 +17,8 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <new>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -100,8 +103,8 @@ class Value {
   // Any number as a double.
   double as_double() const;
   const std::string& as_string() const;
-  const std::vector<Value>& items() const;     // array elements
-  const std::vector<Member>& members() const;  // object members in order
+  const std::vector<Value>& items() const;  // array elements
+  std::span<const Member> members() const;  // object members in order
 
   // Array/object size; 0 for scalars.
   size_t size() const;
@@ -132,6 +135,7 @@ class Value {
   bool SameNode(const Value& other) const { return type_ == other.type_ && u_.i == other.u_.i; }
 
  private:
+  friend class ObjectBuilder;
   void Ref() const {
     if (type_ >= Type::String) u_.node->refs.fetch_add(1, std::memory_order_relaxed);
   }
@@ -166,11 +170,26 @@ struct ArrayNode : Node {
 // Objects above this many members get a hash index.
 constexpr size_t kIndexThreshold = 12;
 
+// An object node and its members in one allocation: the members are constructed right after
+// the node, `size` of them, with room for `capacity`. ObjectBuilder fills a node in place; once
+// a Value holds it, it never changes.
 struct ObjectNode : Node {
-  explicit ObjectNode(std::vector<Member> m);
-  std::vector<Member> members;
-  std::unique_ptr<std::unordered_map<std::string_view, uint32_t>> index;
+  uint32_t size = 0;
+  uint32_t capacity = 0;
+  std::unordered_map<std::string_view, uint32_t>* index = nullptr;  // owned; large objects only
+
+  Member* data() { return reinterpret_cast<Member*>(this + 1); }
+  const Member* data() const { return reinterpret_cast<const Member*>(this + 1); }
+  std::span<const Member> members() const { return {data(), size}; }
+
+  // A node with no members and room for `capacity`.
+  static ObjectNode* Allocate(size_t capacity);
+  // Destroys the members and the index, and frees the allocation.
+  static void Free(ObjectNode* node);
+  // Indexes the keys when there are more than kIndexThreshold (after the last member is added).
+  void BuildIndex();
 };
+static_assert(sizeof(ObjectNode) % alignof(Member) == 0, "members follow the node");
 
 }  // namespace detail
 
@@ -185,14 +204,14 @@ inline const std::vector<Value>& Value::items() const {
   return static_cast<const detail::ArrayNode*>(u_.node)->items;
 }
 
-inline const std::vector<Member>& Value::members() const {
+inline std::span<const Member> Value::members() const {
   STEPFN_CHECK(type_ == Type::Object);
-  return static_cast<const detail::ObjectNode*>(u_.node)->members;
+  return static_cast<const detail::ObjectNode*>(u_.node)->members();
 }
 
 inline size_t Value::size() const {
   if (type_ == Type::Array) return items().size();
-  if (type_ == Type::Object) return members().size();
+  if (type_ == Type::Object) return static_cast<const detail::ObjectNode*>(u_.node)->size;
   return 0;
 }
 
@@ -211,23 +230,41 @@ inline bool KeyEquals(std::string_view a, std::string_view b) {
 // Bytes Write needs for `s` as a JSON string literal, quotes included.
 size_t QuotedSizeOf(std::string_view s);
 
-// Builds an object member by member. Set replaces an earlier value for the same key in place
-// (keeping its position); Append assumes the key is new (faster).
+// Builds an object member by member, in place in the node the object will live in. Set replaces
+// an earlier value for the same key in place (keeping its position); Append assumes the key is
+// new (faster). Reserve (or the room given to the constructor) avoids moving the members while
+// they are added.
 class ObjectBuilder {
  public:
   ObjectBuilder() = default;
-  explicit ObjectBuilder(const Value& start);  // start from an object's members
-  void Reserve(size_t n) { members_.reserve(n); }
+  // Starts from an object's members (none when `start` is not an object), with room for
+  // `extra` more.
+  explicit ObjectBuilder(const Value& start, size_t extra = 1);
+  ObjectBuilder(ObjectBuilder&& other) noexcept : node_(other.node_) { other.node_ = nullptr; }
+  ObjectBuilder& operator=(ObjectBuilder&& other) noexcept;
+  ObjectBuilder(const ObjectBuilder&) = delete;
+  ObjectBuilder& operator=(const ObjectBuilder&) = delete;
+  ~ObjectBuilder();
+
+  void Reserve(size_t n) {
+    if (n > capacity()) Grow(n);
+  }
   void Set(std::string key, Value value);
   void Append(std::string key, Value value) {
-    members_.emplace_back(std::move(key), std::move(value));
+    if (size() == capacity()) Grow(size() < 4 ? 4 : 2 * size());
+    new (node_->data() + node_->size) Member(std::move(key), std::move(value));
+    ++node_->size;
   }
+  // Replaces the value of the i-th member. REQUIRES i < size().
+  void SetValueAt(size_t i, Value value) { node_->data()[i].second = std::move(value); }
   bool Erase(std::string_view key);
-  size_t size() const { return members_.size(); }
+  size_t size() const { return node_ ? node_->size : 0; }
   Value Build() &&;
 
  private:
-  std::vector<Member> members_;
+  size_t capacity() const { return node_ ? node_->capacity : 0; }
+  void Grow(size_t capacity);  // moves the members to a node with room for `capacity`
+  detail::ObjectNode* node_ = nullptr;
 };
 
 // Replaces the value at a chain of object keys, creating objects where keys are missing.

@@ -79,6 +79,48 @@ TEST(Value, SetAtKeysCopiesOnlyThePath) {
   EXPECT_FALSE(ok);
 }
 
+TEST(ObjectBuilder, GrowsSetsErasesAndKeepsOrder) {
+  ObjectBuilder b;
+  // Past the first room (4) and past the index threshold, with long keys (not inline in the
+  // string) so that moving the members while growing must keep them intact.
+  for (int i = 0; i < 20; ++i) {
+    b.Append("key-number-" + std::to_string(i) + "-with-a-long-name", Value::Int(i));
+  }
+  b.Set("key-number-3-with-a-long-name", Value::String("three"));  // replaced in place
+  b.Set("new", Value::Bool(true));                                 // appended
+  EXPECT_TRUE(b.Erase("key-number-0-with-a-long-name"));
+  EXPECT_FALSE(b.Erase("absent"));
+  ObjectBuilder moved = std::move(b);
+  EXPECT_EQ(moved.size(), 20u);
+  Value v = std::move(moved).Build();
+  ASSERT_EQ(v.size(), 20u);
+  EXPECT_EQ(v.members()[0].first, "key-number-1-with-a-long-name");
+  EXPECT_EQ(v.members()[2].second.as_string(), "three");
+  EXPECT_EQ(v.members()[19].first, "new");
+  // Large: found through the index.
+  ASSERT_NE(v.find("key-number-17-with-a-long-name"), nullptr);
+  EXPECT_EQ(v.find("key-number-17-with-a-long-name")->as_int(), 17);
+  EXPECT_EQ(v.find("key-number-0-with-a-long-name"), nullptr);
+  EXPECT_EQ(Write(v).size(), v.SerializedSizeBound());
+}
+
+TEST(ObjectBuilder, StartsFromAnObjectAndLeavesItAlone) {
+  Value base = P(R"({"a":1,"b":{"c":[1,2]}})");
+  ObjectBuilder b(base, 0);
+  b.SetValueAt(0, Value::Int(2));
+  b.Append("d", Value::String("x"));  // no room left: grows
+  Value v = std::move(b).Build();
+  EXPECT_EQ(Write(v), R"({"a":2,"b":{"c":[1,2]},"d":"x"})");
+  EXPECT_EQ(Write(base), R"({"a":1,"b":{"c":[1,2]}})");
+  EXPECT_TRUE(v.find("b")->SameNode(*base.find("b")));  // shared, not copied
+  // Not an object: an empty start. A builder dropped unbuilt frees what it holds.
+  ObjectBuilder from_null{Value()};
+  EXPECT_EQ(from_null.size(), 0u);
+  { ObjectBuilder dropped(base); }
+  EXPECT_EQ(Write(std::move(from_null).Build()), "{}");
+  EXPECT_EQ(Write(ObjectBuilder().Build()), "{}");
+}
+
 TEST(Parse, ErrorsSayWhere) {
   auto r = Parse("{\n  \"a\": [1, 2,, 3]\n}");
   ASSERT_FALSE(r.ok());

@@ -1021,53 +1021,22 @@ Result<Value> AssignAt(const std::string& text, const std::vector<Segment>& segs
 
 namespace {
 
-// Assign's fast path for paths of names only ("$.a.b"), the common ResultPath. REQUIRES every
-// existing node along the path to be an object (checked by the caller). Copies one member
-// vector per level and, where the replaced parts' sizes are known, records the new objects'
-// serialised sizes so that the payload-size check after a ResultPath costs O(1).
-Value AssignNames(const std::vector<Segment>& segs, size_t i, const Value& node, Value v) {
-  if (i == segs.size()) return v;
+// Assign's fast path for paths of names only ("$.a.b"), the common ResultPath: one new object per
+// level (WithMember, which also keeps the serialised size known). `node` is null where the path
+// goes past what exists (objects are created from there). Returns false, with `v` untouched, when
+// a value along the path exists and is not an object (the general path then says why).
+bool AssignNames(const std::vector<Segment>& segs, size_t i, const Value* node, Value&& v,
+                 Value* out) {
+  if (node != nullptr && !node->is_object()) return false;
   const std::string& key = segs[i].name;
-  // One scan finds the member to replace (objects here are small as a rule).
-  size_t at = node.is_object() ? node.size() : 0;
-  if (node.is_object()) {
-    const auto& ms = node.members();
-    for (size_t k = 0; k < ms.size(); ++k) {
-      if (KeyEquals(ms[k].first, key)) at = k;  // the last repeat, as find() would
-    }
-  }
-  const Value* child = node.is_object() && at < node.size() ? &node.members()[at].second : nullptr;
-  Value replaced = AssignNames(segs, i + 1, child ? *child : Value::EmptyObject(), std::move(v));
-  size_t old_size = node.is_object() ? node.KnownSerializedSize() : 0;
-  size_t new_child = replaced.KnownSerializedSize();
-  size_t old_child = child ? child->KnownSerializedSize() : 0;
-  ObjectBuilder b(node, child ? 0 : 1);
-  if (child != nullptr) {
-    b.SetValueAt(at, std::move(replaced));
+  Value replaced;
+  if (i + 1 < segs.size()) {
+    const Value* child = node != nullptr ? node->find(key) : nullptr;
+    if (!AssignNames(segs, i + 1, child, std::move(v), &replaced)) return false;
   } else {
-    b.Append(key, std::move(replaced));
+    replaced = std::move(v);
   }
-  bool was_empty = !node.is_object() || node.size() == 0;
-  Value out = std::move(b).Build();
-  if (old_size != 0 && new_child != 0 && (child == nullptr || old_child != 0)) {
-    size_t n = child ? old_size - old_child + new_child
-                     : old_size + (was_empty ? 0 : 1) + QuotedSizeOf(key) + 1 + new_child;
-    out.CacheSerializedSize(n);
-  }
-  return out;
-}
-
-// True when every node the path crosses that exists is an object.
-bool ObjectsAlongNames(const std::vector<Segment>& segs, const Value& doc) {
-  for (const Segment& seg : segs) {
-    if (seg.kind != SegKind::Name || seg.descendant) return false;
-  }
-  const Value* node = &doc;
-  for (const Segment& seg : segs) {
-    if (!node->is_object()) return false;
-    node = node->find(seg.name);
-    if (node == nullptr) return true;  // the rest is created
-  }
+  *out = WithMember(node != nullptr ? *node : Value(), key, std::move(replaced));
   return true;
 }
 
@@ -1079,7 +1048,10 @@ Result<Value> Path::Assign(const Value& doc, Value v) const {
                            "' is not a reference path (only names and indices may be set)");
   }
   const std::vector<Segment>& segs = impl_->chain.segments;
-  if (!segs.empty() && ObjectsAlongNames(segs, doc)) return AssignNames(segs, 0, doc, std::move(v));
+  if (impl_->names_only && !segs.empty()) {
+    Value out;
+    if (AssignNames(segs, 0, &doc, std::move(v), &out)) return out;
+  }
   return AssignAt(impl_->text, segs, 0, doc, std::move(v));
 }
 

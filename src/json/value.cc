@@ -332,6 +332,58 @@ Value ObjectBuilder::Build() && {
   return v;
 }
 
+Value WithMember(const Value& object, std::string_view key, Value value) {
+  const ObjectNode* from =
+      object.is_object() ? static_cast<const ObjectNode*>(object.u_.node) : nullptr;
+  const uint32_t n = from != nullptr ? from->size : 0;
+  uint32_t at = n;
+  if (from != nullptr && from->index != nullptr) {
+    auto it = from->index->find(key);
+    if (it != from->index->end()) at = it->second;
+  } else {
+    const Member* m = from != nullptr ? from->data() : nullptr;
+    for (uint32_t k = 0; k < n; ++k) {
+      if (KeyEquals(m[k].first, key)) {
+        at = k;
+        break;
+      }
+    }
+  }
+  // The new size from the parts' known sizes (0: unknown).
+  size_t old_size = from != nullptr ? object.KnownSerializedSize() : 2;  // null: "{}"
+  size_t new_member = value.KnownSerializedSize();
+  size_t size = 0;
+  if (old_size != 0 && new_member != 0) {
+    if (at < n) {
+      size_t old_member = from->data()[at].second.KnownSerializedSize();
+      if (old_member != 0) size = old_size - old_member + new_member;
+    } else {
+      size = old_size + (n == 0 ? 0 : 1) + QuotedSizeOf(key) + 1 + new_member;
+    }
+  }
+  ObjectNode* to = ObjectNode::Allocate(at < n ? n : n + 1);
+  Member* dst = to->data();
+  for (uint32_t k = 0; k < n; ++k) {
+    const Member& m = from->data()[k];
+    if (k == at) {
+      new (dst + k) Member(m.first, std::move(value));
+    } else {
+      new (dst + k) Member(m);
+    }
+    ++to->size;
+  }
+  if (at == n) {
+    new (dst + n) Member(std::string(key), std::move(value));
+    ++to->size;
+  }
+  to->BuildIndex();
+  Value out;
+  out.type_ = Type::Object;
+  out.u_.node = to;
+  if (size != 0) out.CacheSerializedSize(size);
+  return out;
+}
+
 namespace {
 Value SetAtKeysFrom(const Value& node, const std::vector<std::string>& keys, size_t i, Value leaf,
                     bool* ok) {
@@ -343,9 +395,7 @@ Value SetAtKeysFrom(const Value& node, const std::vector<std::string>& keys, siz
   const Value* child = node.find(keys[i]);
   Value replaced = SetAtKeysFrom(child ? *child : Value(), keys, i + 1, std::move(leaf), ok);
   if (!*ok) return Value();
-  ObjectBuilder b(node);
-  b.Set(keys[i], std::move(replaced));
-  return std::move(b).Build();
+  return WithMember(node, keys[i], std::move(replaced));
 }
 }  // namespace
 

@@ -136,6 +136,7 @@ class Value {
 
  private:
   friend class ObjectBuilder;
+  friend Value WithMember(const Value& object, std::string_view key, Value value);
   void Ref() const {
     if (type_ >= Type::String) u_.node->refs.fetch_add(1, std::memory_order_relaxed);
   }
@@ -266,6 +267,12 @@ class ObjectBuilder {
   void Grow(size_t capacity);  // moves the members to a node with room for `capacity`
   detail::ObjectNode* node_ = nullptr;
 };
+
+// A copy of `object` (an object, or null for {}) with `key` set to `value`: in its place when
+// the key is there, appended otherwise. The other members are shared, not copied. When the
+// serialised sizes of `object` and `value` are known (KnownSerializedSize), the new object's is
+// recorded too, so that a payload-size check after a ResultPath costs O(1).
+Value WithMember(const Value& object, std::string_view key, Value value);
 
 // Replaces the value at a chain of object keys, creating objects where keys are missing.
 // Only the objects along the path are copied; everything else is shared.

@@ -121,6 +121,36 @@ TEST(ObjectBuilder, StartsFromAnObjectAndLeavesItAlone) {
   EXPECT_EQ(Write(ObjectBuilder().Build()), "{}");
 }
 
+TEST(Value, WithMemberReplacesOrAppendsAndKnowsItsSize) {
+  Value base = P(R"({"a":1,"b":{"c":"x"}})");
+  ASSERT_EQ(base.SerializedSizeBound(), Write(base).size());  // known from here on
+  Value array = P(R"([1,2,3])");
+  array.SerializedSizeBound();
+  Value unknown = WithMember(base, "a", P(R"([4])"));  // a part of unknown size: not recorded
+  EXPECT_EQ(unknown.KnownSerializedSize(), 0u);
+  Value replaced = WithMember(base, "a", array);
+  EXPECT_EQ(Write(replaced), R"({"a":[1,2,3],"b":{"c":"x"}})");
+  EXPECT_TRUE(replaced.find("b")->SameNode(*base.find("b")));
+  EXPECT_EQ(replaced.KnownSerializedSize(), Write(replaced).size());
+  Value text = Value::String("q\"uote");
+  text.SerializedSizeBound();
+  Value appended = WithMember(base, "new key", text);
+  EXPECT_EQ(Write(appended), R"({"a":1,"b":{"c":"x"},"new key":"q\"uote"})");
+  EXPECT_EQ(appended.KnownSerializedSize(), Write(appended).size());
+  Value from_null = WithMember(Value(), "k", Value::Int(-12));
+  EXPECT_EQ(Write(from_null), R"({"k":-12})");
+  EXPECT_EQ(from_null.KnownSerializedSize(), Write(from_null).size());
+  EXPECT_EQ(Write(base), R"({"a":1,"b":{"c":"x"}})");  // unchanged
+  // A large (indexed) object: the index finds the member to replace, and the result is indexed.
+  ObjectBuilder b;
+  for (int i = 0; i < 30; ++i) b.Append("k" + std::to_string(i), Value::Int(i));
+  Value large = WithMember(std::move(b).Build(), "k17", Value::Bool(false));
+  EXPECT_EQ(large.size(), 30u);
+  EXPECT_EQ(large.members()[17].first, "k17");
+  EXPECT_FALSE(large.find("k17")->as_bool());
+  EXPECT_EQ(large.find("k29")->as_int(), 29);
+}
+
 TEST(Parse, ErrorsSayWhere) {
   auto r = Parse("{\n  \"a\": [1, 2,, 3]\n}");
   ASSERT_FALSE(r.ok());

@@ -222,7 +222,7 @@ void Stepper::Pump(Frame* f) {
     Emit(f, EventType::MapStateSucceeded);
   }
   if (!CheckSize(f, results, "returned")) return;
-  CompleteState(f, results);
+  CompleteState(f, std::move(results));
 }
 
 void Stepper::ChildDone(Frame* child, bool ok, json::Value output, StatesError err) {

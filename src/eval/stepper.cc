@@ -101,14 +101,17 @@ HistoryEvent& Stepper::Emit(Frame* f, EventType type) {
     scratch_ = HistoryEvent();
     return scratch_;
   }
-  // The last slot under the history limit is kept for the execution's final event.
-  bool final_event = type == EventType::ExecutionSucceeded || type == EventType::ExecutionFailed ||
-                     type == EventType::ExecutionTimedOut || type == EventType::ExecutionAborted;
   int64_t limit = st_.info->max_history_events;
-  if (limit > 0 && !final_event && st_.next_event_id >= limit) {
-    history_full_ = true;
-    scratch_ = HistoryEvent();
-    return scratch_;
+  if (limit > 0 && st_.next_event_id >= limit) {
+    // The last slot under the history limit is kept for the execution's final event.
+    bool final_event = type == EventType::ExecutionSucceeded ||
+                       type == EventType::ExecutionFailed || type == EventType::ExecutionTimedOut ||
+                       type == EventType::ExecutionAborted;
+    if (!final_event) {
+      history_full_ = true;
+      scratch_ = HistoryEvent();
+      return scratch_;
+    }
   }
   HistoryEvent& e =
       out_->discard_events ? (scratch_ = HistoryEvent()) : out_->events.emplace_back();
@@ -215,7 +218,7 @@ expr::Scope Stepper::ScopeFor(const json::Value* input, const json::Value* conte
   return scope;
 }
 
-bool Stepper::CheckSize(Frame* f, const json::Value& v, const char* what) {
+bool Stepper::CheckSizeSlow(Frame* f, const json::Value& v, const char* what) {
   if (FitsPayloadLimit(v, st_.info->max_payload_bytes)) return true;
   FailState(f, {"States.DataLimitExceeded",
                 std::string("The state/task '") + StateOf(*f).name + "' " + what +
@@ -454,7 +457,7 @@ void Stepper::EnterState(Frame* f) {
   f->entered_time = st_.now;
   f->retry_total = 0;
   f->retry_counts.assign(s.retry.size(), 0);
-  ProbeEnter(f);
+  if (probe_ != nullptr) ProbeEnter(f);
   HistoryEvent& e = Emit(f, EnteredType(s.type));
   e.name = s.name_value;
   e.payload = f->input;
@@ -498,7 +501,7 @@ void Stepper::ExecuteStateBody(Frame* f) {
       } else {
         Observe(*f, ProbeStage::AfterParameters, result);
       }
-      CompleteState(f, result);
+      CompleteState(f, std::move(result));
       return;
     }
     case StateType::Succeed: {
@@ -531,11 +534,15 @@ void Stepper::ExecuteStateBody(Frame* f) {
   }
 }
 
-void Stepper::CompleteState(Frame* f, const json::Value& raw_result) {
+void Stepper::CompleteState(Frame* f, json::Value raw_result) {
   const State& s = StateOf(*f);
   Observe(*f, ProbeStage::Result, raw_result);
   json::Value result;
-  if (!ApplyTemplate(f, s.result_selector, raw_result, &result)) return;
+  if (!s.result_selector) {
+    result = std::move(raw_result);
+  } else if (!ApplyTemplate(f, s.result_selector, raw_result, &result)) {
+    return;
+  }
   Observe(*f, ProbeStage::AfterResultSelector, result);
   json::Value output;
   if (s.result_path.kind == asl::OptionalPath::Kind::Absent) {
@@ -569,7 +576,7 @@ void Stepper::ExitState(Frame* f, json::Value output, int next) {
   HistoryEvent& e = Emit(f, ExitedType(s.type));
   e.name = s.name_value;
   e.payload = output;
-  if (LeaveForProbe(f, &output, next)) return;
+  if (probe_ != nullptr && LeaveForProbe(f, &output, next)) return;
   if (next < 0 || s.end || s.type == StateType::Succeed) {
     if (next < 0) {
       FinishFrame(f, std::move(output));

@@ -92,7 +92,7 @@ class Stepper {
   void Pump(Frame* f);  // WaitChildren: start children, finish when all are done
 
   // State outcomes.
-  void CompleteState(Frame* f, const json::Value& result);  // ResultSelector/Path/OutputPath
+  void CompleteState(Frame* f, json::Value result);  // ResultSelector/Path/OutputPath
   void ExitState(Frame* f, json::Value output, int next);
   // Retry / Catch / fail the frame. `give_up` (if set) is emitted when no retry happens.
   void FailState(Frame* f, StatesError err, std::optional<EventType> give_up = std::nullopt);
@@ -118,7 +118,13 @@ class Stepper {
     if (e.error == "States.Runtime") return RuntimeError(f, e.cause);
     return e;
   }
-  bool CheckSize(Frame* f, const json::Value& v, const char* what);
+  // Whether `v` fits the payload limit; when not, the state fails (States.DataLimitExceeded).
+  // Values built by the engine mostly know their size already (one load, no call).
+  bool CheckSize(Frame* f, const json::Value& v, const char* what) {
+    size_t known = v.KnownSerializedSize();
+    return (known != 0 && known <= st_.info->max_payload_bytes) || CheckSizeSlow(f, v, what);
+  }
+  bool CheckSizeSlow(Frame* f, const json::Value& v, const char* what);
   // A task's failure (its Failed event, then Retry/Catch).
   void TaskFailed(Frame* f, StatesError err);
 

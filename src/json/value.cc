@@ -144,11 +144,6 @@ void Value::Destroy(Type t, detail::Node* n) {
   }
 }
 
-size_t Value::KnownSerializedSize() const {
-  if (type_ < Type::String) return SerializedSizeBound();
-  return u_.node->serialized_size.load(std::memory_order_relaxed);
-}
-
 size_t QuotedSizeOf(std::string_view s) { return detail::QuotedSize(s); }
 
 size_t Value::SerializedSizeBound() const {

@@ -128,8 +128,11 @@ class Value {
   void CacheSerializedSize(size_t n) const {
     if (type_ >= Type::String) u_.node->serialized_size.store(n, std::memory_order_relaxed);
   }
-  // SerializedSizeBound if it is already known, else 0 (never computes it).
-  size_t KnownSerializedSize() const;
+  // SerializedSizeBound if it is already known, else 0 (never computes it for a node).
+  size_t KnownSerializedSize() const {
+    if (type_ < Type::String) return SerializedSizeBound();
+    return u_.node->serialized_size.load(std::memory_order_relaxed);
+  }
 
   // True when both handles share the same node (or hold the same scalar bits).
   bool SameNode(const Value& other) const { return type_ == other.type_ && u_.i == other.u_.i; }

@@ -131,6 +131,7 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
   auto state = eval::NewExecution(program, info);
   RunResult result;
   std::vector<eval::Input> inputs;
+  inputs.reserve(8);  // one Step's task answers and fired timers, as a rule
   inputs.push_back({eval::InputKind::Start, 0, input, {}, {}});
   using Timer = std::pair<EpochMillis, uint64_t>;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
@@ -141,6 +142,7 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
   // become the result's history.
   size_t seen = 0;
   out.discard_events = !options.record_history && !options.on_event;
+  out.commands.reserve(8);
   thread_local size_t history_hint = 64;
   if (options.record_history) out.events.reserve(history_hint);
   while (true) {
@@ -171,7 +173,10 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
             inputs.push_back(
                 {eval::InputKind::TaskFailed, c.id, {}, a->error.error, a->error.cause});
           } else {
-            inputs.push_back({eval::InputKind::TaskSucceeded, c.id, a->result, {}, {}});
+            eval::Input& answer = inputs.emplace_back();  // built in place: no strings moved
+            answer.kind = eval::InputKind::TaskSucceeded;
+            answer.id = c.id;
+            answer.value = a->result;
           }
           break;
         }

@@ -82,6 +82,11 @@ Fallible<json::Value> ApplyResultPath(const asl::OptionalPath& rp, const json::V
       break;
   }
   if (rp.path->is_root_only()) return result;
+  // The most common ResultPath, "$.name" into an object: the input with that member set (what
+  // Assign does for it, without its general walk).
+  if (const std::string* key = rp.path->single_name(); key != nullptr && input.is_object()) {
+    return json::WithMember(input, *key, std::move(result));
+  }
   auto r = rp.path->Assign(input, std::move(result));
   if (!r.ok()) {
     return StatesError{"States.Runtime",

@@ -936,6 +936,12 @@ bool Path::is_definite() const { return impl_->chain.definite; }
 bool Path::is_reference() const { return impl_->reference; }
 bool Path::is_root_only() const { return impl_->chain.segments.empty(); }
 
+const std::string* Path::single_name() const {
+  const std::vector<Segment>& segs = impl_->chain.segments;
+  if (root() != PathRoot::Input || !impl_->names_only || segs.size() != 1) return nullptr;
+  return &segs[0].name;
+}
+
 Result<Value> Path::Evaluate(const Value& doc) const {
   if (impl_->names_only) {
     // Fast path for "$.a.b": follow the keys (the common case in templates and paths).

@@ -58,6 +58,8 @@ class Path {
   bool is_reference() const;
   // True for "$", "$$" and "$name" alone: the whole document.
   bool is_root_only() const;
+  // For "$.name" (the input's member, given by one plain name): that name; else nullptr.
+  const std::string* single_name() const;
 
   // Evaluates against `doc` (the input, context object or variable value: the caller picks by
   // root()). Definite path: the node, or NotFound when any step is missing or has the wrong

@@ -85,6 +85,16 @@ TEST(JsonPath, Roots) {
   EXPECT_EQ(Eval("$x.y[0]", R"({"y":[7]})"), "7");
 }
 
+TEST(JsonPath, SingleNameIsOnlyOnePlainNameOfTheInput) {
+  ASSERT_NE(C("$.a").single_name(), nullptr);
+  EXPECT_EQ(*C("$.a").single_name(), "a");
+  ASSERT_NE(C("$['a b']").single_name(), nullptr);
+  EXPECT_EQ(*C("$['a b']").single_name(), "a b");
+  for (const char* other : {"$", "$.a.b", "$$.a", "$[0]", "$..a", "$.*", "$.a[0]"}) {
+    EXPECT_EQ(C(other).single_name(), nullptr) << other;
+  }
+}
+
 TEST(JsonPath, DefiniteNamesAndIndices) {
   EXPECT_EQ(Eval("$.store.bicycle.color", kStore), R"("red")");
   EXPECT_EQ(Eval("$['store']['bicycle'][\"price\"]", kStore), "19.95");

@@ -101,8 +101,7 @@ HistoryEvent& Stepper::Emit(Frame* f, EventType type) {
     scratch_ = HistoryEvent();
     return scratch_;
   }
-  int64_t limit = st_.info->max_history_events;
-  if (limit > 0 && st_.next_event_id >= limit) {
+  if (st_.next_event_id >= history_limit_) {
     // The last slot under the history limit is kept for the execution's final event.
     bool final_event = type == EventType::ExecutionSucceeded ||
                        type == EventType::ExecutionFailed || type == EventType::ExecutionTimedOut ||

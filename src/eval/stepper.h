@@ -44,6 +44,8 @@ class Stepper {
   Stepper(const asl::Program& program, ExecutionState& st, EpochMillis now, StepOutput* out)
       : program_(program), st_(st), out_(out) {
     st_.now = now;
+    int64_t limit = st_.info->max_history_events;
+    history_limit_ = limit > 0 ? limit : INT64_MAX;
   }
 
   // TestState hooks (probe.h): set before Start/Deliver; null for normal executions.
@@ -176,6 +178,7 @@ class Stepper {
   std::vector<uint64_t> pumping_;  // frames whose Pump is on the stack
   HistoryEvent scratch_;           // where silent frames' events go
   bool history_full_ = false;
+  int64_t history_limit_ = INT64_MAX;  // ExecutionInfo::max_history_events (none: the largest)
   bool task_reported_ = false;  // FailState is handling a task's failure (see ErrorMatches) // an
                                 // event was refused by the history limit
   std::vector<std::unique_ptr<Frame>> graveyard_;  // frames removed during this Step

@@ -318,6 +318,20 @@ class HttpServer::Impl {
 // ---------------------------------------------------------------------------------------------
 // Connection
 
+class ResponderState;
+// Answers given on a loop's thread while its Handler runs: written when the Handler returns.
+// Writing at once would wake the peer (the client; a Lambda runtime) while this thread still
+// has the rest of its work to do (the remaining bookkeeping of an execution, the next
+// invocation's dispatch): on a busy machine the peer then runs first and soon waits for locks
+// this thread holds, and the work it hands back finds the execution still busy.
+struct DeferredAnswer {
+  std::shared_ptr<ResponderState> state;
+  std::optional<HttpResponse> response;
+};
+thread_local std::vector<DeferredAnswer>* t_deferred_answers = nullptr;
+// Writes them, in the order they were given.
+void DeliverDeferred(std::vector<DeferredAnswer>* answers);
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   enum class Phase { Idle, Reading, Handling, Writing, Closing, Closed };
@@ -333,6 +347,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // On the loop's thread.
   void Start() {
+    std::lock_guard<std::mutex> lock(mu_);
     loop_->connections.emplace(this, shared_from_this());
     ErrorCode ec;
     tcp::endpoint remote = socket_.remote_endpoint(ec);
@@ -352,25 +367,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // On the loop's thread: the server is stopping. Idle or half-read connections close now;
   // one whose request is being answered closes after its response is written.
   void OnServerStop() {
+    std::lock_guard<std::mutex> lock(mu_);
     close_after_write_ = true;
     if (phase_ == Phase::Idle || phase_ == Phase::Reading) Close();
   }
 
   // The answer to the request handed out in Handling, from any thread (the Responder's Send),
-  // under ServerShared::mu (shared) while the server is alive. While a connection is in
-  // Handling its loop does not touch the socket (no read or write is pending, the timer is
-  // disarmed, OnServerStop leaves it open), so the caller writes the response right away:
-  // the client gets it without waiting for the loop's thread to wake up. The loop then goes on
-  // (the rest of a large response, the next request) in Written.
+  // under ServerShared::mu (shared) while the server is alive. The caller writes the response
+  // and starts what comes next (the rest of a large response, the read of the next request, the
+  // timer) itself, under the connection's lock: the client gets its answer without waiting for
+  // the loop's thread to wake up, and the loop wakes only when there is something to read.
   void Answer(uint64_t request_id, HttpResponse response) {
-    // keep_alive_ was set before the request was handed out; a stop since then closes.
-    auto wire = std::make_unique<WireResponse>(
-        Serialize(std::move(response), !keep_alive_ || server_->stopping()));
+    auto wire = std::make_unique<WireResponse>();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (phase_ != Phase::Handling || request_id != request_id_) return;
+    // A stop since the request was read closes the connection.
+    *wire =
+        Serialize(std::move(response), !keep_alive_ || close_after_write_ || server_->stopping());
     WriteNow(socket_.native_handle(), wire.get());
-    asio::post(socket_.get_executor(),
-               [self = shared_from_this(), request_id, wire = std::move(wire)]() mutable {
-                 self->Written(request_id, std::move(wire));
-               });
+    Finish(std::move(wire));
   }
 
   uint64_t request_id() const { return request_id_; }
@@ -386,6 +401,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Arm(server_->options().idle_timeout);
     socket_.async_read_some(buffer_.prepare(4096),
                             [self = shared_from_this()](const ErrorCode& ec, size_t n) {
+                              std::lock_guard<std::mutex> lock(self->mu_);
                               self->buffer_.commit(n);
                               if (ec || self->timed_out_) {
                                 // Idle timeout, peer closed, or stop: no request to answer.
@@ -408,6 +424,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Arm(options.request_timeout);
     http::async_read_header(socket_, buffer_, *parser_,
                             [self = shared_from_this()](const ErrorCode& ec, size_t) {
+                              std::lock_guard<std::mutex> lock(self->mu_);
                               if (ec || self->timed_out_) {
                                 self->OnReadError(ec);
                                 return;
@@ -446,6 +463,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         !parser_->is_done()) {
       asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
                         [self = shared_from_this()](const ErrorCode& ec, size_t) {
+                          std::lock_guard<std::mutex> lock(self->mu_);
                           if (ec || self->timed_out_) {
                             self->OnReadError(ec);
                             return;
@@ -460,11 +478,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadBody() {
     http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](const ErrorCode& ec, size_t) {
+                       std::unique_lock<std::mutex> lock(self->mu_);
                        if (ec || self->timed_out_) {
                          self->OnReadError(ec);
                          return;
                        }
-                       self->OnRequest();
+                       self->OnRequest(lock);
                      });
   }
 
@@ -503,7 +522,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
-  void OnRequest() {
+  // Hands the request to the Handler, without the lock (the Handler may answer at once).
+  void OnRequest(std::unique_lock<std::mutex>& lock) {
     http::request<http::string_body> message = parser_->release();
     parser_.reset();
     keep_alive_ = message.keep_alive();
@@ -513,27 +533,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
     phase_ = Phase::Handling;
     Disarm();
     ++request_id_;
-    server_->handler()->Handle(std::move(request), MakeResponder());
+    Responder responder = MakeResponder();
+    lock.unlock();
+    std::vector<DeferredAnswer> deferred;
+    t_deferred_answers = &deferred;
+    server_->handler()->Handle(std::move(request), std::move(responder));
+    t_deferred_answers = nullptr;
+    DeliverDeferred(&deferred);
   }
 
   Responder MakeResponder();
 
   // Writes a response and then closes (an error the connection cannot continue after).
   void WriteFinal(HttpResponse response) {
-    Written(request_id_, std::make_unique<WireResponse>(Serialize(std::move(response), true)));
+    Finish(std::make_unique<WireResponse>(Serialize(std::move(response), true)));
   }
 
-  // On the loop's thread: writes what is left of `wire` (all of it, or what Answer's write did
-  // not take), then reads the next request or closes.
-  void Written(uint64_t request_id, std::unique_ptr<WireResponse> wire) {
-    if (request_id != request_id_ || phase_ == Phase::Closed || phase_ == Phase::Writing ||
-        phase_ == Phase::Closing) {
-      return;
-    }
+  // REQUIRES: mu_. Writes what is left of `wire` (all of it, or what Answer's write did not
+  // take), then reads the next request or closes. Any thread.
+  void Finish(std::unique_ptr<WireResponse> wire) {
     phase_ = Phase::Writing;
     close_after_write_ = close_after_write_ || wire->close;
     if (wire->error != 0) {
-      Close();
+      CloseOnLoop();
       return;
     }
     if (wire->sent == wire->size()) {
@@ -545,6 +567,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::async_write(
         socket_, rest,
         [self = shared_from_this(), wire = std::move(wire)](const ErrorCode& ec, size_t) {
+          std::lock_guard<std::mutex> lock(self->mu_);
           if (ec || self->timed_out_) {
             self->Close();
             return;
@@ -575,6 +598,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!discard_) discard_ = std::make_unique<std::array<char, 4096>>();
     socket_.async_read_some(asio::buffer(*discard_),
                             [self = shared_from_this()](const ErrorCode& ec, size_t n) {
+                              std::lock_guard<std::mutex> lock(self->mu_);
                               self->discarded_ += n;
                               if (ec || self->timed_out_ || self->discarded_ > kLingerMaxBytes) {
                                 self->Close();
@@ -584,6 +608,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             });
   }
 
+  // REQUIRES: mu_; on the loop's thread (the loop's registry of connections is its own).
   void Close() {
     if (phase_ == Phase::Closed) return;
     phase_ = Phase::Closed;
@@ -596,6 +621,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     loop_->connections.erase(this);
   }
 
+  // REQUIRES: mu_. Close, from a thread that may not be the loop's.
+  void CloseOnLoop() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->Close();
+    });
+  }
+
   // Starts the deadline for the next operation(s); on expiry the pending socket operation is
   // cancelled and timed_out_ set.
   void Arm(std::chrono::milliseconds timeout) {
@@ -603,7 +636,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     timed_out_ = false;
     timer_.expires_after(timeout);
     timer_.async_wait([self = shared_from_this(), generation](const ErrorCode& ec) {
-      if (ec || generation != self->timer_generation_ || self->phase_ == Phase::Closed) return;
+      if (ec) return;
+      std::lock_guard<std::mutex> lock(self->mu_);
+      if (generation != self->timer_generation_ || self->phase_ == Phase::Closed) return;
       self->timed_out_ = true;
       ErrorCode ignored;
       self->socket_.cancel(ignored);
@@ -615,6 +650,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     timer_.cancel();
   }
 
+  // Guards everything below that changes: taken by the loop's handlers and by Answer (any
+  // thread), never while the Handler runs.
+  std::mutex mu_;
   tcp::socket socket_;
   asio::steady_timer timer_;
   Loop* const loop_;
@@ -639,7 +677,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 // ---------------------------------------------------------------------------------------------
 // Responder
 
-class ResponderState {
+class ResponderState : public std::enable_shared_from_this<ResponderState> {
  public:
   ResponderState(std::weak_ptr<Connection> connection, uint64_t request_id,
                  std::shared_ptr<ServerShared> shared, Handler* handler)
@@ -649,7 +687,11 @@ class ResponderState {
         handler_(handler) {}
 
   // From any thread, once. No response: answer with the handler's InternalError response.
-  void Deliver(std::optional<HttpResponse> response) {
+  // While a Handler runs on a loop's thread, answers given on that thread are written when it
+  // returns (see Connection::OnRequest).
+  void Deliver(std::optional<HttpResponse> response);
+
+  void DeliverNow(std::optional<HttpResponse> response) {
     std::shared_lock<std::shared_mutex> lock(shared_->mu);
     if (!shared_->alive) return;
     std::shared_ptr<Connection> connection = connection_.lock();
@@ -667,6 +709,18 @@ class ResponderState {
   std::shared_ptr<ServerShared> shared_;
   Handler* handler_;
 };
+
+void ResponderState::Deliver(std::optional<HttpResponse> response) {
+  if (t_deferred_answers != nullptr) {
+    t_deferred_answers->push_back({shared_from_this(), std::move(response)});
+    return;
+  }
+  DeliverNow(std::move(response));
+}
+
+void DeliverDeferred(std::vector<DeferredAnswer>* answers) {
+  for (DeferredAnswer& answer : *answers) answer.state->DeliverNow(std::move(answer.response));
+}
 
 Responder Connection::MakeResponder() {
   return Responder(std::make_shared<ResponderState>(weak_from_this(), request_id_,

@@ -68,9 +68,11 @@ class ResponderState;
 
 // Delivers the response to one request. Move-only; Send may be called once, from any thread,
 // at any time (a long poll answers after tens of seconds). Send writes the response on the
-// calling thread, as far as the socket takes it without waiting, so the client does not wait
-// for the connection's event loop to wake up (it writes the rest, if any, and reads the next
-// request). Dropping a Responder without calling Send answers the request with the Handler's
+// calling thread, as far as the socket takes it without waiting, and starts what follows (the
+// rest of the response, the read of the next request) from there, so neither the client nor
+// the connection's event loop waits for the loop's thread to wake up. An answer given on a
+// server thread while its Handler runs is written when the Handler returns. Dropping a
+// Responder without calling Send answers the request with the Handler's
 // Reject(InternalError). After the server stopped, or when the connection is gone, Send does
 // nothing.
 class Responder {

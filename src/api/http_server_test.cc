@@ -57,6 +57,13 @@ class EchoHandler : public Handler {
     if (request.target == "/line-breaks") {
       response.headers.emplace_back("X-Value", "a\r\nX-Injected: yes\r\n");
     }
+    if (request.target == "/answer-then-work") {
+      // Answered at once, but the handler goes on for a while: the answer leaves when it
+      // returns.
+      responder.Send(std::move(response));
+      std::this_thread::sleep_for(100ms);
+      return;
+    }
     if (request.target == "/later") {
       std::lock_guard<std::mutex> lock(mu_);
       threads_.emplace_back([r = std::move(responder), response]() mutable {
@@ -354,6 +361,17 @@ TEST_F(HttpServerTest, LargeAnswerFromAnotherThreadIsWrittenWhole) {
   EXPECT_EQ(big.body.find_first_not_of('x'), std::string::npos);
   ASSERT_TRUE(client.Send(RawRequest("POST", "/", "", "after")));
   EXPECT_EQ(client.Read().body, "POST / after");
+}
+
+TEST_F(HttpServerTest, AnAnswerGivenWhileTheHandlerRunsLeavesWhenItReturns) {
+  StartServer();
+  RawClient client(port());
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(client.Send(RawRequest("POST", "/answer-then-work", "", "x")));
+  EXPECT_EQ(client.Read().body, "POST /answer-then-work x");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 100ms);
+  ASSERT_TRUE(client.Send(RawRequest("POST", "/", "", "y")));
+  EXPECT_EQ(client.Read().body, "POST / y");
 }
 
 TEST_F(HttpServerTest, ResponseFraming) {

@@ -141,22 +141,26 @@ HttpError HttpClient::Connect() {
   return error;
 }
 
-HttpError HttpClient::Send(std::string_view method, std::string_view path,
-                           std::string_view extra_headers, std::string_view body) {
-  head_.clear();
-  head_.append(method).append(" ").append(path).append(" HTTP/1.1\r\nHost: ");
-  head_.append(host_).append(":").append(port_).append("\r\n");
+void HttpClient::BuildHead(std::string_view method, std::string_view path,
+                           std::string_view extra_headers, std::string_view body,
+                           std::string* head) const {
+  head->clear();
+  head->append(method).append(" ").append(path).append(" HTTP/1.1\r\nHost: ");
+  head->append(host_).append(":").append(port_).append("\r\n");
   if (!body.empty() || method != "GET") {
     char digits[24];
     auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), body.size());
     (void)ec;
-    head_.append("Content-Length: ").append(digits, end).append("\r\n");
+    head->append("Content-Length: ").append(digits, end).append("\r\n");
   }
-  head_.append(extra_headers).append("\r\n");
+  head->append(extra_headers).append("\r\n");
+}
 
-  iovec parts[2] = {{head_.data(), head_.size()}, {const_cast<char*>(body.data()), body.size()}};
-  iovec* next = parts;
-  int count = body.empty() ? 1 : 2;
+HttpError HttpClient::SendAll(iovec* next, int count) {
+  while (count > 0 && next->iov_len == 0) {
+    ++next;
+    --count;
+  }
   while (count > 0) {
     msghdr message{};
     message.msg_iov = next;
@@ -178,6 +182,64 @@ HttpError HttpClient::Send(std::string_view method, std::string_view path,
       next->iov_base = static_cast<char*>(next->iov_base) + left;
       next->iov_len -= left;
     }
+  }
+  return {};
+}
+
+HttpError HttpClient::Send(std::string_view method, std::string_view path,
+                           std::string_view extra_headers, std::string_view body) {
+  BuildHead(method, path, extra_headers, body, &head_);
+  iovec parts[2] = {{head_.data(), head_.size()}, {const_cast<char*>(body.data()), body.size()}};
+  return SendAll(parts, body.empty() ? 1 : 2);
+}
+
+// The previous response is no longer needed: keep only the bytes that followed it.
+void HttpClient::Compact() {
+  if (consumed_ > 0) {
+    std::memmove(buf_.data(), buf_.data() + consumed_, len_ - consumed_);
+    len_ -= consumed_;
+    consumed_ = 0;
+  }
+}
+
+HttpError HttpClient::RequestPair(std::string_view method, std::string_view path,
+                                  std::string_view extra_headers, std::string_view body,
+                                  int* first_status, std::string* first_body,
+                                  std::string_view second_method, std::string_view second_path,
+                                  HttpResponse* response) {
+  if (fd_ < 0) {
+    if (HttpError error = Connect(); !error.ok()) {
+      return error;
+    }
+  }
+  BuildHead(method, path, extra_headers, body, &head_);
+  BuildHead(second_method, second_path, {}, {}, &second_head_);
+  iovec parts[3] = {{head_.data(), head_.size()},
+                    {const_cast<char*>(body.data()), body.size()},
+                    {second_head_.data(), second_head_.size()}};
+  if (HttpError error = SendAll(parts, 3); !error.ok()) {
+    Close();
+    return error;
+  }
+  Compact();
+  HttpResponse first;
+  bool nothing_read = false;
+  if (HttpError error = ReadResponse(&first, &nothing_read); !error.ok()) {
+    Close();
+    return error;
+  }
+  *first_status = first.status;
+  first_body->clear();
+  if (first.status >= 300) {
+    first_body->assign(first.body.substr(0, 500));
+  }
+  if (fd_ < 0) {
+    return {"the Runtime API closed the connection after the first of two requests", 0};
+  }
+  Compact();
+  if (HttpError error = ReadResponse(response, &nothing_read); !error.ok()) {
+    Close();
+    return error;
   }
   return {};
 }
@@ -224,13 +286,8 @@ HttpError HttpClient::Request(std::string_view method, std::string_view path,
       }
       return error;
     }
-    // The previous response is no longer needed (the views into it have been sent): keep only
-    // the bytes that followed it.
-    if (consumed_ > 0) {
-      std::memmove(buf_.data(), buf_.data() + consumed_, len_ - consumed_);
-      len_ -= consumed_;
-      consumed_ = 0;
-    }
+    // The previous response is no longer needed (the views into it have been sent).
+    Compact();
     bool nothing_read = false;
     HttpError error = ReadResponse(response, &nothing_read);
     if (error.ok()) {

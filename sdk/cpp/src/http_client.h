@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+struct iovec;
+
 namespace stepfn::lambda_runtime::internal {
 
 // An error: what failed (a static string) and errno where a system call failed.
@@ -57,6 +59,15 @@ class HttpClient {
   HttpError Request(std::string_view method, std::string_view path, std::string_view extra_headers,
                     std::string_view body, HttpResponse* response);
 
+  // HTTP/1.1 pipelining: sends `first` and `second` in one write, then reads both answers.
+  // Only the first's status is kept (*first_status; its body's first bytes in *first_body for a
+  // status of 300 or more); *response gets the second's. The views in `first` may point into
+  // the previous response. No retry: an error closes the connection.
+  HttpError RequestPair(std::string_view method, std::string_view path,
+                        std::string_view extra_headers, std::string_view body, int* first_status,
+                        std::string* first_body, std::string_view second_method,
+                        std::string_view second_path, HttpResponse* response);
+
   // For tests: an already connected socket (e.g. one end of a socketpair); the client owns it.
   void AdoptSocketForTest(int fd);
   int connections_opened() const { return connections_opened_; }
@@ -77,8 +88,14 @@ class HttpClient {
   int fd_ = -1;
   int connections_opened_ = 0;
   bool test_socket_ = false;
-  std::string head_;  // the request line and headers being sent
-  std::string buf_;   // received bytes: [0, len_) valid; resized, never shrunk
+  // The request line and headers of the request being sent, and (RequestPair) of the second.
+  void BuildHead(std::string_view method, std::string_view path, std::string_view extra_headers,
+                 std::string_view body, std::string* head) const;
+  HttpError SendAll(iovec* parts, int count);
+  void Compact();
+  std::string head_;
+  std::string second_head_;
+  std::string buf_;  // received bytes: [0, len_) valid; resized, never shrunk
   size_t len_ = 0;
   size_t consumed_ = 0;  // the previous response's end: bytes after it belong to the next one
 };

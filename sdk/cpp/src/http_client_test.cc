@@ -129,6 +129,40 @@ TEST_F(HttpClientTest, KeepsBytesOfTheNextResponse) {
   EXPECT_EQ(client_->connections_opened(), 0);  // all on the adopted connection
 }
 
+TEST_F(HttpClientTest, PipelinesAPostAndTheNextGet) {
+  // Both answers at once: the 202 and the next event.
+  ServerWrites(
+      "HTTP/1.1 202 Accepted\r\nContent-Length: 15\r\n\r\n{\"status\":\"OK\"}"
+      "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: id-2\r\nContent-Length: 3\r\n\r\n[2]");
+  int status = 0;
+  std::string first_body;
+  HttpResponse next;
+  HttpError error = client_->RequestPair(
+      "POST", "/2018-06-01/runtime/invocation/id-1/response", "Content-Type: application/json\r\n",
+      "{\"a\":1}", &status, &first_body, "GET", "/2018-06-01/runtime/invocation/next", &next);
+  ASSERT_TRUE(error.ok()) << error.what;
+  EXPECT_EQ(status, 202);
+  EXPECT_EQ(first_body, "");  // kept only for refusals
+  EXPECT_EQ(next.status, 200);
+  EXPECT_EQ(next.request_id, "id-2");
+  EXPECT_EQ(next.body, "[2]");
+  EXPECT_EQ(ServerReads(),
+            "POST /2018-06-01/runtime/invocation/id-1/response HTTP/1.1\r\n"
+            "Host: runtime.test:9001\r\nContent-Length: 7\r\n"
+            "Content-Type: application/json\r\n\r\n{\"a\":1}"
+            "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: runtime.test:9001\r\n\r\n");
+  // A refused post: its answer's body is kept.
+  ServerWrites(
+      "HTTP/1.1 413 Too Large\r\nContent-Length: 4\r\n\r\nbig!"
+      "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: id-3\r\nContent-Length: 2\r\n\r\n{}");
+  error = client_->RequestPair("POST", "/p", {}, "x", &status, &first_body, "GET", "/n", &next);
+  ASSERT_TRUE(error.ok()) << error.what;
+  EXPECT_EQ(status, 413);
+  EXPECT_EQ(first_body, "big!");
+  EXPECT_EQ(next.request_id, "id-3");
+  EXPECT_EQ(next.body, "{}");
+}
+
 TEST_F(HttpClientTest, ReadsChunkedBodiesWithExtensionsAndTrailers) {
   ServerWrites(
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n"

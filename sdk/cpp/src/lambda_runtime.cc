@@ -188,12 +188,22 @@ int Run(const Handler& handler) {
   path.reserve(128);
   static constexpr std::string_view kJsonHeader = "Content-Type: application/json\r\n";
 
+  // stepfn's Runtime API takes the next GET /next right behind a result (HTTP/1.1 pipelining):
+  // one write and one wake-up less per invocation on each side. AWS's is not asked to.
+  const char* pipelining = std::getenv("STEPFN_RUNTIME_API_PIPELINING");
+  const bool pipelined = pipelining != nullptr && std::string_view(pipelining) == "1";
+  std::string posted_body;  // the first bytes of a refused post's answer
+  HttpResponse next;
+  bool have_next = false;  // `next` came with the previous post
+
   for (;;) {
-    HttpResponse next;
-    if (HttpError error = client.Request("GET", kNextPath, {}, {}, &next); !error.ok()) {
-      Report("GET /runtime/invocation/next", error);
-      return 1;
+    if (!have_next) {
+      if (HttpError error = client.Request("GET", kNextPath, {}, {}, &next); !error.ok()) {
+        Report("GET /runtime/invocation/next", error);
+        return 1;
+      }
     }
+    have_next = false;
     if (next.status != 200 || next.request_id.empty()) {
       std::fprintf(stderr,
                    "stepfn lambda runtime: GET /runtime/invocation/next answered %d: %.*s\n",
@@ -214,32 +224,48 @@ int Run(const Handler& handler) {
     Response response = CallHandler(handler, invocation);
 
     path.assign(kInvocationPrefix).append(next.request_id);
-    HttpResponse posted;
-    HttpError error;
+    std::string_view heads = kJsonHeader;
+    std::string_view body;
     if (response.ok()) {
       path.append("/response");
-      error = client.Request("POST", path, kJsonHeader, response.payload(), &posted);
+      body = response.payload();
     } else {
       path.append("/error");
       BuildError(response.error_type(), response.error_message(), true, error_body, error_heads);
-      error = client.Request("POST", path, error_heads, error_body, &posted);
+      heads = error_heads;
+      body = error_body;
+    }
+    int status = 0;
+    HttpError error;
+    if (pipelined) {
+      HttpResponse following;
+      error = client.RequestPair("POST", path, heads, body, &status, &posted_body, "GET", kNextPath,
+                                 &following);
+      if (error.ok()) {
+        next = following;
+        have_next = true;
+      }
+    } else {
+      HttpResponse posted;
+      error = client.Request("POST", path, heads, body, &posted);
+      status = posted.status;
+      if (status >= 300) {
+        posted_body.assign(posted.body.substr(0, 500));
+      }
     }
     if (!error.ok()) {
       Report(path, error);
       return 1;
     }
-    if (posted.status >= 500) {
+    if (status >= 500) {
       // AWS: a 500 is a non-recoverable state; the runtime exits promptly.
-      std::fprintf(stderr, "stepfn lambda runtime: POST %s answered %d\n", path.c_str(),
-                   posted.status);
+      std::fprintf(stderr, "stepfn lambda runtime: POST %s answered %d\n", path.c_str(), status);
       return 1;
     }
-    if (posted.status >= 300) {
+    if (status >= 300) {
       // e.g. 413 for a payload over the limit: the invocation failed, the runtime goes on.
-      std::fprintf(stderr, "stepfn lambda runtime: POST %s answered %d: %.*s\n", path.c_str(),
-                   posted.status,
-                   static_cast<int>(posted.body.size() < 500 ? posted.body.size() : 500),
-                   posted.body.data());
+      std::fprintf(stderr, "stepfn lambda runtime: POST %s answered %d: %s\n", path.c_str(), status,
+                   posted_body.c_str());
     }
   }
 }

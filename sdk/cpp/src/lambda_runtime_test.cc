@@ -191,6 +191,30 @@ TEST(LambdaRuntime, EchoesOverOneConnectionUntilTheApiGoesAway) {
   }
 }
 
+TEST(LambdaRuntime, PipelinesTheNextGetWhenStepfnSaysSo) {
+  ScriptedApi api({Event("id-1", "{\"a\":1}"), kAccepted, Event("id-2", "[2]"), kAccepted});
+  ::setenv("AWS_LAMBDA_RUNTIME_API", api.address().c_str(), 1);
+  ::setenv("STEPFN_RUNTIME_API_PIPELINING", "1", 1);
+  std::vector<std::string> seen;
+  int rc = lambda_runtime::Run([&](const Invocation& in) {
+    seen.push_back(std::string(in.request_id) + " " + std::string(in.payload));
+    return Response::Borrowed(in.payload);
+  });
+  ::unsetenv("STEPFN_RUNTIME_API_PIPELINING");
+  EXPECT_EQ(rc, 1);  // the API closed the connection when its script ran out
+  EXPECT_EQ(seen, (std::vector<std::string>{"id-1 {\"a\":1}", "id-2 [2]"}));
+  std::vector<ScriptedApi::Request> requests = api.requests();
+  ASSERT_GE(requests.size(), 4u);
+  EXPECT_EQ(requests[1].head.substr(0, 58),
+            "POST /2018-06-01/runtime/invocation/id-1/response HTTP/1.1");
+  EXPECT_EQ(requests[1].body, "{\"a\":1}");
+  EXPECT_EQ(requests[2].head.substr(0, 50), "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n");
+  EXPECT_EQ(requests[3].body, "[2]");
+  for (const auto& request : requests) {
+    EXPECT_EQ(request.connection, 1);
+  }
+}
+
 TEST(LambdaRuntime, PostsFailuresAsErrors) {
   ScriptedApi api({Event("id-1", "{}"), kAccepted});
   ::setenv("AWS_LAMBDA_RUNTIME_API", api.address().c_str(), 1);

@@ -884,6 +884,9 @@ std::optional<Failure> Environments::Impl::SpawnWorker(const std::shared_ptr<Poo
   env.emplace_back("LANG", "en_US.UTF-8");
   env.emplace_back("TZ", ":UTC");
   env.emplace_back("TMPDIR", w->tmp_dir);
+  // stepfn's own runtime clients may send their next GET /next right behind a result (HTTP/1.1
+  // pipelining; this server answers requests in order): sdk/cpp does.
+  env.emplace_back("STEPFN_RUNTIME_API_PIPELINING", "1");
   if (!options_.endpoint_url.empty()) env.emplace_back("AWS_ENDPOINT_URL", options_.endpoint_url);
   if (StartsWith(runtime, "python3")) env.emplace_back("PYTHONUNBUFFERED", "1");
   for (const auto& [name, value] : config.environment) {

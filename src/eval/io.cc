@@ -71,28 +71,36 @@ Fallible<json::Value> ApplyOutputPath(const asl::State& s, const json::Value& ou
   return Select(s.output_path, output, context);
 }
 
-Fallible<json::Value> ApplyResultPath(const asl::OptionalPath& rp, const json::Value& input,
-                                      json::Value result) {
+bool ApplyResultPath(const asl::OptionalPath& rp, const json::Value& input, json::Value result,
+                     json::Value* out, StatesError* error) {
   switch (rp.kind) {
     case asl::OptionalPath::Kind::Absent:
-      return result;
+      *out = std::move(result);
+      return true;
     case asl::OptionalPath::Kind::Null:
-      return input;
+      *out = input;
+      return true;
     case asl::OptionalPath::Kind::Path:
       break;
   }
-  if (rp.path->is_root_only()) return result;
+  if (rp.path->is_root_only()) {
+    *out = std::move(result);
+    return true;
+  }
   // The most common ResultPath, "$.name" into an object: the input with that member set (what
   // Assign does for it, without its general walk).
   if (const std::string* key = rp.path->single_name(); key != nullptr && input.is_object()) {
-    return json::WithMember(input, *key, std::move(result));
+    *out = json::WithMember(input, *key, std::move(result));
+    return true;
   }
   auto r = rp.path->Assign(input, std::move(result));
   if (!r.ok()) {
-    return StatesError{"States.Runtime",
-                       "Invalid path '" + rp.path->text() + "' : " + r.status().message()};
+    *error = StatesError{"States.Runtime",
+                         "Invalid path '" + rp.path->text() + "' : " + r.status().message()};
+    return false;
   }
-  return std::move(*r);
+  *out = std::move(*r);
+  return true;
 }
 
 bool FitsPayloadLimit(const json::Value& v, size_t limit) {

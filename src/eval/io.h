@@ -19,9 +19,11 @@ Fallible<json::Value> ApplyInputPath(const asl::State& s, const json::Value& inp
 Fallible<json::Value> ApplyOutputPath(const asl::State& s, const json::Value& output,
                                       const json::Value& context = json::Value());
 // ResultPath: absent or "$" -> the result; null -> the input; a path -> input with the result
-// placed there (only the objects along the path are copied).
-Fallible<json::Value> ApplyResultPath(const asl::OptionalPath& rp, const json::Value& input,
-                                      json::Value result);
+// placed there (only the objects along the path are copied). Sets *out, or *error (a
+// States.Runtime) and returns false. (Not a Fallible: this runs on every state's way out, and
+// a Fallible builds and moves an error it mostly does not need.)
+bool ApplyResultPath(const asl::OptionalPath& rp, const json::Value& input, json::Value result,
+                     json::Value* out, StatesError* error);
 
 // True when v serialises to at most `limit` bytes (stops counting past the limit).
 bool FitsPayloadLimit(const json::Value& v, size_t limit);

@@ -92,6 +92,7 @@ void Stepper::Bury(uint64_t id) {
   auto it = st_.frames.find(id);
   if (it == st_.frames.end()) return;
   it->second->phase = FramePhase::Done;
+  if (graveyard_.capacity() == 0) graveyard_.reserve(16);  // one allocation for most Steps
   graveyard_.push_back(std::move(it->second));
   st_.frames.erase(it);
 }
@@ -465,6 +466,10 @@ void Stepper::EnterState(Frame* f) {
 }
 
 void Stepper::ExecuteState(Frame* f) {
+  if (!st_.redrive) {  // as a rule: no redriven state waiting
+    ExecuteStateBody(f);
+    return;
+  }
   std::unique_ptr<RedrivePoint> point;
   if (f->parent == 0 && st_.redrive && st_.redrive->state == f->state) {
     point = std::move(st_.redrive);
@@ -546,13 +551,10 @@ void Stepper::CompleteState(Frame* f, json::Value raw_result) {
   json::Value output;
   if (s.result_path.kind == asl::OptionalPath::Kind::Absent) {
     output = std::move(result);
-  } else {
-    auto merged = ApplyResultPath(s.result_path, f->input, std::move(result));
-    if (!merged.ok()) {
-      FailState(f, RuntimeError(*f, merged.error.cause));
-      return;
-    }
-    output = std::move(merged.value);
+  } else if (StatesError err;
+             !ApplyResultPath(s.result_path, f->input, std::move(result), &output, &err)) {
+    FailState(f, RuntimeError(*f, err.cause));
+    return;
   }
   Observe(*f, ProbeStage::AfterResultPath, output);
   if (s.output_path.kind != asl::OptionalPath::Kind::Absent) {
@@ -620,12 +622,13 @@ void Stepper::FailState(Frame* f, StatesError err, std::optional<EventType> give
       ProbeCatcher(*f, i, err);
       json::Value error_output = json::Value::Object(
           {{"Error", json::Value::String(err.error)}, {"Cause", json::Value::String(err.cause)}});
-      auto merged = ApplyResultPath(c.result_path, f->input, std::move(error_output));
-      if (!merged.ok()) {
-        FailFrame(f, RuntimeError(*f, merged.error.cause));
+      json::Value merged;
+      if (StatesError path_err;
+          !ApplyResultPath(c.result_path, f->input, std::move(error_output), &merged, &path_err)) {
+        FailFrame(f, RuntimeError(*f, path_err.cause));
         return;
       }
-      ExitState(f, std::move(merged.value), c.next);
+      ExitState(f, std::move(merged), c.next);
       return;
     }
   }

@@ -225,10 +225,15 @@ inline const Value* Value::at(size_t index) const {
   return index < v.size() ? &v[index] : nullptr;
 }
 
-// Key comparison for object lookups: sizes and first bytes decide most mismatches without a
-// call to memcmp.
+// Key comparison for object lookups: sizes and first bytes decide most mismatches, and short
+// keys (most of them) are compared in place rather than by a call to memcmp.
 inline bool KeyEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
+  if (a.size() != b.size()) return false;
+  if (a.size() > 16) return a[0] == b[0] && a == b;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
 }
 
 // Bytes Write needs for `s` as a JSON string literal, quotes included.

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -78,6 +79,8 @@ class AwsJsonTest : public ::testing::Test {
 
   SystemClock clock_;
   Credentials allow_all_ = Credentials::AllowAll();
+  // A test's own keys: declared before the server, so they outlive its threads.
+  std::optional<Credentials> keys_;
   std::unique_ptr<AwsJsonProtocol> protocol_;
   std::unique_ptr<HttpServer> server_;
   std::mutex mu_;
@@ -194,7 +197,8 @@ TEST_F(AwsJsonTest, ServerRejectionsInAwsShape) {
 TEST_F(AwsJsonTest, SignaturesCheckedWithCredentials) {
   auto keys = Credentials::FromList({{"AKID", "secret", ""}});
   ASSERT_TRUE(keys.ok());
-  Start(&*keys);
+  keys_ = std::move(keys).value();
+  Start(&*keys_);
   std::string body = "{}";
   auto signed_request = [&](const Credential& credential) {
     HttpRequest request;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "api/aws_json.h"
@@ -90,6 +91,8 @@ class IntegrationTest : public ::testing::Test {
 
   OffsetClock clock_;
   Credentials allow_all_ = Credentials::AllowAll();
+  // A test's own keys: declared before the server, so they outlive its threads.
+  std::optional<Credentials> keys_;
   std::unique_ptr<AwsJsonProtocol> protocol_;
   std::unique_ptr<HttpServer> server_;
 };
@@ -131,8 +134,8 @@ TEST_F(IntegrationTest, Boto3) {
 
 TEST_F(IntegrationTest, Boto3WithAuthFile) {
   if (!testing::PythonHas("boto3")) GTEST_SKIP() << "boto3 is not installed";
-  Credentials keys = AuthFile();
-  Start(&keys);
+  keys_ = AuthFile();
+  Start(&*keys_);
   json::Value out = RunScript("boto3_client.py", port() + " auth");
   const json::Value* good = out.find("good");
   ASSERT_NE(good, nullptr);
@@ -188,8 +191,8 @@ TEST_F(IntegrationTest, AwsCliWithAuthFile) {
   if (RunCommand("aws --version >/dev/null 2>&1").exit_code != 0) {
     GTEST_SKIP() << "the aws CLI is not installed";
   }
-  Credentials keys = AuthFile();
-  Start(&keys);
+  keys_ = AuthFile();
+  Start(&*keys_);
   CommandResult refused = RunCommand(AwsCli(port(), "test", "list-state-machines"));
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.output.find("(UnrecognizedClientException)"), std::string::npos)

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "api/dispatcher.h"
@@ -183,6 +184,8 @@ class RestJsonTest : public ::testing::Test {
 
   SystemClock clock_;
   Credentials allow_all_ = Credentials::AllowAll();
+  // A test's own keys: declared before the server, so they outlive its threads.
+  std::optional<Credentials> keys_;
   std::unique_ptr<AwsJsonProtocol> sfn_;
   std::unique_ptr<AwsJsonProtocol> logs_;
   std::unique_ptr<RestJsonProtocol> lambda_;
@@ -480,7 +483,8 @@ TEST_F(RestJsonTest, Boto3WithAuthFile) {
   if (!testing::PythonHas("boto3")) GTEST_SKIP() << "boto3 is not installed";
   auto keys = Credentials::FromList({{"AKIDGOOD", "good-secret", ""}});
   ASSERT_TRUE(keys.ok());
-  Start(&*keys);
+  keys_ = std::move(keys).value();
+  Start(&*keys_);
   CommandResult run =
       RunCommand("python3 " STEPFN_API_TESTDATA "/services_boto3.py " + port() + " auth");
   ASSERT_EQ(run.exit_code, 0) << run.output;

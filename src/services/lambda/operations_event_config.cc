@@ -2,19 +2,19 @@
 // invocations of type Event are retried and where their records go (async_invocations.h).
 #include "services/lambda/operations_event_config.h"
 
-#include <chrono>
 #include <utility>
 
+#include "common/clock.h"
 #include "services/lambda/operation_support.h"
 #include "services/lambda/package.h"
 
 namespace stepfn::lambda::ops {
 namespace {
 
+// LastModified, in epoch seconds as the API answers it, from the project's Clock.
 double NowEpochSeconds() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) /
-         1000.0;
+  SystemClock clock;
+  return static_cast<double>(clock.NowMillis()) / 1000.0;
 }
 
 json::Value DestinationJson(const std::string& arn) {

@@ -296,7 +296,8 @@ std::string PointerToLocation(std::string_view pointer) {
 
 }  // namespace
 
-std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineType type) {
+std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineType type,
+                                     json::Value* document) {
   size_t first = 0;
   while (first < definition_text.size() && IsJsonSpace(definition_text[first])) ++first;
   if (first == definition_text.size()) {
@@ -326,6 +327,7 @@ std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineTy
                              "Duplicate State name: " + UnescapePointerToken(name),
                              PointerToLocation(pointer), std::string(kSeverityError)});
   }
+  if (document != nullptr) *document = *std::move(parsed);
   return out;
 }
 

@@ -51,8 +51,10 @@ std::vector<Diagnostic> Validate(const json::Value& definition, MachineType type
 
 // Parses and validates definition text: JSON syntax errors (INVALID_JSON_DESCRIPTION, worded
 // as AWS's Jackson parser words them where we can), empty text, the 1 MB size limit, then
-// Validate.
-std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineType type);
+// Validate. When `document` is not null and the text parses, it receives the parsed definition
+// (a caller that is about to exit can keep it rather than pay for freeing it).
+std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineType type,
+                                     json::Value* document = nullptr);
 
 // True when no diagnostic is an ERROR.
 bool HasErrors(const std::vector<Diagnostic>& diagnostics);

@@ -35,11 +35,18 @@ std::vector<Member> KeepLastOfRepeatedKeys(std::vector<Member> members) {
   return out;
 }
 
-// Converts a simdjson DOM element. Depth is bounded by the parser's max depth.
-// Where repeated keys are reported, with the pointer of the value being converted.
+// Where repeated keys are reported, with the path of the value being converted.
+// The path is kept as the keys and indexes that lead to the value (views into the parser's
+// buffer, valid while converting); the pointer text is built only when a repeat is reported,
+// which is rare, instead of for every member.
 struct RepeatTracker {
+  struct Step {
+    std::string_view key;  // an object member's key, or empty with `index` for an array item
+    size_t index = 0;
+    bool is_key = false;
+  };
   std::vector<std::string>* out;
-  std::string pointer;
+  std::vector<Step> path;
 };
 
 void AppendPointerToken(std::string_view key, std::string* p) {
@@ -59,13 +66,21 @@ void ReportRepeats(const std::vector<Member>& members, RepeatTracker* t) {
   std::unordered_map<std::string_view, int> seen;
   for (const auto& m : members) {
     if (seen[m.first]++ == 1) {
-      std::string p = t->pointer;
+      std::string p;
+      for (const RepeatTracker::Step& step : t->path) {
+        if (step.is_key) {
+          AppendPointerToken(step.key, &p);
+        } else {
+          p += "/" + std::to_string(step.index);
+        }
+      }
       AppendPointerToken(m.first, &p);
       t->out->push_back(std::move(p));
     }
   }
 }
 
+// Converts a simdjson DOM element. Depth is bounded by the parser's max depth.
 Value Convert(simdjson::dom::element e, RepeatTracker* t) {
   using simdjson::dom::element_type;
   switch (e.type()) {
@@ -91,10 +106,9 @@ Value Convert(simdjson::dom::element e, RepeatTracker* t) {
           items.push_back(Convert(child, nullptr));
           continue;
         }
-        size_t mark = t->pointer.size();
-        t->pointer += "/" + std::to_string(index++);
+        t->path.push_back({{}, index++, false});
         items.push_back(Convert(child, t));
-        t->pointer.resize(mark);
+        t->path.pop_back();
       }
       return Value::Array(std::move(items));
     }
@@ -111,10 +125,9 @@ Value Convert(simdjson::dom::element e, RepeatTracker* t) {
           members.emplace_back(std::string(kv.key), Convert(kv.value, nullptr));
           continue;
         }
-        size_t mark = t->pointer.size();
-        AppendPointerToken(kv.key, &t->pointer);
+        t->path.push_back({kv.key, 0, true});
         members.emplace_back(std::string(kv.key), Convert(kv.value, t));
-        t->pointer.resize(mark);
+        t->path.pop_back();
       }
       if (members.size() >= 16) {
         // Larger objects: Value::Object indexes its keys; find() returns the last of repeated
@@ -430,7 +443,7 @@ Result<Value> Parse(std::string_view text, const ParseOptions& options) {
         std::to_string(loc.column) + " (byte " + std::to_string(loc.offset) +
         "): " + (loc.number_too_large ? "number out of range (beyond 1.8e308)" : Describe(err)));
   }
-  RepeatTracker tracker{options.repeated_keys, ""};
+  RepeatTracker tracker{options.repeated_keys, {}};
   Value v = Convert(root, options.repeated_keys ? &tracker : nullptr);
   // Release large internal buffers after unusually large documents.
   if (text.size() > (64u << 20)) parser = simdjson::dom::parser();

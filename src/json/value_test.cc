@@ -161,6 +161,18 @@ TEST(Parse, ErrorsSayWhere) {
   EXPECT_NE(u.status().message().find("UTF-8"), std::string::npos) << u.status().message();
 }
 
+TEST(Parse, ReportsWhereKeysRepeatAsJsonPointers) {
+  std::vector<std::string> repeated;
+  ParseOptions options;
+  options.repeated_keys = &repeated;
+  auto r = Parse(R"({"a":[0,{"x":1,"x":2,"x":3}],"b/c":{"~":1,"~":2},"d":{"e":1}})", options);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  // One report per repeated key, with its path escaped as RFC 6901 says ("/" -> "~1",
+  // "~" -> "~0"), array indexes included.
+  EXPECT_EQ(repeated, (std::vector<std::string>{"/a/1/x", "/b~1c/~0"}));
+  EXPECT_EQ(Write(*r), R"({"a":[0,{"x":3}],"b/c":{"~":2},"d":{"e":1}})");
+}
+
 TEST(Parse, DeepNestingIsRefused) {
   std::string deep(10000, '[');
   deep += std::string(10000, ']');

@@ -5,7 +5,6 @@
 #include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include <cerrno>
 #include <cstring>
@@ -13,6 +12,8 @@
 #include <memory>
 #include <system_error>
 #include <vector>
+
+#include "services/lambda/zip_library.h"
 
 namespace stepfn::lambda {
 namespace {
@@ -90,10 +91,12 @@ Status MakeDirs(const std::string& root, const std::vector<std::string>& parts, 
 }
 
 struct ZipDeleter {
-  void operator()(zip_t* archive) const { zip_discard(archive); }
+  const ZipApi* zip;
+  void operator()(zip_t* archive) const { zip->discard(archive); }
 };
 struct ZipFileDeleter {
-  void operator()(zip_file_t* file) const { zip_fclose(file); }
+  const ZipApi* zip;
+  void operator()(zip_file_t* file) const { zip->fclose(file); }
 };
 
 struct Link {
@@ -106,20 +109,22 @@ struct Link {
 Result<UnpackResult> UnpackZip(std::string_view zip, const std::string& dir,
                                const UnpackLimits& limits) {
   if (zip.empty()) return CouldNotUnzip();
+  ASSIGN_OR_RETURN(const ZipApi* lib, ZipLibrary());
   zip_error_t error;
-  zip_error_init(&error);
-  zip_source_t* source = zip_source_buffer_create(zip.data(), zip.size(), 0, &error);
+  lib->error_init(&error);
+  zip_source_t* source = lib->source_buffer_create(zip.data(), zip.size(), 0, &error);
   if (source == nullptr) {
-    zip_error_fini(&error);
+    lib->error_fini(&error);
     return CouldNotUnzip();
   }
-  std::unique_ptr<zip_t, ZipDeleter> archive(zip_open_from_source(source, ZIP_RDONLY, &error));
-  zip_error_fini(&error);
+  std::unique_ptr<zip_t, ZipDeleter> archive(lib->open_from_source(source, ZIP_RDONLY, &error),
+                                              ZipDeleter{lib});
+  lib->error_fini(&error);
   if (archive == nullptr) {
-    zip_source_free(source);
+    lib->source_free(source);
     return CouldNotUnzip();
   }
-  zip_int64_t count = zip_get_num_entries(archive.get(), 0);
+  zip_int64_t count = lib->get_num_entries(archive.get(), 0);
   if (count < 0) return CouldNotUnzip();
   if (static_cast<uint64_t>(count) > limits.max_entries) {
     return CouldNotUnzip("more than " + std::to_string(limits.max_entries) + " entries");
@@ -129,7 +134,7 @@ Result<UnpackResult> UnpackZip(std::string_view zip, const std::string& dir,
   uint64_t declared = 0;
   for (zip_int64_t index = 0; index < count; ++index) {
     zip_stat_t st;
-    if (zip_stat_index(archive.get(), static_cast<zip_uint64_t>(index), 0, &st) != 0) {
+    if (lib->stat_index(archive.get(), static_cast<zip_uint64_t>(index), 0, &st) != 0) {
       return CouldNotUnzip();
     }
     if ((st.valid & ZIP_STAT_SIZE) != 0) {
@@ -143,14 +148,14 @@ Result<UnpackResult> UnpackZip(std::string_view zip, const std::string& dir,
   std::vector<char> buffer(64 * 1024);
   for (zip_int64_t index = 0; index < count; ++index) {
     auto uindex = static_cast<zip_uint64_t>(index);
-    const char* raw_name = zip_get_name(archive.get(), uindex, ZIP_FL_ENC_GUESS);
+    const char* raw_name = lib->get_name(archive.get(), uindex, ZIP_FL_ENC_GUESS);
     if (raw_name == nullptr) return CouldNotUnzip();
     std::string_view name(raw_name);
     ASSIGN_OR_RETURN(std::vector<std::string> parts, SafeComponents(name));
     zip_uint8_t opsys = 0;
     zip_uint32_t attributes = 0;
     mode_t mode = 0;
-    if (zip_file_get_external_attributes(archive.get(), uindex, 0, &opsys, &attributes) == 0 &&
+    if (lib->file_get_external_attributes(archive.get(), uindex, 0, &opsys, &attributes) == 0 &&
         opsys == ZIP_OPSYS_UNIX) {
       mode = static_cast<mode_t>(attributes >> 16);
     }
@@ -161,12 +166,13 @@ Result<UnpackResult> UnpackZip(std::string_view zip, const std::string& dir,
       RETURN_IF_ERROR(MakeDirs(dir, parts, parts.size()));
       continue;
     }
-    std::unique_ptr<zip_file_t, ZipFileDeleter> file(zip_fopen_index(archive.get(), uindex, 0));
+    std::unique_ptr<zip_file_t, ZipFileDeleter> file(lib->fopen_index(archive.get(), uindex, 0),
+                                                      ZipFileDeleter{lib});
     if (file == nullptr) return CouldNotUnzip("entry '" + std::string(name) + "' cannot be read");
     if (S_ISLNK(mode)) {
       std::string target;
       zip_int64_t n;
-      while ((n = zip_fread(file.get(), buffer.data(), buffer.size())) > 0) {
+      while ((n = lib->fread(file.get(), buffer.data(), buffer.size())) > 0) {
         target.append(buffer.data(), static_cast<size_t>(n));
         if (target.size() > 4096) return CouldNotUnzip("symbolic link target too long");
       }
@@ -189,7 +195,7 @@ Result<UnpackResult> UnpackZip(std::string_view zip, const std::string& dir,
     }
     Status written;
     zip_int64_t n;
-    while ((n = zip_fread(file.get(), buffer.data(), buffer.size())) > 0) {
+    while ((n = lib->fread(file.get(), buffer.data(), buffer.size())) > 0) {
       result.unpacked_bytes += static_cast<uint64_t>(n);
       if (result.unpacked_bytes > limits.max_unpacked_bytes) {
         written = TooLarge(limits);

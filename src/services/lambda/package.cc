@@ -118,7 +118,7 @@ Result<UnpackResult> UnpackZip(std::string_view zip, const std::string& dir,
     return CouldNotUnzip();
   }
   std::unique_ptr<zip_t, ZipDeleter> archive(lib->open_from_source(source, ZIP_RDONLY, &error),
-                                              ZipDeleter{lib});
+                                             ZipDeleter{lib});
   lib->error_fini(&error);
   if (archive == nullptr) {
     lib->source_free(source);
@@ -167,7 +167,7 @@ Result<UnpackResult> UnpackZip(std::string_view zip, const std::string& dir,
       continue;
     }
     std::unique_ptr<zip_file_t, ZipFileDeleter> file(lib->fopen_index(archive.get(), uindex, 0),
-                                                      ZipFileDeleter{lib});
+                                                     ZipFileDeleter{lib});
     if (file == nullptr) return CouldNotUnzip("entry '" + std::string(name) + "' cannot be read");
     if (S_ISLNK(mode)) {
       std::string target;

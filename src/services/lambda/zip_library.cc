@@ -42,8 +42,7 @@ Result<const ZipApi*> Load() {
   Find(handle, "zip_get_num_entries", &api.get_num_entries, &missing);
   Find(handle, "zip_stat_index", &api.stat_index, &missing);
   Find(handle, "zip_get_name", &api.get_name, &missing);
-  Find(handle, "zip_file_get_external_attributes", &api.file_get_external_attributes,
-       &missing);
+  Find(handle, "zip_file_get_external_attributes", &api.file_get_external_attributes, &missing);
   Find(handle, "zip_fopen_index", &api.fopen_index, &missing);
   Find(handle, "zip_fread", &api.fread, &missing);
   Find(handle, "zip_fclose", &api.fclose, &missing);

@@ -8,6 +8,7 @@ PACKAGES=(
   libsimdjson-dev libboost1.81-dev libssl-dev libsqlite3-dev libpcre2-dev libcli11-dev
   libyaml-cpp-dev libgoogle-perftools-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
   python3 ccache nodejs zip unzip libzip-dev
+  python3-botocore  # AWS service models (src/services/models): TestState checks mocks with them
 )
 
 missing=()

@@ -435,9 +435,6 @@ const std::vector<SkipRule>& SkipTable() {
       {"validation", K::kFlag, "needs_substitution", kSubstitution},
       {"teststate", K::kServicesUnmocked, "",
        "TestState of a Task without a mock calls the real service: needs service emulations"},
-      {"validation", K::kExpectedMessageStart, "Mock result schema validation error",
-       "mock results checked against the services' API models (fieldValidationMode): needs the "
-       "service models"},
       {"validation", K::kExpectedErrorCode, "ParamValidationError",
        "a client-side error (botocore's parameter validation) that never reaches a server"},
       // Executions that reach beyond the engine (validation cases only read definitions).

@@ -18,6 +18,7 @@
 #include "json/write.h"
 #include "server/server.h"
 #include "services/lambda/operations.h"
+#include "services/models/mock_validation.h"
 
 namespace stepfn::cli {
 namespace {
@@ -71,6 +72,7 @@ TestStateOutcome RunTestState(const json::Value& body) {
   engine::TestStateEnvironment env;
   env.now = 1735689600000;  // 2025-01-01T00:00:00Z
   env.seed = 1;
+  env.check_mock_result = models::CheckMockResult;
   engine::TestStateOutcome outcome = engine::TestState(engine::TestStateRequestFromJson(body), env);
   TestStateOutcome o;
   if (const auto* refused = std::get_if<engine::TestStateRefusal>(&outcome)) {

@@ -533,6 +533,7 @@ json::Value InspectionData(const asl::State& s, const json::Value& input,
 
 // The request checks that need the state under test, in the order AWS makes them.
 std::optional<TestStateRefusal> CheckMockAndConfiguration(const TestStateRequest& request,
+                                                          const TestStateEnvironment& env,
                                                           const asl::State& s,
                                                           const json::Value& state_json,
                                                           std::optional<json::Value>* mock_result) {
@@ -576,6 +577,12 @@ std::optional<TestStateRefusal> CheckMockAndConfiguration(const TestStateRequest
         bool writer = state_json.find("ResultWriter") != nullptr;
         if (writer && !r.is_object()) return Validation("Mocked result must be a JSON object.");
         if (!writer && !r.is_array()) return Validation("Mocked result must be an array.");
+      }
+      if (s.type == StateType::Task && env.check_mock_result) {
+        std::string_view mode = mock->field_validation_mode;
+        if (auto bad = env.check_mock_result(s.resource, r, mode.empty() ? "STRICT" : mode)) {
+          return Validation(std::move(*bad));
+        }
       }
       if (s.type == StateType::Parallel) {
         if (!r.is_array()) return Validation("Mocked result must be an array.");
@@ -725,7 +732,7 @@ TestStateOutcome TestState(const TestStateRequest& request, const TestStateEnvir
   const asl::State& state = body->states[static_cast<size_t>(index)];
 
   std::optional<json::Value> mock_result;
-  if (auto refusal = CheckMockAndConfiguration(request, state, *state_json, &mock_result)) {
+  if (auto refusal = CheckMockAndConfiguration(request, env, state, *state_json, &mock_result)) {
     return *refusal;
   }
   json::Value given_context;

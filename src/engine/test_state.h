@@ -26,16 +26,18 @@
 // made here with AWS's messages; the shape checks (types, lengths, enums) are the API layer's.
 //
 // Not supported yet (refused with a ValidationException that says so): JSONata states,
-// `Assign`, non-empty `variables`. Mock results are not checked against the services' API
-// models (`field_validation_mode` STRICT/PRESENT): stepfn has no service models yet. TRACE
+// `Assign`, non-empty `variables`. A Task's mocked result is checked against the service's API
+// model (`field_validation_mode`) through TestStateEnvironment::check_mock_result. TRACE
 // shows no HTTP request/response (HTTP Tasks are only ever mocked here).
 //
 // Thread safety: TestState may run on any number of threads at once.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "common/clock.h"
@@ -77,6 +79,13 @@ struct TestStateEnvironment {
   std::string account = "123456789012";
   EpochMillis now = 0;
   uint64_t seed = 0;  // names in the made-up context, task tokens, States.UUID
+  // Checks a Task's mocked result against the output shape of the operation its Resource
+  // calls, as `mode` (MockInput.fieldValidationMode: STRICT, PRESENT or NONE) asks; returns
+  // AWS's message when it does not conform. The server's reads AWS's service models
+  // (services/models); unset, mocked results are not checked.
+  std::function<std::optional<std::string>(std::string_view resource, const json::Value& result,
+                                           std::string_view mode)>
+      check_mock_result;
 };
 
 struct TestStateResponse {

@@ -15,6 +15,7 @@
 #include "engine/test_state.h"
 #include "server/request.h"
 #include "server/service.h"
+#include "services/models/mock_validation.h"
 
 namespace stepfn::server {
 namespace {
@@ -68,6 +69,7 @@ AwsOr<json::Value> TestState(const ServiceContext& ctx, const api::OperationRequ
   SystemClock system_clock;
   env.now = ctx.clock != nullptr ? ctx.clock->NowMillis() : system_clock.NowMillis();
   env.seed = static_cast<uint64_t>(MonotonicNanos()) ^ (++counter * 0x9E3779B97F4A7C15ULL);
+  env.check_mock_result = models::CheckMockResult;
   engine::TestStateOutcome outcome =
       engine::TestState(engine::TestStateRequestFromJson(request.input), env);
   if (const auto* refused = std::get_if<engine::TestStateRefusal>(&outcome)) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "server/testing.h"
+#include "services/models/service_models.h"
 
 namespace stepfn::server {
 namespace {
@@ -46,6 +47,15 @@ TEST(TestStateOperation, Boto3) {
   EXPECT_EQ(Parsed(o, {"task_result", "response", "inspectionData", "afterParameters"}),
             J(R"({"FunctionName": "f", "Payload": {"v": 1}})"));
   EXPECT_EQ(At(o, {"task_result", "response", "nextState"}), nullptr);
+  // Checked against Lambda's model (botocore's data; absent, nothing is checked).
+  if (models::ServiceModels::Default().Model("lambda") != nullptr) {
+    EXPECT_EQ(StrAt(o, {"task_result_strict", "code"}), "ValidationException");
+    EXPECT_EQ(StrAt(o, {"task_result_strict", "message"}),
+              "Mock result schema validation error: Field 'Payload' must be a string");
+  }
+  EXPECT_EQ(StrAt(o, {"task_result_string", "response", "status"}), "SUCCEEDED");
+  EXPECT_EQ(Parsed(o, {"task_result_string", "response", "output"}),
+            J(R"({"Payload": "ok", "StatusCode": 200})"));
 
   EXPECT_EQ(StrAt(o, {"task_retriable", "response", "status"}), "RETRIABLE");
   EXPECT_EQ(StrAt(o, {"task_retriable", "response", "error"}), "Busy");

@@ -20,9 +20,17 @@ task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
         "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 2, "MaxAttempts": 3}],
         "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.err", "Next": "Handler"}],
         "End": True}
+# Lambda's model says Payload is a blob, so by default (STRICT) a mock gives it as a string;
+# NONE lets it be any JSON.
 out["task_result"] = error_of(lambda: sfn.test_state(
     definition=json.dumps(task), input='{"v": 1}', inspectionLevel="TRACE",
+    mock={"result": json.dumps({"Payload": {"ok": True}}), "fieldValidationMode": "NONE"}))
+out["task_result_strict"] = error_of(lambda: sfn.test_state(
+    definition=json.dumps(task), input='{"v": 1}',
     mock={"result": json.dumps({"Payload": {"ok": True}})}))
+out["task_result_string"] = error_of(lambda: sfn.test_state(
+    definition=json.dumps(task), input='{"v": 1}',
+    mock={"result": json.dumps({"Payload": "ok", "StatusCode": 200})}))
 out["task_retriable"] = error_of(lambda: sfn.test_state(
     definition=json.dumps(task), input='{"v": 1}', inspectionLevel="DEBUG",
     mock={"errorOutput": {"error": "Busy", "cause": "try later"}},

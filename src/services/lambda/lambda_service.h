@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "api/aws_error.h"
+#include "common/work_thread.h"
 #include "services/lambda/async_invocations.h"
 #include "services/lambda/function_config.h"
 #include "services/lambda/function_store.h"
@@ -124,6 +126,9 @@ class LambdaService final : public Invoker {
   // Event invocations started and not yet ended, retries included (for tests).
   int EventsInFlight() const { return async_.InFlight(); }
 
+  // Runs `job` on the service's package thread (ApiOperation::blocking), in posting order.
+  void PostBlocking(std::function<void()> job) { packages_.Post(std::move(job)); }
+
  private:
   // Starts an Event invocation of `config` (resolved from `ref`): AsyncInvocations retries it
   // and delivers its record to the configured destination.
@@ -136,6 +141,9 @@ class LambdaService final : public Invoker {
   FunctionStore* const store_;
   FunctionRunner* const runner_;
   const LambdaServiceOptions options_;
+  // Runs the package operations posted to it; destroyed (after finishing them) before the
+  // members above, which they use.
+  WorkThread packages_;
   // Last: destroyed first, so its timer thread stops before the members it calls into.
   AsyncInvocations async_;
 };

@@ -1102,7 +1102,7 @@ const std::string* ApiRequest::Header(std::string_view name) const {
 const std::vector<ApiOperation>& LambdaApiOperations() {
   static const std::vector<ApiOperation> operations = {
       {"CreateFunction", "POST", "/2015-03-31/functions", CreateFunction, nullptr,
-       kMaxCreateRequestBytes},
+       kMaxCreateRequestBytes, /*blocking=*/true},
       {"ListFunctions", "GET", "/2015-03-31/functions", ListFunctions, nullptr},
       {"GetFunction", "GET", "/2015-03-31/functions/{FunctionName}", GetFunction, nullptr},
       {"DeleteFunction", "DELETE", "/2015-03-31/functions/{FunctionName}", DeleteFunction, nullptr},
@@ -1111,7 +1111,7 @@ const std::vector<ApiOperation>& LambdaApiOperations() {
       {"UpdateFunctionConfiguration", "PUT", "/2015-03-31/functions/{FunctionName}/configuration",
        UpdateFunctionConfiguration, nullptr},
       {"UpdateFunctionCode", "PUT", "/2015-03-31/functions/{FunctionName}/code", UpdateFunctionCode,
-       nullptr, kMaxCreateRequestBytes},
+       nullptr, kMaxCreateRequestBytes, /*blocking=*/true},
       // The server's default body limit (8 MiB) is above the 6 MB payload limit, so Invoke
       // answers an oversized payload in AWS's words (RequestTooLargeException).
       {"Invoke", "POST", "/2015-03-31/functions/{FunctionName}/invocations", nullptr, Invoke},

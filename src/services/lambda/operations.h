@@ -60,6 +60,10 @@ struct ApiOperation {
   SyncApiOperation sync;  // one of these two
   AsyncApiOperation async;
   size_t max_body_bytes = 0;  // 0: the server's default
+  // Does disk work proportional to the request (a deployment package): run on the service's
+  // package thread, not on the server's event-loop thread that received it, so that the other
+  // requests of that loop are not held up behind it.
+  bool blocking = false;
 };
 
 // Every operation, with its route.

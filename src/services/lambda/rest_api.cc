@@ -35,7 +35,19 @@ Status RegisterLambdaApi(LambdaService* service, api::RestJsonProtocol* protocol
   for (const ApiOperation& op : LambdaApiOperations()) {
     api::RestRouteOptions route;
     route.max_body_bytes = op.max_body_bytes;
-    if (op.sync != nullptr) {
+    if (op.sync != nullptr && op.blocking) {
+      SyncApiOperation fn = op.sync;
+      RETURN_IF_ERROR(protocol->Register(
+          op.name, op.method, op.path,
+          [service, fn](api::RestRequest request, api::RestResponder responder) {
+            auto shared = std::make_shared<std::pair<api::RestRequest, api::RestResponder>>(
+                std::move(request), std::move(responder));
+            service->PostBlocking([service, fn, shared] {
+              shared->second.Finish(ToRest(fn(service, FromRest(std::move(shared->first)))));
+            });
+          },
+          route));
+    } else if (op.sync != nullptr) {
       SyncApiOperation fn = op.sync;
       RETURN_IF_ERROR(protocol->RegisterSync(
           op.name, op.method, op.path,

@@ -423,9 +423,12 @@ const std::vector<SkipRule>& SkipTable() {
       {"validation", K::kApi, "DescribeStateMachine.variableReferences",
        "variableReferences (static analysis of variables): JSONata and variables, a later issue"},
       {"validation", K::kApiNotIn, "CreateStateMachine,ValidateStateMachineDefinition,TestState",
-       "API-level validation: server issue"},
+       "a call other than the three the runner replays, recorded without the calls it needs "
+       "before it"},
       {"validation", K::kValidationKind, "api_other",
-       "API-level validation (names, logging, versions): server issue"},
+       "an API call the record cannot replay: it names no operation, and lacks what came before "
+       "it (an existing state machine or execution, the machine's type, a logging configuration "
+       "kept as an opaque token)"},
       {"", K::kFeature, "JSONata", kJsonataAndVariables},
       {"", K::kFeature, "Assign", kJsonataAndVariables},
       {"", K::kFeature, "Variables", kJsonataAndVariables},
@@ -444,7 +447,7 @@ const std::vector<SkipRule>& SkipTable() {
       {"pure", K::kSetupCallsBeyond, "logs",
        "needs data put in services before the run (setup_calls): service emulations"},
       {"pure", K::kField, "interactions",
-       "needs API calls during the run (e.g. StopExecution): server issue"},
+       "needs API calls during the run (e.g. StopExecution), which the runner does not make"},
   };
   return kTable;
 }

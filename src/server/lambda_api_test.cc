@@ -74,6 +74,8 @@ TEST(LambdaApi, Boto3ScenarioAndRestart) {
     EXPECT_EQ(StrAt(r, {"created", "LastUpdateStatus"}), "Successful");
     EXPECT_EQ(StrAt(r, {"created", "Timeout"}), "10");
     EXPECT_EQ(StrAt(r, {"get", "Variables", "GREETING"}), "hello");
+    EXPECT_EQ(StrAt(r, {"code_fetched_same"}), "true");
+    EXPECT_EQ(StrAt(r, {"code_sha_matches"}), "true");
     EXPECT_EQ(StrAt(r, {"invoke", "status"}), "200");
     EXPECT_EQ(StrAt(r, {"invoke", "version"}), "$LATEST");
     EXPECT_EQ(StrAt(r, {"invoke", "payload", "tag"}), "v1");

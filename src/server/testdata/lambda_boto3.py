@@ -6,11 +6,13 @@ tries every refusal; PHASE "restart" checks what a restarted server kept. DIR is
 (the folder function lives there). Prints one JSON object.
 """
 import base64
+import hashlib
 import io
 import json
 import os
 import sys
 import time
+import urllib.request
 import zipfile
 
 import boto3
@@ -104,14 +106,22 @@ def create(name, code, runtime="provided.al2023", handler="bootstrap", **kwargs)
 
 out = {}
 if PHASE == "main":
-    created = create("fzip", {"ZipFile": package("v1")}, Timeout=10,
+    pkg_v1 = package("v1")
+    created = create("fzip", {"ZipFile": pkg_v1}, Timeout=10,
                      Environment={"Variables": {"GREETING": "hello"}})
     out["created"] = {k: created[k] for k in ("FunctionArn", "State", "LastUpdateStatus",
                                               "Version", "Runtime", "Handler", "Timeout",
                                               "CodeSize", "PackageType")}
     lam.get_waiter("function_active_v2").wait(FunctionName="fzip")
     lam.get_waiter("function_updated_v2").wait(FunctionName="fzip")
-    out["get"] = lam.get_function(FunctionName="fzip")["Configuration"]["Environment"]
+    got = lam.get_function(FunctionName="fzip")
+    out["get"] = got["Configuration"]["Environment"]
+    # Code.Location gives the package back as it was sent (a file:// URL here).
+    with urllib.request.urlopen(got["Code"]["Location"]) as f:
+        fetched = f.read()
+    out["code_fetched_same"] = fetched == pkg_v1
+    out["code_sha_matches"] = (base64.b64encode(hashlib.sha256(fetched).digest()).decode()
+                               == got["Configuration"]["CodeSha256"])
     out["invoke"] = invoke("fzip", {"n": 1})
     out["tail"] = invoke("fzip", {"n": 2}, LogType="Tail")
     out["function_error"] = invoke("fzip", {"fail": True})

@@ -345,6 +345,11 @@ Status FunctionStore::Load() {
     functions_[function->name] = std::move(function).value();
   }
   if (ec) return Unavailable("cannot list " + dir_ + "/functions: " + ec.message());
+  // What an interrupted AddZip left: nothing else runs yet.
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir_ + "/code", ec)) {
+    std::string leaf = entry.path().filename().string();
+    if (leaf.starts_with(".unpack-") || leaf.ends_with(".tmp")) fs::remove_all(entry.path(), ec);
+  }
   std::lock_guard lock(mu_);
   CollectCode();
   return Status::Ok();
@@ -368,7 +373,16 @@ Result<CodeRef> FunctionStore::AddZip(std::string_view zip) {
     ++pinned_[code.location];
   }
   std::error_code ec;
-  if (fs::is_directory(final_dir, ec)) return code;
+  // The package itself is kept beside what it unpacks to: GetFunction's Code.Location names it,
+  // so the code can be fetched back as it was sent (its bytes match CodeSha256).
+  std::string package = final_dir + ".zip";
+  if (fs::is_directory(final_dir, ec)) {
+    Status kept =
+        fs::exists(package, ec) ? Status::Ok() : WriteFileAtomically(package, zip, options_.fsync);
+    if (!kept.ok()) Unpin(code);
+    if (!kept.ok()) return kept;
+    return code;
+  }
   std::string temp = dir_ + "/code/.unpack-XXXXXX";
   if (::mkdtemp(temp.data()) == nullptr) return Errno("cannot create", temp);
   auto unpacked = UnpackZip(zip, temp, options_.unpack);
@@ -378,6 +392,7 @@ Result<CodeRef> FunctionStore::AddZip(std::string_view zip) {
     status = Errno("cannot move the package into", final_dir);
   }
   if (status.ok() && options_.fsync) status = SyncDir(dir_ + "/code");
+  if (status.ok()) status = WriteFileAtomically(package, zip, options_.fsync);
   if (!status.ok()) {
     fs::remove_all(temp, ec);
     Unpin(code);
@@ -415,6 +430,13 @@ Result<CodeRef> FunctionStore::AddFolder(const std::string& path) {
 
 std::string FunctionStore::CodeDir(const CodeRef& code) const {
   return code.kind == CodeRef::Kind::Folder ? code.location : dir_ + "/code/" + code.location;
+}
+
+std::string FunctionStore::PackagePath(const CodeRef& code) const {
+  if (code.kind != CodeRef::Kind::Zip) return "";
+  std::string path = dir_ + "/code/" + code.location + ".zip";
+  std::error_code ec;
+  return fs::exists(path, ec) ? path : "";
 }
 
 Status FunctionStore::Create(FunctionRecord function) {
@@ -485,9 +507,10 @@ void FunctionStore::CollectCode() {
   std::vector<fs::path> unused;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir_ + "/code", ec)) {
     std::string leaf = entry.path().filename().string();
-    // Leftovers of an interrupted unpacking are removed too (AddZip holds code_mu_, not mu_:
-    // an unpacking in progress is skipped by its prefix).
-    if (leaf.rfind(".unpack-", 0) == 0) continue;
+    // An unpacking or a package write in progress (AddZip holds code_mu_, not mu_) is skipped:
+    // its names start with ".unpack-" or end with ".tmp". Load removes what a crash left.
+    if (leaf.starts_with(".unpack-") || leaf.ends_with(".tmp")) continue;
+    if (leaf.ends_with(".zip")) leaf.resize(leaf.size() - 4);  // the package of code/<hex>/
     if (used.count(leaf) == 0) unused.push_back(entry.path());
   }
   for (const fs::path& path : unused) fs::remove_all(path, ec);

@@ -8,6 +8,8 @@
 //                           file, fsync, rename, fsync of the directory)
 //   code/<sha256 hex>/      a zip package unpacked, shared by every version with that code and
 //                           removed when no version refers to it any more
+//   code/<sha256 hex>.zip   the package as it was sent (GetFunction's Code.Location), kept and
+//                           removed with its directory
 // A function whose code is a local folder (the stepfn extension, see README.md) refers to the
 // folder in place: nothing is copied, so edits show up on the next cold start.
 //
@@ -134,6 +136,9 @@ class FunctionStore {
   Result<CodeRef> AddFolder(const std::string& path);
   // The directory a version's code is in (LAMBDA_TASK_ROOT).
   std::string CodeDir(const CodeRef& code) const;
+  // The package a zip version's code came from, as it was sent; "" for a folder, or for code
+  // stored before packages were kept.
+  std::string PackagePath(const CodeRef& code) const;
 
   // A new function (revision ids and revision set here). AlreadyExists when the name is taken.
   Status Create(FunctionRecord function);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "services/lambda/testing_zip.h"
 
@@ -33,10 +34,14 @@ TEST(FunctionStore, CreateUpdateDeleteAndRestart) {
   {
     auto store = FunctionStore::Open({.dir = dir.path(), .fsync = false});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    auto code = (*store)->AddZip(MakeZip({{"bootstrap", "#!/bin/sh\n", 0100755}}));
+    std::string package = MakeZip({{"bootstrap", "#!/bin/sh\n", 0100755}});
+    auto code = (*store)->AddZip(package);
     ASSERT_TRUE(code.ok()) << code.status().ToString();
     code_dir = (*store)->CodeDir(*code);
     EXPECT_EQ(ReadFile(code_dir + "/bootstrap"), "#!/bin/sh\n");
+    // The package is kept as it was sent, beside its directory.
+    EXPECT_EQ((*store)->PackagePath(*code), code_dir + ".zip");
+    EXPECT_EQ(ReadFile(code_dir + ".zip"), package);
     ASSERT_TRUE((*store)->Create(NewFunction("f1", *code)).ok());
     (*store)->Unpin(*code);
     EXPECT_EQ((*store)->Create(NewFunction("f1", *code)).code(), StatusCode::AlreadyExists);
@@ -62,9 +67,15 @@ TEST(FunctionStore, CreateUpdateDeleteAndRestart) {
                      .ok());
     EXPECT_EQ((*store)->Get("f1")->latest.handler, "bootstrap");
   }
+  // What a crash in the middle of AddZip leaves is removed when the store opens.
+  fs::create_directories(dir.path() + "/code/.unpack-abc123/sub");
+  std::ofstream(dir.path() + "/code/0123.zip.tmp") << "partial";
   {
     auto store = FunctionStore::Open({.dir = dir.path(), .fsync = false});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_FALSE(fs::exists(dir.path() + "/code/.unpack-abc123"));
+    EXPECT_FALSE(fs::exists(dir.path() + "/code/0123.zip.tmp"));
+    EXPECT_TRUE(fs::exists(code_dir + ".zip"));
     auto f1 = (*store)->Get("f1");
     ASSERT_TRUE(f1.ok());
     EXPECT_EQ(f1->latest.environment.at("A"), "1");
@@ -88,7 +99,9 @@ TEST(FunctionStore, CreateUpdateDeleteAndRestart) {
     ASSERT_TRUE((*store)->Delete("f1").ok());
     EXPECT_EQ((*store)->Delete("f1").code(), StatusCode::NotFound);
     EXPECT_FALSE(fs::exists(code_dir));
+    EXPECT_FALSE(fs::exists(code_dir + ".zip"));
     EXPECT_FALSE(fs::exists((*store)->CodeDir(*code2)));
+    EXPECT_EQ((*store)->PackagePath(*code2), "");
     EXPECT_TRUE((*store)->List().empty());
   }
 }

@@ -452,7 +452,12 @@ ApiOutcome GetFunction(LambdaService* service, const ApiRequest& request) {
   json::ObjectBuilder code;
   code.Append("RepositoryType",
               json::Value::String(version.code.kind == CodeRef::Kind::Folder ? "Local" : "S3"));
-  code.Append("Location", json::Value::String("file://" + service->store()->CodeDir(version.code)));
+  // AWS's is a presigned URL of the package; ours is the package's file (a folder's own path for
+  // local code, the unpacked directory for code stored before packages were kept).
+  std::string package = service->store()->PackagePath(version.code);
+  code.Append("Location", json::Value::String(
+                              "file://" + (package.empty() ? service->store()->CodeDir(version.code)
+                                                           : package)));
   out.Append("Code", std::move(code).Build());
   if (!t.function.tags.empty()) out.Append("Tags", StringMapJson(t.function.tags));
   if (t.function.reserved_concurrency) {

@@ -40,6 +40,11 @@ Result<OptionalPath> CompileOptionalPath(const json::Value& state, std::string_v
   }
   ASSIGN_OR_RETURN(out.path, CompilePathField(state, field, where));
   out.kind = OptionalPath::Kind::Path;
+  out.root_only = out.path->is_root_only();
+  if (const std::string* name = out.path->single_name()) {
+    out.single_member = true;
+    out.member = *name;
+  }
   return out;
 }
 

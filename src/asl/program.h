@@ -30,6 +30,11 @@ std::string_view StateTypeName(StateType t);
 struct OptionalPath {
   enum class Kind { Absent, Null, Path } kind = Kind::Absent;
   std::optional<json::Path> path;
+  // The two most common paths, recognised once here rather than on every state entered: "$"
+  // alone (root_only), and "$.name", one member of the input (single_member, named `member`).
+  bool root_only = false;
+  bool single_member = false;
+  std::string member;
 };
 
 // A number given as a literal or read from a path at run time (TimeoutSecondsPath, ...).

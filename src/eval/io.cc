@@ -50,7 +50,7 @@ Fallible<json::Value> Select(const asl::OptionalPath& p, const json::Value& v,
       break;
   }
   bool ctx = p.path->root() == json::PathRoot::Context;
-  if (p.path->is_root_only()) return ctx ? context : v;
+  if (p.root_only) return ctx ? context : v;
   auto r = p.path->Evaluate(ctx ? context : v);
   if (!r.ok()) {
     return StatesError{"States.Runtime", "Invalid path '" + p.path->text() + "' : " +
@@ -83,14 +83,14 @@ bool ApplyResultPath(const asl::OptionalPath& rp, const json::Value& input, json
     case asl::OptionalPath::Kind::Path:
       break;
   }
-  if (rp.path->is_root_only()) {
+  if (rp.root_only) {
     *out = std::move(result);
     return true;
   }
   // The most common ResultPath, "$.name" into an object: the input with that member set (what
   // Assign does for it, without its general walk).
-  if (const std::string* key = rp.path->single_name(); key != nullptr && input.is_object()) {
-    *out = json::WithMember(input, *key, std::move(result));
+  if (rp.single_member && input.is_object()) {
+    *out = json::WithMember(input, rp.member, std::move(result));
     return true;
   }
   auto r = rp.path->Assign(input, std::move(result));

@@ -97,7 +97,7 @@ void Stepper::Bury(uint64_t id) {
   st_.frames.erase(it);
 }
 
-HistoryEvent& Stepper::Emit(Frame* f, EventType type) {
+HistoryEvent& Stepper::EmitSlow(Frame* f, EventType type) {
   if ((f != nullptr && f->silent)) {
     scratch_ = HistoryEvent();
     return scratch_;
@@ -456,7 +456,7 @@ void Stepper::EnterState(Frame* f) {
   const State& s = StateOf(*f);
   f->entered_time = st_.now;
   f->retry_total = 0;
-  f->retry_counts.assign(s.retry.size(), 0);
+  if (!s.retry.empty() || !f->retry_counts.empty()) f->retry_counts.assign(s.retry.size(), 0);
   if (probe_ != nullptr) ProbeEnter(f);
   HistoryEvent& e = Emit(f, EnteredType(s.type));
   e.name = s.name_value;
@@ -481,10 +481,10 @@ void Stepper::ExecuteState(Frame* f) {
 
 void Stepper::ExecuteStateBody(Frame* f) {
   const State& s = StateOf(*f);
-  // InputPath.
-  if (s.input_path.kind == asl::OptionalPath::Kind::Absent) {
-    f->effective = f->input;
-  } else {
+  // InputPath. Pass and Succeed states finish within this call: without an InputPath they read
+  // their input in place (f->effective is for the states that wait, and for the others' code).
+  const json::Value* effective = &f->input;
+  if (s.input_path.kind != asl::OptionalPath::Kind::Absent) {
     json::Value in_ctx;
     if (s.uses_context) in_ctx = ContextFor(*f);
     auto in = ApplyInputPath(s, f->input, in_ctx);
@@ -493,14 +493,18 @@ void Stepper::ExecuteStateBody(Frame* f) {
       return;
     }
     f->effective = std::move(in.value);
+    effective = &f->effective;
+  } else if (s.type != StateType::Pass && s.type != StateType::Succeed) {
+    f->effective = f->input;
+    effective = &f->effective;
   }
-  Observe(*f, ProbeStage::AfterInputPath, f->effective);
+  Observe(*f, ProbeStage::AfterInputPath, *effective);
   switch (s.type) {
     case StateType::Pass: {
       json::Value result;
       if (s.result) {
         result = *s.result;
-      } else if (!ApplyTemplate(f, s.parameters, f->effective, &result)) {
+      } else if (!ApplyTemplate(f, s.parameters, *effective, &result)) {
         return;
       } else {
         Observe(*f, ProbeStage::AfterParameters, result);
@@ -509,7 +513,7 @@ void Stepper::ExecuteStateBody(Frame* f) {
       return;
     }
     case StateType::Succeed: {
-      auto out = ApplyOutputPath(s, f->effective);
+      auto out = ApplyOutputPath(s, *effective);
       if (!out.ok()) {
         FailState(f, RuntimeError(*f, out.error.cause));
         return;

@@ -77,7 +77,22 @@ class Stepper {
     return it == st_.frames.end() ? nullptr : it->second.get();
   }
 
-  HistoryEvent& Emit(Frame* f, EventType type);
+  // Appends an event to the history (events of silent frames, and those refused by the history
+  // limit, go to a scratch event). The common case, a frame's event recorded under the limit,
+  // is inline: two of them per state entered.
+  HistoryEvent& Emit(Frame* f, EventType type) {
+    if (f == nullptr || f->silent || st_.next_event_id >= history_limit_ || out_->discard_events) {
+      return EmitSlow(f, type);
+    }
+    HistoryEvent& e = out_->events.emplace_back();
+    e.id = st_.next_event_id++;
+    e.previous_event_id = f->last_event_id;
+    e.timestamp = st_.now;
+    e.type = type;
+    f->last_event_id = e.id;
+    return e;
+  }
+  HistoryEvent& EmitSlow(Frame* f, EventType type);
   void Ready(Frame* f) { st_.ready.push_back(f->id); }
   uint64_t NewId() { return st_.next_id++; }
   Frame* NewFrame(uint64_t parent, size_t child_index, const asl::Body* body, json::Value input);

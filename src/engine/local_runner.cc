@@ -91,10 +91,13 @@ Result<std::shared_ptr<const asl::Program>> CompileDefinition(const json::Value&
 Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input,
                            const RunOptions& options) {
   if (options.time_scale < 0) return InvalidArgument("--time-scale must be 0 or more");
-  if (options.mocks && !options.test_case.empty() &&
-      !options.mocks->HasTestCase(options.state_machine_name, options.test_case)) {
-    return InvalidArgument("the mock config has no test case '" + options.test_case +
-                           "' for state machine '" + options.state_machine_name + "'");
+  std::optional<MockConfig::TestCase> test_case;
+  if (options.mocks) {
+    test_case = options.mocks->FindTestCase(options.state_machine_name, options.test_case);
+    if (!test_case && !options.test_case.empty()) {
+      return InvalidArgument("the mock config has no test case '" + options.test_case +
+                             "' for state machine '" + options.state_machine_name + "'");
+    }
   }
   RunClock clock(options.time_scale);
   static std::atomic<uint64_t> counter{0};
@@ -125,9 +128,6 @@ Result<RunResult> RunLocal(const asl::Program& program, const json::Value& input
     info.role_arn = std::string("arn:aws:iam::") + kAccount + ":role/stepfn-local";
   }
 
-  std::optional<MockConfig::TestCase> test_case;
-  if (options.mocks)
-    test_case = options.mocks->FindTestCase(options.state_machine_name, options.test_case);
   auto state = eval::NewExecution(program, info);
   RunResult result;
   std::vector<eval::Input> inputs;

@@ -131,13 +131,14 @@ std::string MockConfig::SoleMachine() const {
 
 std::optional<MockConfig::TestCase> MockConfig::FindTestCase(std::string_view machine,
                                                              std::string_view test_case) const {
-  auto m = machines_.find(machine);
-  if (m == machines_.end()) return std::nullopt;
+  // resolved_ has every machine and test case of machines_ (FromJson), so one walk suffices.
+  auto m = resolved_.find(machine);
+  if (m == resolved_.end()) return std::nullopt;
   auto c = m->second.find(test_case);
   if (c == m->second.end()) return std::nullopt;
   TestCase tc;
   tc.config_ = this;
-  tc.table_ = &resolved_.find(machine)->second.find(test_case)->second;
+  tc.table_ = &c->second;
   return tc;
 }
 

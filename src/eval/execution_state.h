@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/states_error.h"
+#include "eval/id_map.h"
 #include "json/value.h"
 
 namespace stepfn::asl {
@@ -123,9 +124,9 @@ class ExecutionState {
   int64_t next_event_id = 1;
   uint64_t rng = 0;
   EpochMillis now = 0;
-  std::unordered_map<uint64_t, std::unique_ptr<Frame>> frames;
-  std::unordered_map<uint64_t, uint64_t> pending;  // task/timer id -> frame id
-  std::vector<uint64_t> ready;                     // frames to run (a stack)
+  IdMap<std::unique_ptr<Frame>> frames;
+  IdMap<uint64_t> pending;      // task/timer id -> frame id
+  std::vector<uint64_t> ready;  // frames to run (a stack)
   uint64_t timeout_timer = 0;
   json::Value execution_input;
   json::Value context_execution;  // the constant part of $$ (Execution, StateMachine)

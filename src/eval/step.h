@@ -76,6 +76,9 @@ struct Input {
 enum class CommandKind : uint8_t { RunTask, StartTimer, CancelTask, CancelTimer };
 
 struct Command {
+  // Provided (empty) so that `commands.emplace_back()` runs the initialisers below without
+  // zero-filling the whole command first.
+  Command() {}  // NOLINT(modernize-use-equals-default)
   CommandKind kind = CommandKind::RunTask;
   uint64_t id = 0;
   // RunTask: the Task state (its name, Resource, ...; owned by the program) and its payload.

@@ -125,7 +125,9 @@ HistoryEvent& Stepper::EmitSlow(Frame* f, EventType type) {
 
 Frame* Stepper::NewFrame(uint64_t parent, size_t child_index, const asl::Body* body,
                          json::Value input) {
-  auto f = std::make_unique<Frame>();
+  // `new Frame`, not make_unique<Frame>(): value-initialisation would zero the whole frame
+  // before its members' initialisers run.
+  std::unique_ptr<Frame> f(new Frame);
   f->id = NewId();
   f->parent = parent;
   f->child_index = child_index;

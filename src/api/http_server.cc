@@ -613,6 +613,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (phase_ == Phase::Closed) return;
     phase_ = Phase::Closed;
     ++timer_generation_;
+    timer_waiting_ = false;
+    deadline_ = kNoDeadline;
     timer_.cancel();
     ErrorCode ignored;
     socket_.close(ignored);
@@ -629,26 +631,50 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
-  // Starts the deadline for the next operation(s); on expiry the pending socket operation is
-  // cancelled and timed_out_ set.
+  // Starts the deadline for the next operation(s); once it passes, the pending socket operation
+  // is cancelled and timed_out_ set.
+  //
+  // Deadlines are checked lazily: the timer is re-armed only when the new deadline comes before
+  // the one it waits for; when it fires early (the deadline moved on since), it waits again for
+  // the current deadline. A kept-alive connection moves its deadline on for every request
+  // (idle, then the request's read, then none while it is handled), and re-arming Asio's timer
+  // each time costs a timerfd_settime and, for the wait it replaces, a cancelled handler to run:
+  // this way steady traffic re-arms about once per request_timeout instead of twice a request.
+  // A deadline never fires late: the timer always waits for one at or before it.
   void Arm(std::chrono::milliseconds timeout) {
-    uint64_t generation = ++timer_generation_;
     timed_out_ = false;
-    timer_.expires_after(timeout);
+    deadline_ = std::chrono::steady_clock::now() + timeout;
+    if (!timer_waiting_ || timer_expiry_ > deadline_) StartTimer();
+  }
+
+  // No deadline until the next Arm; a wait in progress finds none when it fires.
+  void Disarm() { deadline_ = kNoDeadline; }
+
+  // REQUIRES: mu_. Makes the timer wait for deadline_ (replacing the wait in progress, whose
+  // handler then runs with operation_aborted and does nothing).
+  void StartTimer() {
+    uint64_t generation = ++timer_generation_;
+    timer_waiting_ = true;
+    timer_expiry_ = deadline_;
+    timer_.expires_at(deadline_);
     timer_.async_wait([self = shared_from_this(), generation](const ErrorCode& ec) {
       if (ec) return;
       std::lock_guard<std::mutex> lock(self->mu_);
-      if (generation != self->timer_generation_ || self->phase_ == Phase::Closed) return;
+      if (generation != self->timer_generation_) return;
+      self->timer_waiting_ = false;
+      if (self->phase_ == Phase::Closed || self->deadline_ == kNoDeadline) return;
+      if (std::chrono::steady_clock::now() < self->deadline_) {
+        self->StartTimer();  // the deadline moved on while this wait was in progress
+        return;
+      }
       self->timed_out_ = true;
       ErrorCode ignored;
       self->socket_.cancel(ignored);
     });
   }
 
-  void Disarm() {
-    ++timer_generation_;
-    timer_.cancel();
-  }
+  static constexpr std::chrono::steady_clock::time_point kNoDeadline =
+      std::chrono::steady_clock::time_point::max();
 
   // Guards everything below that changes: taken by the loop's handlers and by Answer (any
   // thread), never while the Handler runs.
@@ -670,7 +696,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool keep_alive_ = true;
   bool close_after_write_ = false;
   bool timed_out_ = false;
-  uint64_t timer_generation_ = 0;
+  // The deadline (Arm) and the timer's wait for it: timer_expiry_ <= deadline_ while
+  // timer_waiting_.
+  std::chrono::steady_clock::time_point deadline_ = kNoDeadline;
+  std::chrono::steady_clock::time_point timer_expiry_ = kNoDeadline;
+  bool timer_waiting_ = false;
+  uint64_t timer_generation_ = 0;  // of the timer's current wait
   uint64_t request_id_ = 0;
 };
 

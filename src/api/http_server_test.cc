@@ -302,6 +302,43 @@ TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosedSilently) {
   EXPECT_EQ(server_->ConnectionCountForTest(), 0u);
 }
 
+// Deadlines are checked lazily (the timer waits for the earliest one it was given and then for
+// the current one): a connection's idle deadline, moved on by each request, is still kept, and a
+// request's read deadline that comes before the idle one still fires on time.
+TEST_F(HttpServerTest, DeadlinesMovedOnByRequestsStillHold) {
+  HttpServerOptions options;
+  options.request_timeout = 200ms;
+  options.idle_timeout = 400ms;
+  StartServer(options);
+  RawClient client(port());
+  auto start = std::chrono::steady_clock::now();
+  // Requests 100 ms apart for 600 ms: past the first request's read deadline (200 ms) and its
+  // idle deadline (400 ms), the connection stays open because every request moved them on.
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(client.Send(RawRequest("POST", "/", "", "r" + std::to_string(i))));
+    RawResponse response = client.Read();
+    ASSERT_EQ(response.status, 200) << "request " << i;
+    EXPECT_FALSE(response.closed);
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 600ms);
+  // Half a request, then silence: the read deadline (200 ms) answers 408 before the idle one.
+  auto partial = std::chrono::steady_clock::now();
+  ASSERT_TRUE(client.Send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc"));
+  RawResponse response = client.Read();
+  EXPECT_EQ(response.status, 408);
+  auto waited = std::chrono::steady_clock::now() - partial;
+  EXPECT_GE(waited, 190ms);
+  EXPECT_LT(waited, 2s);
+  // A fresh connection left idle is closed at its idle deadline, not before.
+  RawClient idle(port());
+  auto opened = std::chrono::steady_clock::now();
+  ASSERT_TRUE(idle.Send(RawRequest("POST", "/", "", "x")));
+  EXPECT_EQ(idle.Read().status, 200);
+  EXPECT_TRUE(idle.ReadsEof());
+  EXPECT_GE(std::chrono::steady_clock::now() - opened, 390ms);
+}
+
 TEST_F(HttpServerTest, ExpectContinue) {
   StartServer();
   RawClient client(port());

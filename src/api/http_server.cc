@@ -47,6 +47,8 @@ constexpr size_t kRejectSlack = 1024;
 // How long to pause accepting when the process is out of descriptors.
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// The largest answer Responder::SendBeforeNext holds back (it is copied when it leaves).
+constexpr size_t kMaxHeldBytes = 4096;
 
 // The Date header's value for now; formatted once a second per thread.
 std::string_view HttpDate() {
@@ -327,6 +329,7 @@ class ResponderState;
 struct DeferredAnswer {
   std::shared_ptr<ResponderState> state;
   std::optional<HttpResponse> response;
+  bool may_hold = false;
 };
 thread_local std::vector<DeferredAnswer>* t_deferred_answers = nullptr;
 // Writes them, in the order they were given.
@@ -344,6 +347,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
         server_(server),
         rejecting_(rejecting),
         local_port_(local_port) {}
+
+  // After the loops stopped (HttpServer::Stop): a connection still open (its request was not
+  // answered within the drain time) hands over what it held back and closes.
+  void CloseStopped() {
+    std::lock_guard<std::mutex> lock(mu_);
+    SendHeldNow();
+    ErrorCode ignored;
+    socket_.close(ignored);
+  }
 
   // On the loop's thread.
   void Start() {
@@ -377,13 +389,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // and starts what comes next (the rest of a large response, the read of the next request, the
   // timer) itself, under the connection's lock: the client gets its answer without waiting for
   // the loop's thread to wake up, and the loop wakes only when there is something to read.
-  void Answer(uint64_t request_id, HttpResponse response) {
+  //
+  // `may_hold` (Responder::SendBeforeNext): when the client's next request is already in the
+  // read buffer (it pipelined it), the answer is kept in held_ instead of written, and leaves
+  // in the same write as the next answer.
+  void Answer(uint64_t request_id, HttpResponse response, bool may_hold) {
     auto wire = std::make_unique<WireResponse>();
     std::lock_guard<std::mutex> lock(mu_);
     if (phase_ != Phase::Handling || request_id != request_id_) return;
     // A stop since the request was read closes the connection.
     *wire =
         Serialize(std::move(response), !keep_alive_ || close_after_write_ || server_->stopping());
+    if (may_hold && !wire->close && held_.empty() && buffer_.size() > 0 &&
+        wire->size() <= kMaxHeldBytes) {
+      held_.reserve(wire->size());
+      held_.append(wire->head).append(wire->body);
+      phase_ = Phase::Writing;
+      AfterWrite();  // reads the pipelined request
+      return;
+    }
+    PrependHeld(wire.get());
     WriteNow(socket_.native_handle(), wire.get());
     Finish(std::move(wire));
   }
@@ -461,8 +486,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto expect = header.find(http::field::expect);
     if (expect != header.end() && EqualsIgnoreCase(expect->value(), "100-continue") &&
         !parser_->is_done()) {
-      asio::async_write(socket_, asio::buffer(kContinue.data(), kContinue.size()),
-                        [self = shared_from_this()](const ErrorCode& ec, size_t) {
+      // A held answer goes first.
+      auto interim = std::make_shared<std::string>(std::move(held_));
+      held_.clear();
+      interim->append(kContinue);
+      asio::async_write(socket_, asio::buffer(*interim),
+                        [self = shared_from_this(), interim](const ErrorCode& ec, size_t) {
                           std::lock_guard<std::mutex> lock(self->mu_);
                           if (ec || self->timed_out_) {
                             self->OnReadError(ec);
@@ -546,7 +575,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Writes a response and then closes (an error the connection cannot continue after).
   void WriteFinal(HttpResponse response) {
-    Finish(std::make_unique<WireResponse>(Serialize(std::move(response), true)));
+    auto wire = std::make_unique<WireResponse>(Serialize(std::move(response), true));
+    PrependHeld(wire.get());
+    Finish(std::move(wire));
+  }
+
+  // REQUIRES: mu_ (or the last reference). Closing with an answer held back (a stop while the
+  // request behind it waits): offer it to the socket, without waiting.
+  void SendHeldNow() {
+    if (held_.empty() || !socket_.is_open()) return;
+    (void)::send(socket_.native_handle(), held_.data(), held_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    held_.clear();
+  }
+
+  // REQUIRES: mu_. A held answer (see Answer) leaves first, in the same write.
+  void PrependHeld(WireResponse* wire) {
+    if (held_.empty()) return;
+    wire->head.insert(0, held_);
+    held_.clear();
   }
 
   // REQUIRES: mu_. Writes what is left of `wire` (all of it, or what Answer's write did not
@@ -612,6 +658,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close() {
     if (phase_ == Phase::Closed) return;
     phase_ = Phase::Closed;
+    SendHeldNow();
     ++timer_generation_;
     timer_waiting_ = false;
     deadline_ = kNoDeadline;
@@ -689,6 +736,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpRequest head_;  // the request line and headers of the request being read
+  std::string held_;  // an answer held back until the next one (Answer's may_hold)
   size_t body_limit_ = 0;
   std::unique_ptr<std::array<char, 4096>> discard_;
   size_t discarded_ = 0;
@@ -720,9 +768,9 @@ class ResponderState : public std::enable_shared_from_this<ResponderState> {
   // From any thread, once. No response: answer with the handler's InternalError response.
   // While a Handler runs on a loop's thread, answers given on that thread are written when it
   // returns (see Connection::OnRequest).
-  void Deliver(std::optional<HttpResponse> response);
+  void Deliver(std::optional<HttpResponse> response, bool may_hold = false);
 
-  void DeliverNow(std::optional<HttpResponse> response) {
+  void DeliverNow(std::optional<HttpResponse> response, bool may_hold) {
     std::shared_lock<std::shared_mutex> lock(shared_->mu);
     if (!shared_->alive) return;
     std::shared_ptr<Connection> connection = connection_.lock();
@@ -731,7 +779,7 @@ class ResponderState : public std::enable_shared_from_this<ResponderState> {
       response =
           handler_->Reject(RejectReason::InternalError, "the request handler returned no response");
     }
-    connection->Answer(request_id_, std::move(*response));
+    connection->Answer(request_id_, std::move(*response), may_hold);
   }
 
  private:
@@ -741,16 +789,18 @@ class ResponderState : public std::enable_shared_from_this<ResponderState> {
   Handler* handler_;
 };
 
-void ResponderState::Deliver(std::optional<HttpResponse> response) {
+void ResponderState::Deliver(std::optional<HttpResponse> response, bool may_hold) {
   if (t_deferred_answers != nullptr) {
-    t_deferred_answers->push_back({shared_from_this(), std::move(response)});
+    t_deferred_answers->push_back({shared_from_this(), std::move(response), may_hold});
     return;
   }
-  DeliverNow(std::move(response));
+  DeliverNow(std::move(response), may_hold);
 }
 
 void DeliverDeferred(std::vector<DeferredAnswer>* answers) {
-  for (DeferredAnswer& answer : *answers) answer.state->DeliverNow(std::move(answer.response));
+  for (DeferredAnswer& answer : *answers) {
+    answer.state->DeliverNow(std::move(answer.response), answer.may_hold);
+  }
 }
 
 Responder Connection::MakeResponder() {
@@ -775,6 +825,13 @@ void Responder::Send(HttpResponse response) {
   std::shared_ptr<ResponderState> state = std::move(state_);
   state_.reset();
   state->Deliver(std::move(response));
+}
+
+void Responder::SendBeforeNext(HttpResponse response) {
+  if (!state_) return;
+  std::shared_ptr<ResponderState> state = std::move(state_);
+  state_.reset();
+  state->Deliver(std::move(response), true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -943,7 +1000,10 @@ void HttpServer::Impl::Stop() {
     if (loop->thread.joinable()) loop->thread.join();
   }
   // The loops are stopped: destroy what they held while the io_contexts still exist.
-  for (auto& loop : loops_) loop->connections.clear();
+  for (auto& loop : loops_) {
+    for (auto& [ptr, connection] : loop->connections) connection->CloseStopped();
+    loop->connections.clear();
+  }
   listeners_.clear();
 }
 

@@ -86,6 +86,14 @@ class Responder {
   ~Responder();
 
   void Send(HttpResponse response);
+  // Send, for an answer the client does not wait for before it sends its next request on the
+  // connection: when that request is already there (the client pipelined it), this answer is
+  // held back and leaves in the same write as the next one, so the client is woken once for
+  // both. Otherwise the same as Send. For the Lambda Runtime API's 202 to a runtime that sends
+  // its next GET /next right behind its result: one write and one wake-up of the runtime less
+  // per invocation. The client must not wait for this answer alone (it would wait until the
+  // next request is answered, which for a long poll may be minutes).
+  void SendBeforeNext(HttpResponse response);
   bool sent() const { return state_ == nullptr; }
 
  private:

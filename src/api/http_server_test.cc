@@ -20,7 +20,8 @@ using testing::RawRequest;
 using testing::RawResponse;
 
 // Answers "<method> <target> <body>"; target "/later" answers from another thread after 100 ms,
-// "/drop" drops the responder, "/hold" keeps it in held_ until the test releases it.
+// "/drop" drops the responder, "/hold" keeps it in held_ until the test releases it,
+// "/before-next" answers with SendBeforeNext.
 class EchoHandler : public Handler {
  public:
   ~EchoHandler() override {
@@ -62,6 +63,10 @@ class EchoHandler : public Handler {
       // returns.
       responder.Send(std::move(response));
       std::this_thread::sleep_for(100ms);
+      return;
+    }
+    if (request.target == "/before-next") {
+      responder.SendBeforeNext(std::move(response));
       return;
     }
     if (request.target == "/later") {
@@ -168,6 +173,44 @@ TEST_F(HttpServerTest, PipelinedRequestsAnswerInOrder) {
   EXPECT_EQ(client.Read().body, "POST /later a");
   EXPECT_EQ(client.Read().body, "POST /b b");
   EXPECT_EQ(client.Read().body, "POST /c c");
+}
+
+// SendBeforeNext: alone it is an ordinary answer; when the next request is already there
+// (pipelined), the answer waits for that request's answer and both leave together, in order.
+// A stop with an answer held back still delivers it.
+TEST_F(HttpServerTest, SendBeforeNextWaitsForThePipelinedRequestsAnswer) {
+  HttpServerOptions options;
+  options.drain_timeout = 200ms;
+  StartServer(options);
+  RawClient client(port(), 300);
+  ASSERT_TRUE(client.Send(RawRequest("POST", "/before-next", "", "alone")));
+  EXPECT_EQ(client.Read().body, "POST /before-next alone");
+
+  auto wait_held = [&](size_t n) {
+    for (int i = 0; i < 400 && handler_.HeldCount() < n; ++i) std::this_thread::sleep_for(5ms);
+    return handler_.HeldCount();
+  };
+  ASSERT_TRUE(client.Send(RawRequest("POST", "/before-next", "", "a") +
+                          RawRequest("POST", "/hold", "", "b")));
+  ASSERT_EQ(wait_held(1), 1u);
+  RawResponse nothing = client.Read();  // the first answer waits for the second
+  EXPECT_EQ(nothing.status, 0);
+  EXPECT_TRUE(nothing.head.empty());
+  std::vector<Responder> held = handler_.TakeHeld();
+  HttpResponse answer;
+  answer.body = "b answered";
+  held[0].Send(std::move(answer));
+  EXPECT_EQ(client.Read().body, "POST /before-next a");
+  EXPECT_EQ(client.Read().body, "b answered");
+
+  ASSERT_TRUE(client.Send(RawRequest("POST", "/before-next", "", "c") +
+                          RawRequest("POST", "/hold", "", "d")));
+  ASSERT_EQ(wait_held(1), 1u);
+  server_->Stop();  // /hold is never answered: the drain times out and the connection closes
+  RawResponse last = client.Read();
+  EXPECT_EQ(last.status, 200);
+  EXPECT_EQ(last.body, "POST /before-next c");
+  handler_.TakeHeld();
 }
 
 TEST_F(HttpServerTest, ConnectionCloseAndHttp10) {

@@ -370,6 +370,8 @@ struct Pool {
 struct Outbox {
   std::vector<std::pair<InvokeDone, InvokeOutcome>> done;
   std::vector<std::pair<api::Responder, api::HttpResponse>> sends;
+  // 202s to a runtime's result: held back when it pipelined its next /next behind the result.
+  std::vector<api::Responder> accepted;
   std::vector<api::Responder> drops;
   std::vector<std::function<void()>> later;  // after the answers
 
@@ -620,6 +622,8 @@ void Environments::Impl::Deliver(Outbox* out) {
   out->done.clear();
   for (auto& [responder, response] : out->sends) responder.Send(std::move(response));
   out->sends.clear();
+  for (api::Responder& responder : out->accepted) responder.SendBeforeNext(Accepted());
+  out->accepted.clear();
   out->drops.clear();
   for (auto& fn : out->later) fn();
   out->later.clear();
@@ -1163,7 +1167,9 @@ void Environments::Impl::ResultRequest(Worker* w, const std::string& id, bool is
     EndInvocation(w, inv, std::nullopt, &failure, {}, "error", out);
     return;
   }
-  out->sends.emplace_back(std::move(responder), Accepted());
+  // A runtime that pipelines (stepfn's own) has its next /next in the server's buffer already:
+  // the 202 then waits for that answer (one write, one wake-up of the runtime); others get it now.
+  out->accepted.push_back(std::move(responder));
   InvokeResponse response;
   response.status_code = 200;
   response.payload = std::move(request.body);

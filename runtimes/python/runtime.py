@@ -176,6 +176,12 @@ class _RuntimeClient:
         self._host_line = "Host: " + address + "\r\n"
         self._sock = None
         self._buf = b""
+        # stepfn's Runtime API answers pipelined requests in order: a result is then sent with the
+        # next GET /next right behind it (one send, one wake-up of each side less per
+        # invocation), and that GET's answer is kept here for next(). AWS's is never asked to.
+        self._pipelining = os.environ.get("STEPFN_RUNTIME_API_PIPELINING") == "1"
+        self._next_request = self._encode("GET", _API_PREFIX + "/invocation/next")
+        self._next_answer = None
 
     def _connect(self):
         self._sock = socket.create_connection((self._host, self._port))
@@ -191,9 +197,7 @@ class _RuntimeClient:
         self._sock = None
         self._buf = b""
 
-    def _request(self, method, path, body=None, headers=None):
-        """Sends one request; returns (status, headers with lower-case names, body bytes).
-        Reconnects once when the kept-alive connection was closed by the other side."""
+    def _encode(self, method, path, body=None, headers=None):
         head = method + " " + path + " HTTP/1.1\r\n" + self._host_line
         if body is None:
             body = b""
@@ -202,14 +206,22 @@ class _RuntimeClient:
         if headers:
             for name, value in headers.items():
                 head += name + ": " + value + "\r\n"
-        data = (head + "\r\n").encode("latin-1") + body
+        return (head + "\r\n").encode("latin-1") + body
+
+    def _request(self, method, path, body=None, headers=None, then_next=False):
+        """Sends one request; returns (status, headers with lower-case names, body bytes).
+        Reconnects once when the kept-alive connection was closed by the other side.
+        `then_next`: GET /next goes right behind it; its answer is kept for next()."""
+        data = self._encode(method, path, body, headers)
+        if then_next:
+            data += self._next_request
         for attempt in (0, 1):
             reused = self._sock is not None
             try:
                 if self._sock is None:
                     self._connect()
                 self._sock.sendall(data)
-                return self._response(method)
+                answer = self._response(method)
             except (_ConnectionClosed, BrokenPipeError, ConnectionResetError) as e:
                 self._close()
                 early = not isinstance(e, _ConnectionClosed) or e.early
@@ -218,6 +230,13 @@ class _RuntimeClient:
             except OSError as e:
                 self._close()
                 raise _RuntimeApiError("Runtime API unreachable: %s" % e)
+            else:
+                if then_next and self._sock is not None:
+                    try:
+                        self._next_answer = self._response("GET")
+                    except (_ConnectionClosed, OSError):
+                        self._close()  # next() asks again, on a new connection
+                return answer
         raise _RuntimeApiError("unreachable")
 
     def _fill(self, early):
@@ -302,8 +321,8 @@ class _RuntimeClient:
             parts.append(self._buf[:size])
             self._buf = self._buf[size + 2 :]
 
-    def _post(self, path, body, headers):
-        status, _, data = self._request("POST", path, body, headers)
+    def _post(self, path, body, headers, then_next=False):
+        status, _, data = self._request("POST", path, body, headers, then_next)
         if status >= 500:
             # AWS: a 500 is a non-recoverable state; the runtime exits promptly.
             raise _RuntimeApiError("Runtime API answered %d to POST %s: %r" % (status, path, data[:200]))
@@ -311,7 +330,11 @@ class _RuntimeClient:
             sys.stderr.write("Runtime API answered %d to POST %s: %s\n" % (status, path, data[:500].decode("utf-8", "replace")))
 
     def next(self):
-        status, headers, body = self._request("GET", _API_PREFIX + "/invocation/next")
+        if self._next_answer is not None:
+            status, headers, body = self._next_answer
+            self._next_answer = None
+        else:
+            status, headers, body = self._request("GET", _API_PREFIX + "/invocation/next")
         if status != 200:
             raise _RuntimeApiError("Runtime API answered %d to /invocation/next: %r" % (status, body[:200]))
         return headers, body
@@ -321,6 +344,7 @@ class _RuntimeClient:
             _API_PREFIX + "/invocation/" + request_id + "/response",
             body,
             {"Content-Type": content_type},
+            self._pipelining,
         )
 
     def post_error(self, request_id, error, xray_cause=None):
@@ -336,6 +360,7 @@ class _RuntimeClient:
             _API_PREFIX + "/invocation/" + request_id + "/error",
             _to_json(error).encode("utf-8"),
             headers,
+            self._pipelining,
         )
 
     def post_init_error(self, error):

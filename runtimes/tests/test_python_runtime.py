@@ -39,6 +39,39 @@ class PythonRuntimeTest(unittest.TestCase):
             self.assertEqual(fn.invoke([index]).json(), [index])
         self.assertGreaterEqual(fn.api.connections, 10)
 
+    def test_pipelining_sends_next_behind_each_result(self):
+        # As stepfn runs it: the next GET /next rides behind each result, on the one connection.
+        fn = self.run_function(
+            {"app.py": "def handler(event, context):\n"
+                       "    if event.get('fail'):\n"
+                       "        raise ValueError('no')\n"
+                       "    return event\n"},
+            extra_env={"STEPFN_RUNTIME_API_PIPELINING": "1"})
+        for index in range(20):
+            event = {"n": index, "fail": index % 5 == 4}
+            posted = fn.invoke(event)
+            self.assertIsNotNone(posted, fn.logs())
+            if event["fail"]:
+                self.assertEqual(posted.kind, "error")
+                self.assertEqual(posted.json()["errorType"], "ValueError")
+            else:
+                self.assertEqual(posted.kind, "response")
+                self.assertEqual(posted.json(), event)
+        self.assertEqual(set(fn.api.next_connections), {1})
+        self.assertEqual(fn.api.connections, 1)
+        self.assertEqual(len(fn.api.next_connections), 20)  # one per event (the 21st waits)
+
+    def test_pipelining_when_the_api_closes_connections(self):
+        # The GET behind a result is lost when the API closes after the result's answer: the
+        # runtime asks again on a new connection, and never posts a result twice.
+        fn = self.run_function({"app.py": "def handler(event, context):\n    return event\n"},
+                               extra_env={"STEPFN_RUNTIME_API_PIPELINING": "1"},
+                               close_connections=True)
+        for index in range(5):
+            self.assertEqual(fn.invoke([index]).json(), [index])
+        self.assertEqual(len(fn.api.posts), 5)
+        self.assertNotIn("answered", fn.logs())
+
     def test_chunked_responses_in_small_pieces(self):
         fn = self.run_function({"app.py": "def handler(event, context):\n    return event\n"},
                                chunked=True)

@@ -151,21 +151,22 @@ Result<std::string> DefaultCasesDir();
 // reason. Later issues remove lines as the missing pieces arrive.
 struct SkipRule {
   enum class Kind {
-    kCategory,             // every case of `category`
-    kFeature,              // `features` holds `arg`
-    kApi,                  // source.api == `arg`
-    kApiNotIn,             // source.api is none of the comma-separated `arg`
-    kValidationKind,       // validation_kind == `arg`
-    kField,                // the case has a non-null top-level field `arg`
-    kFlag,                 // the case's boolean field `arg` is true
-    kServices,             // `services` is not empty
-    kServicesBeyond,       // `services` names one not in the comma-separated `arg`
-    kLambdaWithoutCode,    // `services` holds lambda and no function has code in the record
-    kExpectedContains,     // `expected` (as JSON text) contains `arg`
-    kSetupCallsBeyond,     // setup_calls call a service not in the comma-separated `arg`
-    kServicesUnmocked,     // `services` is not empty and the request has no `mock`
-    kExpectedErrorCode,    // expected.error_code == `arg`
-    kExpectedMessageStart  // expected.message begins with `arg`
+    kCategory,              // every case of `category`
+    kFeature,               // `features` holds `arg`
+    kApi,                   // source.api == `arg`
+    kApiNotIn,              // source.api is none of the comma-separated `arg`
+    kValidationKind,        // validation_kind == `arg`
+    kField,                 // the case has a non-null top-level field `arg`
+    kFlag,                  // the case's boolean field `arg` is true
+    kServices,              // `services` is not empty
+    kServicesBeyond,        // `services` names one not in the comma-separated `arg`
+    kLambdaWithoutCode,     // `services` holds lambda and no function has code in the record
+    kExpectedContains,      // `expected` (as JSON text) contains `arg`
+    kSetupCallsBeyond,      // setup_calls call a service not in the comma-separated `arg`
+    kServicesUnmocked,      // `services` is not empty and the request has no `mock`
+    kExpectedErrorCode,     // expected.error_code == `arg`
+    kExpectedMessageStart,  // expected.message begins with `arg`
+    kNoServiceModels        // as kExpectedMessageStart, and botocore's model data is not found
   };
   std::string_view category;  // "" = any category
   Kind kind;

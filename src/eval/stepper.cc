@@ -555,10 +555,14 @@ void Stepper::CompleteState(Frame* f, json::Value raw_result) {
   }
   Observe(*f, ProbeStage::AfterResultSelector, result);
   json::Value output;
-  if (s.result_path.kind == asl::OptionalPath::Kind::Absent) {
+  const asl::OptionalPath& rp = s.result_path;
+  if (rp.kind == asl::OptionalPath::Kind::Absent || rp.root_only) {
     output = std::move(result);
-  } else if (StatesError err;
-             !ApplyResultPath(s.result_path, f->input, std::move(result), &output, &err)) {
+  } else if (rp.single_member && f->input.is_object()) {
+    // "$.name" into an object input, the most common ResultPath: what ApplyResultPath does for
+    // it, without the call.
+    output = json::WithMember(f->input, rp.member, std::move(result));
+  } else if (StatesError err; !ApplyResultPath(rp, f->input, std::move(result), &output, &err)) {
     FailState(f, RuntimeError(*f, err.cause));
     return;
   }

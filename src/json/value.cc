@@ -358,18 +358,17 @@ Value WithMember(const Value& object, std::string_view key, Value value) {
   }
   ObjectNode* to = ObjectNode::Allocate(at < n ? n : n + 1);
   Member* dst = to->data();
-  for (uint32_t k = 0; k < n; ++k) {
-    const Member& m = from->data()[k];
-    if (k == at) {
-      new (dst + k) Member(m.first, std::move(value));
-    } else {
-      new (dst + k) Member(m);
-    }
-    ++to->size;
-  }
-  if (at == n) {
+  const Member* src = n != 0 ? from->data() : nullptr;
+  // The members copied in three runs (before, at and after the key's place); the size is set
+  // once they are all in place.
+  for (uint32_t k = 0; k < at && k < n; ++k) new (dst + k) Member(src[k]);
+  if (at < n) {
+    new (dst + at) Member(src[at].first, std::move(value));
+    for (uint32_t k = at + 1; k < n; ++k) new (dst + k) Member(src[k]);
+    to->size = n;
+  } else {
     new (dst + n) Member(std::string(key), std::move(value));
-    ++to->size;
+    to->size = n + 1;
   }
   to->BuildIndex();
   Value out;

@@ -8,8 +8,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -43,7 +41,7 @@ struct Fanout {
   // Per child: 1 once it succeeded (its result is in `results`). Empty until a child succeeds.
   // A redrive keeps these children and runs only the others.
   std::vector<uint8_t> ok;
-  std::unordered_set<uint64_t> running;  // child frame ids in flight
+  IdSet running;  // child frame ids in flight
   size_t total = 0;
   size_t next_start = 0;
   size_t finished = 0;

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <iterator>
 #include <utility>
 #include <vector>
@@ -153,7 +154,7 @@ class IdMap {
     size_ = 0;
   }
   void reserve(size_t n) {
-    if (n * 2 > slots_.size()) Rehash(n);
+    if (n * 4 > slots_.size() * 3) Rehash(n);
   }
 
   friend bool operator==(const IdMap& a, const IdMap& b) {
@@ -181,9 +182,10 @@ class IdMap {
       if (s.kv.first == key) return i;
     }
   }
-  // A free slot for `key` (not present), growing first to keep the table at most half full.
+  // A free slot for `key` (not present), growing first to keep the table at most 3/4 full (the
+  // hash spreads consecutive ids evenly, so probe runs stay short).
   size_t Insert(uint64_t key) {
-    if ((size_ + 1) * 2 > slots_.size()) Rehash(size_ + 1);
+    if ((size_ + 1) * 4 > slots_.size() * 3) Rehash(size_ + 1);
     size_t mask = slots_.size() - 1;
     size_t i = Home(key);
     while (slots_[i].used) i = (i + 1) & mask;
@@ -208,11 +210,11 @@ class IdMap {
       i = j;
     }
   }
-  // Room for `n` entries at most half full (at least 16 slots).
+  // Room for `n` entries at most 3/4 full (at least 8 slots).
   void Rehash(size_t n) {
-    size_t want = 16;
-    unsigned bits = 4;
-    while (want < n * 2) want <<= 1, ++bits;
+    size_t want = 8;
+    unsigned bits = 3;
+    while (want * 3 < n * 4) want <<= 1, ++bits;
     std::vector<Slot> old = std::move(slots_);
     slots_ = std::vector<Slot>(want);
     shift_ = 64 - bits;
@@ -226,7 +228,65 @@ class IdMap {
 
   std::vector<Slot> slots_;  // a power of two in size, or empty
   size_t size_ = 0;
-  unsigned shift_ = 60;  // 64 - log2(slots_.size())
+  unsigned shift_ = 61;  // 64 - log2(slots_.size())
+};
+
+// IdSet: a set of ids on an IdMap (Fanout::running), with unordered_set's interface as used.
+class IdSet {
+ public:
+  class Iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = uint64_t;
+    using difference_type = std::ptrdiff_t;
+    using reference = const uint64_t&;
+    using pointer = const uint64_t*;
+
+    Iterator() = default;
+    explicit Iterator(IdMap<bool>::const_iterator it) : it_(it) {}
+    reference operator*() const { return it_->first; }
+    pointer operator->() const { return &it_->first; }
+    Iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    Iterator operator++(int) {
+      Iterator old = *this;
+      ++it_;
+      return old;
+    }
+    friend bool operator==(const Iterator& a, const Iterator& b) { return a.it_ == b.it_; }
+
+   private:
+    IdMap<bool>::const_iterator it_;
+  };
+  using iterator = Iterator;
+  using const_iterator = Iterator;
+  using value_type = uint64_t;
+  using key_type = uint64_t;
+
+  IdSet() = default;
+  IdSet(std::initializer_list<uint64_t> ids) {
+    for (uint64_t id : ids) insert(id);
+  }
+
+  size_t size() const { return map_.size(); }
+  bool empty() const { return map_.empty(); }
+  Iterator begin() const { return Iterator(map_.begin()); }
+  Iterator end() const { return Iterator(map_.end()); }
+  bool contains(uint64_t id) const { return map_.contains(id); }
+  size_t count(uint64_t id) const { return map_.count(id); }
+  std::pair<Iterator, bool> insert(uint64_t id) {
+    auto [it, inserted] = map_.emplace(id, true);
+    return {Iterator(it), inserted};
+  }
+  size_t erase(uint64_t id) { return map_.erase(id); }
+  void clear() { map_.clear(); }
+  void reserve(size_t n) { map_.reserve(n); }
+  friend bool operator==(const IdSet& a, const IdSet& b) { return a.map_ == b.map_; }
+
+ private:
+  IdMap<bool> map_;
 };
 
 }  // namespace stepfn::eval

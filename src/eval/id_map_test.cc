@@ -130,5 +130,24 @@ TEST(IdMap, EqualityIgnoresOrder) {
   EXPECT_FALSE(a == b);
 }
 
+TEST(IdSet, InsertEraseIterate) {
+  IdSet s{3, 1};
+  EXPECT_TRUE(s.insert(2).second);
+  EXPECT_FALSE(s.insert(3).second);
+  EXPECT_EQ(s.size(), 3u);
+  std::vector<uint64_t> ids(s.begin(), s.end());
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(s.erase(1), 1u);
+  EXPECT_EQ(s.erase(1), 0u);
+  EXPECT_TRUE(s.contains(2));
+  EXPECT_FALSE(s.contains(1));
+  EXPECT_TRUE(s == (IdSet{2, 3}));
+  EXPECT_FALSE(s == (IdSet{2}));
+  s.clear();
+  EXPECT_TRUE(s.empty());
+  EXPECT_EQ(s.begin(), s.end());
+}
+
 }  // namespace
 }  // namespace stepfn::eval

@@ -537,7 +537,7 @@ TEST(StateCodec, EveryFieldRoundTrips) {
   EXPECT_TRUE(dfan.results[0].is_null());
   EXPECT_TRUE(dfan.results[1].is_null());
   EXPECT_EQ(json::Write(dfan.results[3]), R"([1,{"k":"v"}])");
-  EXPECT_EQ(dfan.running, (std::unordered_set<uint64_t>{11}));
+  EXPECT_EQ(dfan.running, (IdSet{11}));
   EXPECT_EQ(dfan.total, 4u);
   EXPECT_EQ(dfan.next_start, 2u);
   EXPECT_EQ(dfan.finished, 1u);

@@ -22,6 +22,7 @@ void Stepper::ExecuteParallel(Frame* f) {
   auto fan = std::make_unique<Fanout>();
   fan->total = s.branches.size();
   fan->results.resize(fan->total);
+  fan->running.reserve(fan->total);  // every branch may be in flight at once
   fan->items = branch_input;
   ApplyRedrivePoint(f, fan.get());
   f->fanout = std::move(fan);

@@ -503,14 +503,13 @@ void Stepper::ExecuteStateBody(Frame* f) {
   Observe(*f, ProbeStage::AfterInputPath, *effective);
   switch (s.type) {
     case StateType::Pass: {
-      json::Value result;
       if (s.result) {
-        result = *s.result;
-      } else if (!ApplyTemplate(f, s.parameters, *effective, &result)) {
+        CompleteState(f, *s.result);
         return;
-      } else {
-        Observe(*f, ProbeStage::AfterParameters, result);
       }
+      json::Value result;
+      if (!ApplyTemplate(f, s.parameters, *effective, &result)) return;
+      Observe(*f, ProbeStage::AfterParameters, result);
       CompleteState(f, std::move(result));
       return;
     }

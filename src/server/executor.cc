@@ -149,6 +149,19 @@ void Executor::Post(std::function<void()> work) {
   queue_cv_.notify_one();
 }
 
+std::function<void(Status)> Executor::Gated(std::function<void(Status)> done) {
+  return [gate = gate_, done = std::move(done)](Status status) {
+    {
+      std::lock_guard<std::mutex> lock(gate->mu);
+      if (gate->executor == nullptr) return;
+      ++gate->running;
+    }
+    done(std::move(status));
+    std::lock_guard<std::mutex> lock(gate->mu);
+    if (--gate->running == 0) gate->idle.notify_all();
+  };
+}
+
 void Executor::AfterStore(const Live& live, std::function<void()> work) {
   // The in-memory store (EXPRESS) answers on the calling thread with no lock held: go on right
   // here (a StartSyncExecution of pure states then runs start to end on the request's thread).
@@ -208,7 +221,7 @@ void Executor::Start(Launch launch, std::function<void(Status)> started, EndCall
   RunStep(*live, *batch, &initial);
   live->store->CreateExecutionAsync(
       std::move(launch.record), std::move(initial),
-      [this, live, batch, started = std::move(started)](Status status) {
+      Gated([this, live, batch, started = std::move(started)](Status status) {
         batch->store_answered = MonotonicNanos();
         AfterStore(*live, [this, live, batch, started, status] {
           if (!status.ok()) {
@@ -223,7 +236,7 @@ void Executor::Start(Launch launch, std::function<void(Status)> started, EndCall
           started(Status::Ok());
           AfterCommit(live, batch, Status::Ok());
         });
-      });
+      }));
 }
 
 void Executor::Deliver(const std::string& execution_arn, eval::Input input,
@@ -263,10 +276,11 @@ void Executor::Advance(const std::shared_ptr<Live>& live) {
   }
   store::Transition t;
   RunStep(*live, *batch, &t);
-  live->store->CommitTransitionAsync(std::move(t), [this, live, batch](Status status) {
-    batch->store_answered = MonotonicNanos();
-    AfterStore(*live, [this, live, batch, status] { AfterCommit(live, batch, status); });
-  });
+  live->store->CommitTransitionAsync(
+      std::move(t), Gated([this, live, batch](Status status) {
+        batch->store_answered = MonotonicNanos();
+        AfterStore(*live, [this, live, batch, status] { AfterCommit(live, batch, status); });
+      }));
 }
 
 // Runs one Step over batch.inputs and turns what it produced into the transition to commit:
@@ -731,7 +745,7 @@ void Executor::Redrive(const std::string& arn, std::function<void(Result<EpochMi
   batch->more = true;  // the revived states run in the next Step
   EpochMillis redrive_date = t.status_update->redrive_date.value_or(0);
   live->store->CommitTransitionAsync(
-      std::move(t), [this, live, batch, done = std::move(done), redrive_date](Status status) {
+      std::move(t), Gated([this, live, batch, done = std::move(done), redrive_date](Status status) {
         batch->store_answered = MonotonicNanos();
         Post([this, live, batch, done, redrive_date, status] {
           if (!status.ok()) {
@@ -741,7 +755,7 @@ void Executor::Redrive(const std::string& arn, std::function<void(Result<EpochMi
           done(redrive_date);
           AfterCommit(live, batch, Status::Ok());
         });
-      });
+      }));
 }
 
 uint64_t Executor::WaitForActivity(const std::string& activity_arn, std::function<void()> wake) {

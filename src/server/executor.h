@@ -147,8 +147,8 @@ class Executor {
     std::function<void(Status)> committed;
   };
   struct Batch;
-  // Lets task outcomes that arrive after Stop find no executor (see RunServiceTask); Stop
-  // waits for the outcomes being delivered (`running`) before it goes on.
+  // Lets task outcomes and store answers that arrive after Stop find no executor (see
+  // RunServiceTask, Gated); Stop waits for those being delivered (`running`) before it goes on.
   struct Gate {
     std::mutex mu;
     std::condition_variable idle;
@@ -159,6 +159,11 @@ class Executor {
   std::shared_ptr<Live> Find(const std::string& arn) const;
   void Schedule(const std::shared_ptr<Live>& live);  // REQUIRES: live->busy was just set
   void Post(std::function<void()> work);
+  // A store callback that runs only while the executor does: the SQLite store answers on its
+  // committer thread, which outlives the executor, so an answer that comes after Stop is
+  // dropped (the write is durable; a restart recovers the execution), and Stop waits for the
+  // answers under way.
+  std::function<void(Status)> Gated(std::function<void(Status)> done);
   // Runs `work` after the store answered a write of `live`: at once, or on a worker.
   void AfterStore(const Live& live, std::function<void()> work);
   void WorkerLoop();

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -337,7 +338,7 @@ class Collector final : public api::Handler {
     }
     return seen;
   }
-  int status_ = 200;
+  std::atomic<int> status_{200};  // set by the test, read by the server's threads
 
  private:
   std::mutex mu_;

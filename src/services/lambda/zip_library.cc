@@ -33,19 +33,9 @@ Result<const ZipApi*> Load() {
   }
   static ZipApi api;
   std::string missing;
-  Find(handle, "zip_error_init", &api.error_init, &missing);
-  Find(handle, "zip_error_fini", &api.error_fini, &missing);
-  Find(handle, "zip_source_buffer_create", &api.source_buffer_create, &missing);
-  Find(handle, "zip_source_free", &api.source_free, &missing);
-  Find(handle, "zip_open_from_source", &api.open_from_source, &missing);
-  Find(handle, "zip_discard", &api.discard, &missing);
-  Find(handle, "zip_get_num_entries", &api.get_num_entries, &missing);
-  Find(handle, "zip_stat_index", &api.stat_index, &missing);
-  Find(handle, "zip_get_name", &api.get_name, &missing);
-  Find(handle, "zip_file_get_external_attributes", &api.file_get_external_attributes, &missing);
-  Find(handle, "zip_fopen_index", &api.fopen_index, &missing);
-  Find(handle, "zip_fread", &api.fread, &missing);
-  Find(handle, "zip_fclose", &api.fclose, &missing);
+#define STEPFN_ZIP_FIND(member, name) Find(handle, #name, &api.member, &missing);
+  STEPFN_LIBZIP_FUNCTIONS(STEPFN_ZIP_FIND)
+#undef STEPFN_ZIP_FIND
   if (!missing.empty()) {
     // The handle stays open: a library once loaded may have run its constructors.
     return Unavailable(std::string(kSoname) + " lacks " + missing);

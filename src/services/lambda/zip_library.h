@@ -16,21 +16,28 @@
 
 namespace stepfn::lambda {
 
-// The libzip functions package.cc uses, with libzip's own signatures.
+// The libzip functions package.cc uses, as X(member, libzip's name): one list for the table's
+// members and for the lookups that fill them.
+#define STEPFN_LIBZIP_FUNCTIONS(X)                                  \
+  X(error_init, zip_error_init)                                     \
+  X(error_fini, zip_error_fini)                                     \
+  X(source_buffer_create, zip_source_buffer_create)                 \
+  X(source_free, zip_source_free)                                   \
+  X(open_from_source, zip_open_from_source)                         \
+  X(discard, zip_discard)                                           \
+  X(get_num_entries, zip_get_num_entries)                           \
+  X(stat_index, zip_stat_index)                                     \
+  X(get_name, zip_get_name)                                         \
+  X(file_get_external_attributes, zip_file_get_external_attributes) \
+  X(fopen_index, zip_fopen_index)                                   \
+  X(fread, zip_fread)                                               \
+  X(fclose, zip_fclose)
+
+// Those functions, with libzip's own signatures.
 struct ZipApi {
-  decltype(&::zip_error_init) error_init;
-  decltype(&::zip_error_fini) error_fini;
-  decltype(&::zip_source_buffer_create) source_buffer_create;
-  decltype(&::zip_source_free) source_free;
-  decltype(&::zip_open_from_source) open_from_source;
-  decltype(&::zip_discard) discard;
-  decltype(&::zip_get_num_entries) get_num_entries;
-  decltype(&::zip_stat_index) stat_index;
-  decltype(&::zip_get_name) get_name;
-  decltype(&::zip_file_get_external_attributes) file_get_external_attributes;
-  decltype(&::zip_fopen_index) fopen_index;
-  decltype(&::zip_fread) fread;
-  decltype(&::zip_fclose) fclose;
+#define STEPFN_ZIP_MEMBER(member, name) decltype(&::name) member;
+  STEPFN_LIBZIP_FUNCTIONS(STEPFN_ZIP_MEMBER)
+#undef STEPFN_ZIP_MEMBER
 };
 
 // The loaded table, or Unavailable naming the library and dlopen's reason when libzip

@@ -32,33 +32,29 @@ class IdMap {
   using mapped_type = T;
   using value_type = std::pair<uint64_t, T>;  // do not change `first` through an iterator
 
- private:
-  struct Slot {
-    value_type kv{};
-    bool used = false;
-  };
-
- public:
   template <bool kConst>
   class Iterator {
    public:
     using iterator_category = std::forward_iterator_tag;
     using value_type = IdMap::value_type;
     using difference_type = std::ptrdiff_t;
-    using SlotPtr = std::conditional_t<kConst, const Slot*, Slot*>;
     using reference = std::conditional_t<kConst, const value_type&, value_type&>;
     using pointer = std::conditional_t<kConst, const value_type*, value_type*>;
 
     Iterator() = default;
-    Iterator(SlotPtr at, SlotPtr end) : at_(at), end_(end) { Skip(); }
+    Iterator(pointer at, const uint8_t* used, pointer end) : at_(at), used_(used), end_(end) {
+      Skip();
+    }
     // A const iterator from a mutable one.
     template <bool kOther, typename = std::enable_if_t<kConst && !kOther>>
-    Iterator(const Iterator<kOther>& other) : at_(other.at_), end_(other.end_) {}  // NOLINT
+    Iterator(const Iterator<kOther>& other)  // NOLINT
+        : at_(other.at_), used_(other.used_), end_(other.end_) {}
 
-    reference operator*() const { return at_->kv; }
-    pointer operator->() const { return &at_->kv; }
+    reference operator*() const { return *at_; }
+    pointer operator->() const { return at_; }
     Iterator& operator++() {
       ++at_;
+      ++used_;
       Skip();
       return *this;
     }
@@ -74,10 +70,11 @@ class IdMap {
     template <bool>
     friend class Iterator;
     void Skip() {
-      while (at_ != end_ && !at_->used) ++at_;
+      while (at_ != end_ && *used_ == 0) ++at_, ++used_;
     }
-    SlotPtr at_ = nullptr;
-    SlotPtr end_ = nullptr;
+    pointer at_ = nullptr;
+    const uint8_t* used_ = nullptr;
+    pointer end_ = nullptr;
   };
   using iterator = Iterator<false>;
   using const_iterator = Iterator<true>;
@@ -90,14 +87,10 @@ class IdMap {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  iterator begin() { return iterator(slots_.data(), slots_.data() + slots_.size()); }
-  iterator end() { return iterator(slots_.data() + slots_.size(), slots_.data() + slots_.size()); }
-  const_iterator begin() const {
-    return const_iterator(slots_.data(), slots_.data() + slots_.size());
-  }
-  const_iterator end() const {
-    return const_iterator(slots_.data() + slots_.size(), slots_.data() + slots_.size());
-  }
+  iterator begin() { return At(0); }
+  iterator end() { return At(kv_.size()); }
+  const_iterator begin() const { return At(0); }
+  const_iterator end() const { return At(kv_.size()); }
 
   iterator find(uint64_t key) {
     size_t i = Find(key);
@@ -105,20 +98,19 @@ class IdMap {
   }
   const_iterator find(uint64_t key) const {
     size_t i = Find(key);
-    if (i == kNone) return end();
-    return const_iterator(slots_.data() + i, slots_.data() + slots_.size());
+    return i == kNone ? end() : At(i);
   }
   bool contains(uint64_t key) const { return Find(key) != kNone; }
   size_t count(uint64_t key) const { return contains(key) ? 1 : 0; }
   T& at(uint64_t key) {
     size_t i = Find(key);
     STEPFN_CHECK(i != kNone);
-    return slots_[i].kv.second;
+    return kv_[i].second;
   }
   const T& at(uint64_t key) const {
     size_t i = Find(key);
     STEPFN_CHECK(i != kNone);
-    return slots_[i].kv.second;
+    return kv_[i].second;
   }
 
   // Inserts (key, value) unless `key` is there; returns the entry and whether it was inserted.
@@ -126,7 +118,7 @@ class IdMap {
   std::pair<iterator, bool> emplace(uint64_t key, V&& value) {
     if (size_t i = Find(key); i != kNone) return {At(i), false};
     size_t i = Insert(key);
-    slots_[i].kv.second = std::forward<V>(value);
+    kv_[i].second = std::forward<V>(value);
     return {At(i), true};
   }
   std::pair<iterator, bool> insert(value_type kv) {
@@ -135,7 +127,7 @@ class IdMap {
   T& operator[](uint64_t key) {
     size_t i = Find(key);
     if (i == kNone) i = Insert(key);
-    return slots_[i].kv.second;
+    return kv_[i].second;
   }
 
   size_t erase(uint64_t key) {
@@ -144,24 +136,26 @@ class IdMap {
     EraseAt(i);
     return 1;
   }
-  void erase(const_iterator it) { EraseAt(static_cast<size_t>(it.at_ - slots_.data())); }
-  void erase(iterator it) { EraseAt(static_cast<size_t>(it.at_ - slots_.data())); }
+  void erase(const_iterator it) { EraseAt(static_cast<size_t>(it.at_ - kv_.data())); }
+  void erase(iterator it) { EraseAt(static_cast<size_t>(it.at_ - kv_.data())); }
 
-  // Removes every entry; the array stays for the next ones.
+  // Removes every entry; the arrays stay for the next ones.
   void clear() {
     if (size_ == 0) return;
-    for (Slot& s : slots_) s = Slot();
+    for (size_t i = 0; i < kv_.size(); ++i) {
+      if (used_[i]) Vacate(i);
+    }
     size_ = 0;
   }
   void reserve(size_t n) {
-    if (n * 4 > slots_.size() * 3) Rehash(n);
+    if (n * 4 > kv_.size() * 3) Rehash(n);
   }
 
   friend bool operator==(const IdMap& a, const IdMap& b) {
     if (a.size_ != b.size_) return false;
     for (const value_type& kv : a) {
       size_t i = b.Find(kv.first);
-      if (i == kNone || !(b.slots_[i].kv.second == kv.second)) return false;
+      if (i == kNone || !(b.kv_[i].second == kv.second)) return false;
     }
     return true;
   }
@@ -169,44 +163,53 @@ class IdMap {
  private:
   static constexpr size_t kNone = SIZE_MAX;
 
-  iterator At(size_t i) { return iterator(slots_.data() + i, slots_.data() + slots_.size()); }
+  iterator At(size_t i) {
+    return iterator(kv_.data() + i, used_.data() + i, kv_.data() + kv_.size());
+  }
+  const_iterator At(size_t i) const {
+    return const_iterator(kv_.data() + i, used_.data() + i, kv_.data() + kv_.size());
+  }
   size_t Home(uint64_t key) const {
     return static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> shift_);
   }
   size_t Find(uint64_t key) const {
     if (size_ == 0) return kNone;
-    size_t mask = slots_.size() - 1;
+    size_t mask = kv_.size() - 1;
     for (size_t i = Home(key);; i = (i + 1) & mask) {
-      const Slot& s = slots_[i];
-      if (!s.used) return kNone;
-      if (s.kv.first == key) return i;
+      if (!used_[i]) return kNone;
+      if (kv_[i].first == key) return i;
     }
   }
   // A free slot for `key` (not present), growing first to keep the table at most 3/4 full (the
   // hash spreads consecutive ids evenly, so probe runs stay short).
   size_t Insert(uint64_t key) {
-    if ((size_ + 1) * 4 > slots_.size() * 3) Rehash(size_ + 1);
-    size_t mask = slots_.size() - 1;
+    if ((size_ + 1) * 4 > kv_.size() * 3) Rehash(size_ + 1);
+    size_t mask = kv_.size() - 1;
     size_t i = Home(key);
-    while (slots_[i].used) i = (i + 1) & mask;
-    slots_[i].used = true;
-    slots_[i].kv.first = key;
+    while (used_[i]) i = (i + 1) & mask;
+    used_[i] = 1;
+    kv_[i].first = key;
     ++size_;
     return i;
+  }
+  void Vacate(size_t i) {
+    kv_[i] = value_type{};
+    used_[i] = 0;
   }
   // Empties slot i, then moves back the entries after it that probed past it, so that every
   // entry stays reachable from its home slot without gaps.
   void EraseAt(size_t i) {
-    size_t mask = slots_.size() - 1;
-    slots_[i] = Slot();
+    size_t mask = kv_.size() - 1;
+    Vacate(i);
     --size_;
-    for (size_t j = (i + 1) & mask; slots_[j].used; j = (j + 1) & mask) {
+    for (size_t j = (i + 1) & mask; used_[j]; j = (j + 1) & mask) {
       // The entry at j may fill the gap when it sits at least as far from its home slot as
       // from the gap (the gap then lies on its probe path).
-      size_t home = Home(slots_[j].kv.first);
+      size_t home = Home(kv_[j].first);
       if (((j - home) & mask) < ((j - i) & mask)) continue;
-      slots_[i] = std::move(slots_[j]);
-      slots_[j] = Slot();
+      kv_[i] = std::move(kv_[j]);
+      used_[i] = 1;
+      Vacate(j);
       i = j;
     }
   }
@@ -215,20 +218,25 @@ class IdMap {
     size_t want = 8;
     unsigned bits = 3;
     while (want * 3 < n * 4) want <<= 1, ++bits;
-    std::vector<Slot> old = std::move(slots_);
-    slots_ = std::vector<Slot>(want);
+    std::vector<value_type> old_kv = std::move(kv_);
+    std::vector<uint8_t> old_used = std::move(used_);
+    kv_ = std::vector<value_type>(want);
+    used_ = std::vector<uint8_t>(want, 0);
     shift_ = 64 - bits;
     size_ = 0;
-    for (Slot& s : old) {
-      if (!s.used) continue;
-      size_t i = Insert(s.kv.first);
-      slots_[i].kv.second = std::move(s.kv.second);
+    for (size_t k = 0; k < old_kv.size(); ++k) {
+      if (!old_used[k]) continue;
+      size_t i = Insert(old_kv[k].first);
+      kv_[i].second = std::move(old_kv[k].second);
     }
   }
 
-  std::vector<Slot> slots_;  // a power of two in size, or empty
+  // The entries, and beside them whether each slot holds one (a separate array: a flag inside
+  // each entry would pad it by 8 bytes). Both a power of two in size, or empty.
+  std::vector<value_type> kv_;
+  std::vector<uint8_t> used_;
   size_t size_ = 0;
-  unsigned shift_ = 61;  // 64 - log2(slots_.size())
+  unsigned shift_ = 61;  // 64 - log2(kv_.size())
 };
 
 // IdSet: a set of ids on an IdMap (Fanout::running), with unordered_set's interface as used.

@@ -379,8 +379,10 @@ Result<CodeRef> FunctionStore::AddZip(std::string_view zip) {
   if (fs::is_directory(final_dir, ec)) {
     Status kept =
         fs::exists(package, ec) ? Status::Ok() : WriteFileAtomically(package, zip, options_.fsync);
-    if (!kept.ok()) Unpin(code);
-    if (!kept.ok()) return kept;
+    if (!kept.ok()) {
+      Unpin(code);
+      return kept;
+    }
     return code;
   }
   std::string temp = dir_ + "/code/.unpack-XXXXXX";

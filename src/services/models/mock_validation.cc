@@ -8,14 +8,21 @@ namespace {
 // Step Functions' service names that botocore spells otherwise.
 std::string BotocoreService(std::string_view name) {
   static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
-      {"sfn", "stepfunctions"},         {"states", "stepfunctions"},
-      {"eventbridge", "events"},        {"cloudwatchlogs", "logs"},
-      {"apigatewayv2", "apigatewayv2"}, {"elasticloadbalancingv2", "elbv2"},
+      {"sfn", "stepfunctions"},   {"states", "stepfunctions"},         {"eventbridge", "events"},
+      {"cloudwatchlogs", "logs"}, {"elasticloadbalancingv2", "elbv2"},
   };
   for (const auto& [from, to] : kAliases) {
     if (name == from) return std::string(to);
   }
   return std::string(name);
+}
+
+// Whether a model member's name is `key` as Step Functions writes it (first letter upper-case).
+bool SameName(std::string_view member, std::string_view key) {
+  return member.size() == key.size() && !member.empty() &&
+         std::toupper(static_cast<unsigned char>(member[0])) ==
+             static_cast<unsigned char>(key[0]) &&
+         member.substr(1) == key.substr(1);
 }
 
 std::string Capitalized(std::string_view name) {
@@ -131,7 +138,7 @@ struct Checker {
     // The fields present, in the mock's order.
     for (const auto& [key, item] : value.members()) {
       for (const auto& [member_name, ref] : members->members()) {
-        if (Capitalized(member_name) != key) continue;
+        if (!SameName(member_name, key)) continue;
         if (const json::Value* member_shape = Shape(ref)) {
           if (auto bad = Check(*member_shape, item, key, depth + 1)) return bad;
         }
@@ -197,7 +204,6 @@ std::optional<std::string> CheckMockResult(std::string_view resource, const json
   FieldValidation m = mode == "PRESENT" ? FieldValidation::kPresent
                       : mode == "NONE"  ? FieldValidation::kNone
                                         : FieldValidation::kStrict;
-  if (m == FieldValidation::kNone || !OperationOfResource(resource)) return std::nullopt;
   return ValidateMockResult(ServiceModels::Default(), resource, result, m);
 }
 

@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "json/parse.h"
@@ -34,16 +32,8 @@ std::vector<fs::path> Subdirs(const fs::path& dir, std::string_view prefix) {
   return out;
 }
 
-bool ReadPlain(const fs::path& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  *out = std::move(buffer).str();
-  return true;
-}
-
-bool ReadGzip(const fs::path& path, std::string* out) {
+// Reads a model file, gzipped or plain (zlib's reader passes uncompressed files through).
+bool ReadModelFile(const fs::path& path, std::string* out) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (file == nullptr) return false;
   char buffer[64 * 1024];
@@ -69,20 +59,15 @@ std::string FindBotocoreData() {
       candidates.push_back(*it / packages / "botocore" / "data");
     }
   };
+  // pyenv's root ($PYENV_ROOT, else ~/.pyenv): every installed version, newest first.
   std::string home = std::getenv("HOME") != nullptr ? std::getenv("HOME") : "";
-  if (const char* pyenv = std::getenv("PYENV_ROOT"); pyenv != nullptr) {
-    std::vector<fs::path> versions = Subdirs(fs::path(pyenv) / "versions", "");
-    for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-      python_dirs(*it / "lib", "site-packages");
-    }
+  const char* pyenv = std::getenv("PYENV_ROOT");
+  fs::path pyenv_root = pyenv != nullptr ? fs::path(pyenv) : fs::path(home) / ".pyenv";
+  std::vector<fs::path> versions = Subdirs(pyenv_root / "versions", "");
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    python_dirs(*it / "lib", "site-packages");
   }
-  if (!home.empty()) {
-    std::vector<fs::path> versions = Subdirs(fs::path(home) / ".pyenv" / "versions", "");
-    for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-      python_dirs(*it / "lib", "site-packages");
-    }
-    python_dirs(fs::path(home) / ".local" / "lib", "site-packages");
-  }
+  if (!home.empty()) python_dirs(fs::path(home) / ".local" / "lib", "site-packages");
   python_dirs("/usr/local/lib", "dist-packages");
   python_dirs("/usr/local/lib", "site-packages");
   for (const fs::path& c : candidates) {
@@ -109,13 +94,13 @@ std::shared_ptr<const json::Value> ServiceModels::Model(const std::string& servi
   if (plain && !data_dir_.empty()) {
     std::vector<fs::path> versions = Subdirs(fs::path(data_dir_) / service, "");
     for (auto it = versions.rbegin(); it != versions.rend() && model == nullptr; ++it) {
-      std::string text;
-      bool read = ReadGzip(*it / "service-2.json.gz", &text) ||
-                  (text.clear(), ReadPlain(*it / "service-2.json", &text));
-      if (!read) continue;
-      auto parsed = json::Parse(text);
-      if (parsed.ok() && parsed->is_object()) {
-        model = std::make_shared<const json::Value>(std::move(parsed).value());
+      for (const char* name : {"service-2.json.gz", "service-2.json"}) {
+        std::string text;
+        if (model != nullptr || !ReadModelFile(*it / name, &text)) continue;
+        auto parsed = json::Parse(text);
+        if (parsed.ok() && parsed->is_object()) {
+          model = std::make_shared<const json::Value>(std::move(parsed).value());
+        }
       }
     }
   }

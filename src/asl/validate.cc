@@ -297,7 +297,7 @@ std::string PointerToLocation(std::string_view pointer) {
 }  // namespace
 
 std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineType type,
-                                     json::Value* document) {
+                                     const ValidateTextOptions& text_options) {
   size_t first = 0;
   while (first < definition_text.size() && IsJsonSpace(definition_text[first])) ++first;
   if (first == definition_text.size()) {
@@ -313,6 +313,7 @@ std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineTy
   std::vector<std::string> repeated;
   json::ParseOptions options;
   options.repeated_keys = &repeated;
+  options.padded = text_options.padded;
   Result<json::Value> parsed = json::Parse(definition_text, options);
   if (!parsed.ok()) return {JsonSyntaxDiagnostic(definition_text, parsed.status())};
   std::vector<Diagnostic> out = Validate(*parsed, type);
@@ -327,7 +328,7 @@ std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineTy
                              "Duplicate State name: " + UnescapePointerToken(name),
                              PointerToLocation(pointer), std::string(kSeverityError)});
   }
-  if (document != nullptr) *document = *std::move(parsed);
+  if (text_options.document != nullptr) *text_options.document = *std::move(parsed);
   return out;
 }
 

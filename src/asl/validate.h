@@ -49,12 +49,20 @@ inline constexpr size_t kMaxDefinitionBytes = 1048576;
 // ("Definition must be a valid JSON object").
 std::vector<Diagnostic> Validate(const json::Value& definition, MachineType type);
 
+struct ValidateTextOptions {
+  // When not null and the text parses, receives the parsed definition (a caller that is about
+  // to exit can keep it rather than pay for freeing it).
+  json::Value* document = nullptr;
+  // The text is followed by json::kParsePadding readable bytes: parsed without a copy (see
+  // json::ParseOptions::padded).
+  bool padded = false;
+};
+
 // Parses and validates definition text: JSON syntax errors (INVALID_JSON_DESCRIPTION, worded
 // as AWS's Jackson parser words them where we can), empty text, the 1 MB size limit, then
-// Validate. When `document` is not null and the text parses, it receives the parsed definition
-// (a caller that is about to exit can keep it rather than pay for freeing it).
+// Validate.
 std::vector<Diagnostic> ValidateText(std::string_view definition_text, MachineType type,
-                                     json::Value* document = nullptr);
+                                     const ValidateTextOptions& options = {});
 
 // True when no diagnostic is an ERROR.
 bool HasErrors(const std::vector<Diagnostic>& diagnostics);

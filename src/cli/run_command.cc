@@ -98,7 +98,9 @@ int Run(const RunArgs& a) {
     PrintError(text.status().message());
     return kExitUsage;
   }
-  auto def = json::Parse(*text);
+  json::ParseOptions parse_options;
+  parse_options.padded = HasParsePadding(*text);
+  auto def = json::Parse(*text, parse_options);
   if (!def.ok()) {
     PrintError(a.definition + ": " + def.status().message());
     return kExitUsage;
@@ -114,7 +116,9 @@ int Run(const RunArgs& a) {
   }
   // Validate the text, not only the parsed value: a state name given twice in one States
   // object shows only there.
-  std::vector<asl::Diagnostic> diagnostics = asl::ValidateText(*text, type);
+  asl::ValidateTextOptions validate_options;
+  validate_options.padded = parse_options.padded;
+  std::vector<asl::Diagnostic> diagnostics = asl::ValidateText(*text, type, validate_options);
   if (asl::HasErrors(diagnostics)) {
     PrintError(a.definition + ": " + asl::InvalidDefinitionMessage(diagnostics));
     return kExitUsage;

@@ -36,7 +36,10 @@ int Validate(const ValidateArgs& a) {
   // cost more than a quarter of a large definition's validation, for a process about to exit.
   // The pointer stays reachable, so leak checkers do not report it.
   static auto* const document = new json::Value();
-  std::vector<asl::Diagnostic> diags = asl::ValidateText(*text, type, document);
+  asl::ValidateTextOptions options;
+  options.document = document;
+  options.padded = HasParsePadding(*text);
+  std::vector<asl::Diagnostic> diags = asl::ValidateText(*text, type, options);
   bool failed = asl::HasErrors(diags);
   if (a.json) {
     std::vector<json::Value> items;

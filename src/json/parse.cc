@@ -11,6 +11,10 @@
 #include <unordered_map>
 
 namespace stepfn::json {
+
+static_assert(kParsePadding >= simdjson::SIMDJSON_PADDING,
+              "ParseOptions::padded promises simdjson's padding");
+
 namespace {
 
 struct RepeatTracker;
@@ -416,10 +420,16 @@ Result<Value> Parse(std::string_view text, const ParseOptions& options) {
     auto err = parser.allocate(std::max<size_t>(text.size(), 64), options.max_depth);
     if (err) return Internal("JSON parser allocation failed");
   }
-  // simdjson needs padding after the text; copy into a padded buffer.
-  simdjson::padded_string padded(text);
+  // simdjson reads up to SIMDJSON_PADDING bytes past the text: parse in place when the caller
+  // says they are there, else copy into a padded buffer.
   simdjson::dom::element root;
-  auto err = parser.parse(padded).get(root);
+  simdjson::error_code err;
+  if (options.padded) {
+    err = parser.parse(reinterpret_cast<const uint8_t*>(text.data()), text.size(), false).get(root);
+  } else {
+    simdjson::padded_string padded(text);
+    err = parser.parse(padded).get(root);
+  }
   std::optional<simdjson::padded_string> widened;
   if (err == simdjson::NUMBER_ERROR) {
     if (std::optional<std::string> w = WidenBigIntegers(text)) {

@@ -181,6 +181,42 @@ TEST(Parse, DeepNestingIsRefused) {
   EXPECT_NE(r.status().message().find("nested deeper"), std::string::npos);
 }
 
+// A padded text is parsed in place: what follows its end (spare capacity the caller
+// promises is readable) must not change the result, whatever it holds.
+TEST(Parse, PaddedTextIgnoresWhatFollowsItsEnd) {
+  struct Case {
+    std::string_view text;
+    bool ok;
+  };
+  const Case cases[] = {
+      {R"({"a":[1,2,{"b":"c"}],"d":null})", true},
+      {R"([1,2)", false},
+      {R"("abc)", false},
+      {R"({"a":tru)", false},
+      {R"(123)", true},
+      {R"("\u00e9")", true},
+      {"", false},
+  };
+  for (const Case& c : cases) {
+    for (char fill : {'\0', ']', '"', 'e', ' ', '}'}) {
+      std::string buffer(c.text);
+      buffer.append(kParsePadding, fill);
+      std::string_view text(buffer.data(), c.text.size());
+      ParseOptions padded;
+      padded.padded = true;
+      auto in_place = Parse(text, padded);
+      auto copied = Parse(text);
+      ASSERT_EQ(in_place.ok(), c.ok) << c.text << " followed by '" << fill << "'";
+      ASSERT_EQ(copied.ok(), c.ok) << c.text;
+      if (c.ok) {
+        EXPECT_EQ(Write(*in_place), Write(*copied)) << c.text;
+      } else {
+        EXPECT_EQ(in_place.status().message(), copied.status().message()) << c.text;
+      }
+    }
+  }
+}
+
 TEST(Value, SerializedSizeBoundIsExactWithoutDoubles) {
   for (const char* text : {R"({"a":[1,-22,333,true,false,null],"b\n":"x\"y\u0001"})", "[]", "{}",
                            R"([[],{},"",0,-9223372036854775808])"}) {

@@ -3,10 +3,7 @@
 // validate_fields.cc.
 #include "asl/validate.h"
 
-#include <deque>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "asl/validate_internal.h"
 #include "json/parse.h"
@@ -32,51 +29,46 @@ bool AllowedMachineField(std::string_view key, MachineKind kind) {
 
 // Transition targets exist, some state is terminal, every state is reachable from StartAt.
 void CheckGraph(Sink& sink, const json::Value& states, const std::string* start_at,
-                const std::string& location, const std::vector<StateLinks>& links) {
+                const Loc& location, const Links& links) {
   const auto& members = states.members();
-  std::unordered_map<std::string_view, size_t> index;
-  index.reserve(members.size());
-  for (size_t k = 0; k < members.size(); ++k) index.emplace(members[k].first, k);
-
   constexpr std::string_view kMissing = "MISSING_TRANSITION_TARGET";
-  bool start_ok = start_at != nullptr && index.count(*start_at) > 0;
+  uint32_t start = start_at != nullptr ? links.names->Find(*start_at)
+                                       : static_cast<uint32_t>(NameTable::kAbsent);
+  bool start_ok = start != NameTable::kAbsent;
   if (start_at != nullptr && !start_ok) {
-    sink.Add(kMissing, "Missing 'Next' target: " + *start_at, Join(location, "StartAt"));
+    sink.Add(kMissing, "Missing 'Next' target: " + *start_at, Loc(location, "StartAt"));
   }
-  bool any_terminal = false;
-  for (const StateLinks& state : links) {
-    any_terminal = any_terminal || state.terminal;
-    for (const Transition& t : state.transitions) {
-      if (index.count(t.target) == 0) {
-        sink.Add(kMissing, "Missing 'Next' target: " + t.target, t.location);
-      }
-    }
+  for (const Links::Missing& t : links.missing) {
+    sink.Add(kMissing, "Missing 'Next' target: " + t.target, t.location);
   }
-  if (!any_terminal) {
+  if (!links.any_terminal) {
     sink.Add("MISSING_END_STATE", "Workflow has no terminal state", "");
     return;  // AWS does not report unreachable states then
   }
   if (!start_ok) return;
   std::vector<bool> reached(members.size(), false);
-  std::deque<size_t> queue;
-  size_t start = index[*start_at];
+  std::vector<uint32_t> pending;
+  pending.reserve(members.size());
   reached[start] = true;
-  queue.push_back(start);
-  while (!queue.empty()) {
-    size_t current = queue.front();
-    queue.pop_front();
-    for (const Transition& t : links[current].transitions) {
-      auto it = index.find(t.target);
-      if (it != index.end() && !reached[it->second]) {
-        reached[it->second] = true;
-        queue.push_back(it->second);
+  pending.push_back(start);
+  while (!pending.empty()) {
+    uint32_t current = pending.back();
+    pending.pop_back();
+    uint32_t end = current + 1 < links.first.size() ? links.first[current + 1]
+                                                    : static_cast<uint32_t>(links.targets.size());
+    for (uint32_t t = links.first[current]; t < end; ++t) {
+      uint32_t target = links.targets[t];
+      if (!reached[target]) {
+        reached[target] = true;
+        pending.push_back(target);
       }
     }
   }
+  Loc states_location(location, "States");
   for (size_t k = 0; k < members.size(); ++k) {
     if (!reached[k]) {
       sink.Add(kMissing, "State \"" + members[k].first + "\" is not reachable.",
-               Join(Join(location, "States"), members[k].first));
+               Loc(states_location, members[k].first));
     }
   }
 }
@@ -84,26 +76,26 @@ void CheckGraph(Sink& sink, const json::Value& states, const std::string* start_
 // State names are unique within the whole machine, Parallel branches and Map processors
 // included (the ASL specification; AWS refuses such definitions). Reports every repeat at the
 // place it occurs again. Nested machines of the wrong shape are left to ValidateMachine.
-void CollectStateNames(const json::Value& machine, const std::string& location,
-                       std::unordered_map<std::string, std::string>* first_seen, Sink& sink) {
+void CollectStateNames(const json::Value& machine, const Loc& location, NameTable* seen,
+                       Sink& sink) {
   const json::Value* states = machine.is_object() ? machine.find("States") : nullptr;
   if (states == nullptr || !states->is_object()) return;
-  std::string states_location = Join(location, "States");
+  Loc states_location(location, "States");
   for (const auto& [name, state] : states->members()) {
-    std::string state_location = Join(states_location, name);
-    if (!first_seen->emplace(name, state_location).second) {
+    Loc state_location(states_location, name);
+    if (seen->Insert(name, 0) != NameTable::kAbsent) {
       sink.Add("DUPLICATE_STATE_NAME", "Duplicate State name: " + name, state_location);
     }
     if (!state.is_object()) continue;
     if (const json::Value* branches = state.find("Branches"); branches && branches->is_array()) {
+      Loc branches_location(state_location, "Branches");
       for (size_t i = 0; i < branches->size(); ++i) {
-        CollectStateNames(*branches->at(i), Indexed(state_location, "Branches", i), first_seen,
-                          sink);
+        CollectStateNames(*branches->at(i), Loc::Index(branches_location, i), seen, sink);
       }
     }
     for (std::string_view field : {"ItemProcessor", "Iterator"}) {
       if (const json::Value* processor = state.find(field)) {
-        CollectStateNames(*processor, Join(state_location, field), first_seen, sink);
+        CollectStateNames(*processor, Loc(state_location, field), seen, sink);
       }
     }
   }
@@ -129,13 +121,13 @@ std::string BracketList(const std::vector<std::string>& names) {
   return out + "]";
 }
 
-void ValidateMachine(Sink& sink, const json::Value& machine, const std::string& location,
-                     MachineKind kind, Language inherited) {
+void ValidateMachine(Sink& sink, const json::Value& machine, const Loc& location, MachineKind kind,
+                     Language inherited) {
   if (!machine.is_object()) {
     if (kind == MachineKind::Top) {
-      sink.Schema(std::string(kNotAnObject), "");
+      sink.Add("SCHEMA_VALIDATION_FAILED", std::string(kNotAnObject), "");
     } else {
-      sink.Schema("The value should be an object", Root(location));
+      sink.SchemaAtMachine("The value should be an object", location);
     }
     return;
   }
@@ -145,16 +137,16 @@ void ValidateMachine(Sink& sink, const json::Value& machine, const std::string& 
   if (states == nullptr) missing.push_back("States");
   if (start_at == nullptr) missing.push_back("StartAt");
   if (!missing.empty()) {
-    sink.Schema("These fields are required: " + BracketList(missing), Root(location));
+    sink.SchemaAtMachine("These fields are required: " + BracketList(missing), location);
   }
 
   Language language = inherited;
   for (const auto& [key, value] : machine.members()) {
     if (!AllowedMachineField(key, kind)) {
-      sink.Schema("Field '" + key + "' is not supported", Root(location));
+      sink.SchemaAtMachine("Field '" + key + "' is not supported", location);
       continue;
     }
-    std::string field_location = Join(location, key);
+    Loc field_location(location, key);
     if (key == "StartAt" || key == "Comment" || key == "Version") {
       CheckStringField(sink, key, value, field_location);
       if (key == "StartAt" && value.is_string() && value.as_string().empty()) {
@@ -172,7 +164,7 @@ void ValidateMachine(Sink& sink, const json::Value& machine, const std::string& 
   if (kind == MachineKind::Top) sink.set_top_language(language);
 
   if (states == nullptr) return;
-  std::string states_location = Join(location, "States");
+  Loc states_location(location, "States");
   if (!states->is_object()) {
     sink.Schema("The field 'States' should be an object", states_location);
     return;
@@ -180,11 +172,15 @@ void ValidateMachine(Sink& sink, const json::Value& machine, const std::string& 
   if (states->size() == 0) {
     sink.Schema("Value cannot be empty", states_location);
   }
-  std::vector<StateLinks> links(states->size());
-  size_t k = 0;
+  NameTable names(states->size());
+  uint32_t k = 0;
+  for (const auto& member : states->members()) names.Insert(member.first, k++);
+  Links links(names);
+  links.first.reserve(states->size());
+  links.targets.reserve(states->size());
   for (const auto& [name, state] : states->members()) {
-    ValidateState(sink, name, state, Join(states_location, name), language, &links[k]);
-    ++k;
+    links.BeginState();
+    ValidateState(sink, name, state, Loc(states_location, name), language, &links);
   }
   const std::string* start_name =
       start_at != nullptr && start_at->is_string() ? &start_at->as_string() : nullptr;
@@ -250,10 +246,12 @@ Diagnostic JsonSyntaxDiagnostic(std::string_view text, const Status& status) {
 std::vector<Diagnostic> Validate(const json::Value& definition, MachineType type) {
   std::vector<Diagnostic> out;
   internal::Sink sink(type, &out);
-  internal::ValidateMachine(sink, definition, "", internal::MachineKind::Top,
+  internal::Loc top;
+  internal::ValidateMachine(sink, definition, top, internal::MachineKind::Top,
                             internal::Language::JsonPath);
-  std::unordered_map<std::string, std::string> first_seen;
-  internal::CollectStateNames(definition, "", &first_seen, sink);
+  const json::Value* states = definition.is_object() ? definition.find("States") : nullptr;
+  internal::NameTable seen(states != nullptr ? states->size() : 0);
+  internal::CollectStateNames(definition, top, &seen, sink);
   return out;
 }
 

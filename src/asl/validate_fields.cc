@@ -21,8 +21,7 @@ bool IsValidPathOrIntrinsic(std::string_view text) {
   return IsValidPath(text);
 }
 
-void CheckTemplateNode(Sink& sink, const json::Value& node, const std::string& location,
-                       int depth) {
+void CheckTemplateNode(Sink& sink, const json::Value& node, const Loc& location, int depth) {
   if (depth > 512) return;  // the parser bounds depth; this only keeps recursion finite
   if (node.is_array()) {
     for (const json::Value& item : node.items()) {
@@ -55,13 +54,13 @@ void CheckTemplateNode(Sink& sink, const json::Value& node, const std::string& l
 // ---- Retry and Catch ----
 
 // ErrorEquals: a non-empty array of strings; returns true when it holds "States.ALL".
-bool CheckErrorEquals(Sink& sink, const json::Value& element, const std::string& location) {
+bool CheckErrorEquals(Sink& sink, const json::Value& element, const Loc& location) {
   const json::Value* errors = element.find("ErrorEquals");
   if (errors == nullptr) {
     sink.Schema("These fields are required: [ErrorEquals]", location);
     return false;
   }
-  std::string errors_location = Join(location, "ErrorEquals");
+  Loc errors_location(location, "ErrorEquals");
   if (!errors->is_array()) {
     sink.Schema("The field 'ErrorEquals' should be an array", errors_location);
     return false;
@@ -86,14 +85,14 @@ bool CheckErrorEquals(Sink& sink, const json::Value& element, const std::string&
 
 template <typename ElementCheck>
 void CheckErrorHandlers(Sink& sink, std::string_view field, const json::Value& handlers,
-                        const std::string& location, ElementCheck check_element) {
+                        const Loc& location, ElementCheck check_element) {
   if (!handlers.is_array()) {
     sink.Schema("The field " + Quoted(field) + " should be an array", location);
     return;
   }
   for (size_t k = 0; k < handlers.size(); ++k) {
     const json::Value& element = *handlers.at(k);
-    std::string element_location = location + "[" + std::to_string(k) + "]";
+    Loc element_location = Loc::Index(location, k);
     if (!element.is_object()) {
       sink.Schema("The value should be an object", element_location);
       continue;
@@ -164,8 +163,7 @@ const Operator* FindOperator(std::string_view name) {
   return nullptr;
 }
 
-void CheckOperand(Sink& sink, const Operator& op, const json::Value& value,
-                  const std::string& location) {
+void CheckOperand(Sink& sink, const Operator& op, const json::Value& value, const Loc& location) {
   std::string field = Quoted(op.name);
   switch (op.operand) {
     case Operand::String:
@@ -188,11 +186,11 @@ void CheckOperand(Sink& sink, const Operator& op, const json::Value& value,
   }
 }
 
-void CheckJsonPathRule(Sink& sink, const json::Value& rule, const std::string& location, bool top,
-                       StateLinks* links, int depth);
+void CheckJsonPathRule(Sink& sink, const json::Value& rule, const Loc& location, bool top,
+                       Links* links, int depth);
 
-void CheckNestedRules(Sink& sink, const json::Value& rules, const std::string& location,
-                      std::string_view field, StateLinks* links, int depth) {
+void CheckNestedRules(Sink& sink, const json::Value& rules, const Loc& location,
+                      std::string_view field, Links* links, int depth) {
   if (!rules.is_array()) {
     sink.Schema("The field " + Quoted(field) + " should be an array", location);
     return;
@@ -202,13 +200,12 @@ void CheckNestedRules(Sink& sink, const json::Value& rules, const std::string& l
     return;
   }
   for (size_t k = 0; k < rules.size(); ++k) {
-    CheckJsonPathRule(sink, *rules.at(k), location + "[" + std::to_string(k) + "]", false, links,
-                      depth + 1);
+    CheckJsonPathRule(sink, *rules.at(k), Loc::Index(location, k), false, links, depth + 1);
   }
 }
 
-void CheckJsonPathRule(Sink& sink, const json::Value& rule, const std::string& location, bool top,
-                       StateLinks* links, int depth) {
+void CheckJsonPathRule(Sink& sink, const json::Value& rule, const Loc& location, bool top,
+                       Links* links, int depth) {
   if (!rule.is_object()) {
     sink.Schema("The value should be an object", location);
     return;
@@ -219,13 +216,13 @@ void CheckJsonPathRule(Sink& sink, const json::Value& rule, const std::string& l
   bool has_variable = false;
   for (const auto& [name, value] : rule.members()) {
     const std::string_view key = name;
-    std::string key_location = Join(location, key);
+    Loc key_location(location, key);
     if (key == "Comment") {
       CheckStringField(sink, key, value, key_location);
     } else if (top && key == "Next") {
       CheckStringField(sink, key, value, key_location);
       if (value.is_string()) {
-        links->transitions.push_back(Transition{value.as_string(), key_location});
+        links->Add(value.as_string(), key_location);
       }
     } else if (top && key == "Assign") {
       CheckObjectField(sink, key, value, key_location);
@@ -261,21 +258,20 @@ void CheckJsonPathRule(Sink& sink, const json::Value& rule, const std::string& l
   }
 }
 
-void CheckJsonataRule(Sink& sink, const json::Value& rule, const std::string& location,
-                      StateLinks* links) {
+void CheckJsonataRule(Sink& sink, const json::Value& rule, const Loc& location, Links* links) {
   if (!rule.is_object()) {
     sink.Schema("The value should be an object", location);
     return;
   }
   for (const auto& [name, value] : rule.members()) {
     const std::string_view key = name;
-    std::string key_location = Join(location, key);
+    Loc key_location(location, key);
     if (key == "Comment") {
       CheckStringField(sink, key, value, key_location);
     } else if (key == "Next") {
       CheckStringField(sink, key, value, key_location);
       if (value.is_string()) {
-        links->transitions.push_back(Transition{value.as_string(), key_location});
+        links->Add(value.as_string(), key_location);
       }
     } else if (key == "Condition") {
       if (!value.is_bool() && !IsExpression(value, Language::Jsonata)) {
@@ -306,12 +302,12 @@ std::string IntegerRule(std::string_view field, int64_t min, int64_t max) {
 
 }  // namespace
 
-void CheckPayloadTemplate(Sink& sink, const json::Value& tmpl, const std::string& location) {
+void CheckPayloadTemplate(Sink& sink, const json::Value& tmpl, const Loc& location) {
   CheckTemplateNode(sink, tmpl, location, 0);
 }
 
 void CheckPathField(Sink& sink, std::string_view field, const json::Value& value,
-                    const std::string& location, bool reference, bool nullable) {
+                    const Loc& location, bool reference, bool nullable) {
   if (nullable && value.is_null()) return;
   bool ok = value.is_string() &&
             (reference ? IsValidReferencePath(value.as_string()) : IsValidPath(value.as_string()));
@@ -323,7 +319,7 @@ void CheckPathField(Sink& sink, std::string_view field, const json::Value& value
 }
 
 void CheckPathOrIntrinsicField(Sink& sink, std::string_view field, const json::Value& value,
-                               const std::string& location) {
+                               const Loc& location) {
   if (!value.is_string() || !IsValidPathOrIntrinsic(value.as_string())) {
     sink.Schema("The value for the field " + Quoted(field) +
                     " must be a valid JSONPath or a valid intrinsic function call",
@@ -332,7 +328,7 @@ void CheckPathOrIntrinsicField(Sink& sink, std::string_view field, const json::V
 }
 
 void CheckIntegerField(Sink& sink, std::string_view field, const json::Value& value,
-                       const std::string& location, Language language, int64_t min, int64_t max) {
+                       const Loc& location, Language language, int64_t min, int64_t max) {
   if (IsExpression(value, language)) return;
   if (!value.is_int() || value.as_int() < min || value.as_int() > max) {
     sink.Schema(IntegerRule(field, min, max), location);
@@ -340,7 +336,7 @@ void CheckIntegerField(Sink& sink, std::string_view field, const json::Value& va
 }
 
 void CheckNumberField(Sink& sink, std::string_view field, const json::Value& value,
-                      const std::string& location, Language language, double min, double max) {
+                      const Loc& location, Language language, double min, double max) {
   if (IsExpression(value, language)) return;
   if (!value.is_number() || !(value.as_double() >= min) || !(value.as_double() <= max)) {
     sink.Schema("The field " + Quoted(field) + " should be a number between " +
@@ -351,26 +347,26 @@ void CheckNumberField(Sink& sink, std::string_view field, const json::Value& val
 }
 
 void CheckStringField(Sink& sink, std::string_view field, const json::Value& value,
-                      const std::string& location) {
+                      const Loc& location) {
   if (!value.is_string())
     sink.Schema("The field " + Quoted(field) + " should be a string", location);
 }
 
 void CheckBoolField(Sink& sink, std::string_view field, const json::Value& value,
-                    const std::string& location) {
+                    const Loc& location) {
   if (!value.is_bool())
     sink.Schema("The field " + Quoted(field) + " should be a boolean", location);
 }
 
 void CheckObjectField(Sink& sink, std::string_view field, const json::Value& value,
-                      const std::string& location) {
+                      const Loc& location) {
   if (!value.is_object()) {
     sink.Schema("The field " + Quoted(field) + " should be an object", location);
   }
 }
 
 void CheckEnumField(Sink& sink, std::string_view field, const json::Value& value,
-                    const std::string& location, std::initializer_list<std::string_view> allowed) {
+                    const Loc& location, std::initializer_list<std::string_view> allowed) {
   if (value.is_string()) {
     for (std::string_view candidate : allowed) {
       if (candidate == value.as_string()) return;
@@ -382,7 +378,7 @@ void CheckEnumField(Sink& sink, std::string_view field, const json::Value& value
 }
 
 void CheckJsonataValue(Sink& sink, std::string_view field, const json::Value& value,
-                       const std::string& location) {
+                       const Loc& location) {
   if (value.is_string()) {
     const std::string& text = value.as_string();
     if (text.size() >= 2 && text.compare(0, 2, "{%") == 0 && !IsJsonataExpression(text)) {
@@ -401,13 +397,13 @@ void CheckJsonataValue(Sink& sink, std::string_view field, const json::Value& va
   }
 }
 
-void CheckRetry(Sink& sink, const json::Value& retry, const std::string& location) {
+void CheckRetry(Sink& sink, const json::Value& retry, const Loc& location) {
   CheckErrorHandlers(
       sink, "Retry", retry, location,
-      [&sink](const json::Value& retrier, const std::string& retrier_location) {
+      [&sink](const json::Value& retrier, const Loc& retrier_location) {
         for (const auto& [name, value] : retrier.members()) {
           const std::string_view key = name;
-          std::string key_location = Join(retrier_location, key);
+          Loc key_location(retrier_location, key);
           if (key == "ErrorEquals") {
             // checked by CheckErrorHandlers
           } else if (key == "Comment") {
@@ -432,46 +428,45 @@ void CheckRetry(Sink& sink, const json::Value& retry, const std::string& locatio
       });
 }
 
-void CheckCatch(Sink& sink, const json::Value& catchers, const std::string& location,
-                Language language, StateLinks* links) {
-  CheckErrorHandlers(
-      sink, "Catch", catchers, location,
-      [&](const json::Value& catcher, const std::string& catcher_location) {
-        for (const auto& [name, value] : catcher.members()) {
-          const std::string_view key = name;
-          std::string key_location = Join(catcher_location, key);
-          if (key == "ErrorEquals") {
-            // checked by CheckErrorHandlers
-          } else if (key == "Comment") {
-            CheckStringField(sink, key, value, key_location);
-          } else if (key == "Next") {
-            CheckStringField(sink, key, value, key_location);
-            if (value.is_string()) {
-              links->transitions.push_back(Transition{value.as_string(), key_location});
-            }
-          } else if (key == "ResultPath" && language == Language::JsonPath) {
-            CheckPathField(sink, key, value, key_location, true, true);
-          } else if (key == "Assign") {
-            CheckObjectField(sink, key, value, key_location);
-            if (language == Language::JsonPath) {
-              CheckPayloadTemplate(sink, value, key_location);
-            } else {
-              CheckJsonataValue(sink, key, value, key_location);
-            }
-          } else if (key == "Output" && language == Language::Jsonata) {
-            CheckJsonataValue(sink, key, value, key_location);
-          } else {
-            sink.Schema("Field '" + name + "' is not supported", catcher_location);
-          }
-        }
-        if (catcher.find("Next") == nullptr) {
-          sink.Schema("These fields are required: [Next]", catcher_location);
-        }
-      });
+void CheckCatch(Sink& sink, const json::Value& catchers, const Loc& location, Language language,
+                Links* links) {
+  CheckErrorHandlers(sink, "Catch", catchers, location,
+                     [&](const json::Value& catcher, const Loc& catcher_location) {
+                       for (const auto& [name, value] : catcher.members()) {
+                         const std::string_view key = name;
+                         Loc key_location(catcher_location, key);
+                         if (key == "ErrorEquals") {
+                           // checked by CheckErrorHandlers
+                         } else if (key == "Comment") {
+                           CheckStringField(sink, key, value, key_location);
+                         } else if (key == "Next") {
+                           CheckStringField(sink, key, value, key_location);
+                           if (value.is_string()) {
+                             links->Add(value.as_string(), key_location);
+                           }
+                         } else if (key == "ResultPath" && language == Language::JsonPath) {
+                           CheckPathField(sink, key, value, key_location, true, true);
+                         } else if (key == "Assign") {
+                           CheckObjectField(sink, key, value, key_location);
+                           if (language == Language::JsonPath) {
+                             CheckPayloadTemplate(sink, value, key_location);
+                           } else {
+                             CheckJsonataValue(sink, key, value, key_location);
+                           }
+                         } else if (key == "Output" && language == Language::Jsonata) {
+                           CheckJsonataValue(sink, key, value, key_location);
+                         } else {
+                           sink.Schema("Field '" + name + "' is not supported", catcher_location);
+                         }
+                       }
+                       if (catcher.find("Next") == nullptr) {
+                         sink.Schema("These fields are required: [Next]", catcher_location);
+                       }
+                     });
 }
 
-void CheckChoices(Sink& sink, const json::Value& choices, const std::string& location,
-                  Language language, StateLinks* links) {
+void CheckChoices(Sink& sink, const json::Value& choices, const Loc& location, Language language,
+                  Links* links) {
   if (!choices.is_array()) {
     sink.Schema("The field 'Choices' should be an array", location);
     return;
@@ -481,7 +476,7 @@ void CheckChoices(Sink& sink, const json::Value& choices, const std::string& loc
     return;
   }
   for (size_t k = 0; k < choices.size(); ++k) {
-    std::string rule_location = location + "[" + std::to_string(k) + "]";
+    Loc rule_location = Loc::Index(location, k);
     if (language == Language::JsonPath) {
       CheckJsonPathRule(sink, *choices.at(k), rule_location, true, links, 0);
     } else {

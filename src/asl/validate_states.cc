@@ -137,7 +137,7 @@ bool FieldAllowed(StateType type, std::string_view key, Language language) {
 }
 
 // At most one of `names` may be present; reported once at the state.
-void CheckExclusive(Sink& sink, const json::Value& state, const std::string& location,
+void CheckExclusive(Sink& sink, const json::Value& state, const Loc& location,
                     std::initializer_list<std::string_view> names) {
   int present = 0;
   for (std::string_view name : names) present += state.find(name) != nullptr ? 1 : 0;
@@ -146,8 +146,7 @@ void CheckExclusive(Sink& sink, const json::Value& state, const std::string& loc
   }
 }
 
-void CheckTransition(Sink& sink, const json::Value& state, const std::string& location,
-                     StateLinks* links) {
+void CheckTransition(Sink& sink, const json::Value& state, const Loc& location, Links* links) {
   const json::Value* next = state.find("Next");
   const json::Value* end = state.find("End");
   bool ends = end != nullptr && end->is_bool() && end->as_bool();
@@ -157,16 +156,16 @@ void CheckTransition(Sink& sink, const json::Value& state, const std::string& lo
     sink.Schema("One of these fields is required: [Next, End]", location);
   }
   if (next != nullptr && next->is_string()) {
-    links->transitions.push_back(Transition{next->as_string(), Join(location, "Next")});
+    links->Add(next->as_string(), Loc(location, "Next"));
   }
-  links->terminal = links->terminal || ends;
+  links->any_terminal = links->any_terminal || ends;
 }
 
 bool EndsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
-void CheckResource(Sink& sink, const json::Value& value, const std::string& location) {
+void CheckResource(Sink& sink, const json::Value& value, const Loc& location) {
   CheckStringField(sink, "Resource", value, location);
   if (!value.is_string() || sink.type() != MachineType::Express) return;
   std::string_view resource = value.as_string();
@@ -182,7 +181,7 @@ void CheckResource(Sink& sink, const json::Value& value, const std::string& loca
   }
 }
 
-void CheckCredentials(Sink& sink, const json::Value& value, const std::string& location,
+void CheckCredentials(Sink& sink, const json::Value& value, const Loc& location,
                       Language language) {
   if (!value.is_object()) {
     sink.Schema("The field 'Credentials' should be an object", location);
@@ -194,24 +193,24 @@ void CheckCredentials(Sink& sink, const json::Value& value, const std::string& l
     sink.Schema("The field 'RoleArn' is required but was missing", location);
     return;
   }
-  if (role != nullptr) CheckStringField(sink, "RoleArn", *role, Join(location, "RoleArn"));
+  if (role != nullptr) CheckStringField(sink, "RoleArn", *role, Loc(location, "RoleArn"));
   if (role_path != nullptr) CheckPayloadTemplate(sink, value, location);
 }
 
 // Map's ItemProcessor / Iterator: a nested machine with an optional ProcessorConfig.
 void CheckProcessor(Sink& sink, std::string_view field, const json::Value& processor,
-                    const std::string& location, Language language) {
+                    const Loc& location, Language language) {
   if (!processor.is_object()) {
     sink.Schema("The field '" + std::string(field) + "' should be an object", location);
     return;
   }
   if (const json::Value* config = processor.find("ProcessorConfig")) {
-    std::string config_location = Join(location, "ProcessorConfig");
+    Loc config_location(location, "ProcessorConfig");
     if (!config->is_object()) {
       sink.Schema("The field 'ProcessorConfig' should be an object", config_location);
     } else {
       for (const auto& [key, value] : config->members()) {
-        std::string key_location = Join(config_location, key);
+        Loc key_location(config_location, key);
         if (key == "Mode") {
           CheckEnumField(sink, key, value, key_location, {"INLINE", "DISTRIBUTED"});
           if (value.is_string() && value.as_string() == "DISTRIBUTED" &&
@@ -234,7 +233,7 @@ void CheckProcessor(Sink& sink, std::string_view field, const json::Value& proce
 
 // ItemReader / ResultWriter: {Resource, Parameters|Arguments, ReaderConfig|WriterConfig}.
 void CheckReaderOrWriter(Sink& sink, std::string_view field, const json::Value& value,
-                         const std::string& location, Language language) {
+                         const Loc& location, Language language) {
   if (!value.is_object()) {
     sink.Schema("The field '" + std::string(field) + "' should be an object", location);
     return;
@@ -245,7 +244,7 @@ void CheckReaderOrWriter(Sink& sink, std::string_view field, const json::Value& 
     sink.Schema("These fields are required: [Resource]", location);
   }
   for (const auto& [key, child] : value.members()) {
-    std::string child_location = Join(location, key);
+    Loc child_location(location, key);
     if (key == "Resource") {
       CheckStringField(sink, key, child, child_location);
     } else if (key == "Parameters" && language == Language::JsonPath) {
@@ -256,7 +255,7 @@ void CheckReaderOrWriter(Sink& sink, std::string_view field, const json::Value& 
       CheckObjectField(sink, key, child, child_location);
       if (!child.is_object() || !reader) continue;
       for (const auto& [config_key, config_value] : child.members()) {
-        std::string config_location = Join(child_location, config_key);
+        Loc config_location(child_location, config_key);
         if (config_key == "InputType") {
           CheckEnumField(sink, config_key, config_value, config_location,
                          {"CSV", "JSON", "JSONL", "MANIFEST", "PARQUET"});
@@ -278,14 +277,14 @@ void CheckReaderOrWriter(Sink& sink, std::string_view field, const json::Value& 
   }
 }
 
-void CheckItemBatcher(Sink& sink, const json::Value& value, const std::string& location,
+void CheckItemBatcher(Sink& sink, const json::Value& value, const Loc& location,
                       Language language) {
   if (!value.is_object()) {
     sink.Schema("The field 'ItemBatcher' should be an object", location);
     return;
   }
   for (const auto& [key, child] : value.members()) {
-    std::string child_location = Join(location, key);
+    Loc child_location(location, key);
     if (key == "MaxItemsPerBatch" || key == "MaxInputBytesPerBatch") {
       CheckIntegerField(sink, key, child, child_location, language, 0, INT64_MAX);
     } else if ((key == "MaxItemsPerBatchPath" || key == "MaxInputBytesPerBatchPath") &&
@@ -305,7 +304,7 @@ void CheckItemBatcher(Sink& sink, const json::Value& value, const std::string& l
   CheckExclusive(sink, value, location, {"MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath"});
 }
 
-void CheckBranches(Sink& sink, const json::Value& branches, const std::string& location,
+void CheckBranches(Sink& sink, const json::Value& branches, const Loc& location,
                    Language language) {
   if (!branches.is_array()) {
     sink.Schema("The field 'Branches' should be an array", location);
@@ -316,17 +315,17 @@ void CheckBranches(Sink& sink, const json::Value& branches, const std::string& l
     return;
   }
   for (size_t k = 0; k < branches.size(); ++k) {
-    std::string branch_location = location + "[" + std::to_string(k) + "]";
+    Loc branch_location = Loc::Index(location, k);
     ValidateMachine(sink, *branches.at(k), branch_location, MachineKind::Branch, language);
   }
 }
 
 // Checks one field the table allows.
 void CheckField(Sink& sink, const std::string& field, const json::Value& value,
-                const std::string& state_location, Language language, StateLinks* links) {
+                const Loc& state_location, Language language, Links* links) {
   // string_view comparisons check the length first: most of the chain below costs nothing.
   const std::string_view key = field;
-  std::string location = Join(state_location, key);
+  Loc location(state_location, key);
   const bool path = language == Language::JsonPath;
   if (key == "Comment" || key == "Label") {
     CheckStringField(sink, key, value, location);
@@ -389,7 +388,7 @@ void CheckField(Sink& sink, const std::string& field, const json::Value& value,
     CheckChoices(sink, value, location, language, links);
   } else if (key == "Default") {
     CheckStringField(sink, key, value, location);
-    if (value.is_string()) links->transitions.push_back(Transition{value.as_string(), location});
+    if (value.is_string()) links->Add(value.as_string(), location);
   } else if (key == "Branches") {
     CheckBranches(sink, value, location, language);
   } else if (key == "ItemProcessor" || key == "Iterator") {
@@ -408,7 +407,7 @@ void CheckField(Sink& sink, const std::string& field, const json::Value& value,
 }  // namespace
 
 void ValidateState(Sink& sink, const std::string& name, const json::Value& state,
-                   const std::string& location, Language inherited, StateLinks* links) {
+                   const Loc& location, Language inherited, Links* links) {
   (void)name;
   if (!state.is_object()) {
     sink.Schema("The value should be an object", location);
@@ -430,19 +429,19 @@ void ValidateState(Sink& sink, const std::string& name, const json::Value& state
     // also make its neighbours unreachable or the machine endless.
     const json::Value* next = state.find("Next");
     if (next != nullptr && next->is_string()) {
-      links->transitions.push_back(Transition{next->as_string(), Join(location, "Next")});
+      links->Add(next->as_string(), Loc(location, "Next"));
     }
-    links->terminal = next == nullptr;
+    links->any_terminal = links->any_terminal || next == nullptr;
     sink.Schema(
         "The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, "
         "Choice, Parallel, Map]",
-        Join(location, "Type"));
+        Loc(location, "Type"));
     return;
   }
 
   Language language = inherited;
   if (const json::Value* query_language = state.find("QueryLanguage")) {
-    CheckEnumField(sink, "QueryLanguage", *query_language, Join(location, "QueryLanguage"),
+    CheckEnumField(sink, "QueryLanguage", *query_language, Loc(location, "QueryLanguage"),
                    {"JSONPath", "JSONata"});
     if (query_language->is_string()) {
       if (query_language->as_string() == "JSONata") language = Language::Jsonata;
@@ -501,7 +500,7 @@ void ValidateState(Sink& sink, const std::string& name, const json::Value& state
     case StateType::Fail:
       CheckExclusive(sink, state, location, {"Error", "ErrorPath"});
       CheckExclusive(sink, state, location, {"Cause", "CausePath"});
-      links->terminal = true;
+      links->any_terminal = true;
       break;
     case StateType::Choice:
       if (state.find("Choices") == nullptr) {

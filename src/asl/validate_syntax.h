@@ -17,6 +17,13 @@ bool IsValidPath(std::string_view text);
 // A reference path (ResultPath, ItemsPath, *Path fields): only names and indices.
 bool IsValidReferencePath(std::string_view text);
 
+// The common simple paths, recognised without compiling them: "$", "$$", "$name", each
+// followed by any number of ".name" (names of letters, digits, '_', '-' and non-ASCII bytes),
+// such as "$.x", "$.a.b", "$$.Execution.Id", "$var.x". Every text this accepts is a valid
+// reference path (json::Path::Compile accepts it and is_reference() holds); false says only
+// "not this simple form", and IsValidPath/IsValidReferencePath then compile the text.
+bool IsSimplePath(std::string_view text);
+
 // True when the text is meant as an intrinsic call ("States.Name(...)").
 bool LooksLikeIntrinsicCall(std::string_view text);
 

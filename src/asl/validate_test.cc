@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "asl/validate_internal.h"
+#include "asl/validate_syntax.h"
+#include "json/json_path.h"
 #include "json/parse.h"
 #include "json/write.h"
 
@@ -277,6 +280,94 @@ TEST(Validate, LargeDefinition) {
   }
   text += "}}";
   EXPECT_EQ(Dump(V(text)), "");
+}
+
+// The validator's shortcut for simple paths must agree with the path compiler on every text:
+// what it accepts compiles as a reference path, and the answers of IsValidPath and
+// IsValidReferencePath are the compiler's.
+TEST(Validate, SimplePathShortcutAgreesWithTheCompiler) {
+  using internal::IsSimplePath;
+  using internal::IsValidPath;
+  using internal::IsValidReferencePath;
+  const std::vector<std::string> starts = {"",   "$",  "$$",  "$x", "$_a1", "$\xc3\xa9",
+                                           "$1", "$-", "$$$", "x",  "$ ",   "$.$"};
+  const std::vector<std::string> parts = {
+      ".",        "..",     "a",     "A9", "_", "-", "\xc3\xa9", "\xe6\x97\xa5",
+      "*",        "[0]",    "['a']", "[",  "]", "(", ")",        " ",
+      "length()", "length", "\t",    "?",  "@", "0", "$",        "[?(@.a > 1)]",
+      "[1:2]",    "\"",     "'",     ",",  "\\"};
+  std::vector<std::string> texts = {"$.x",
+                                    "$.a.b",
+                                    "$$.Execution.Id",
+                                    "$var.x",
+                                    "$.",
+                                    "$..x",
+                                    "$.a.length()",
+                                    "$.a b",
+                                    "$.a[0]",
+                                    "$['a']",
+                                    "$.a..b",
+                                    "$.a.",
+                                    "$..",
+                                    "$.a.*",
+                                    "$.*",
+                                    "$$.Map.Item.Value",
+                                    "$.\xff\xfe",
+                                    "$x.",
+                                    "$x..y",
+                                    "$.a-b.c_d.E9",
+                                    "$.a.length",
+                                    "$.length()",
+                                    "$.a\x01",
+                                    "$.a/b",
+                                    "$.a:b"};
+  for (const std::string& start : starts) {
+    texts.push_back(start);
+    for (const std::string& a : parts) {
+      texts.push_back(start + a);
+      for (const std::string& b : parts) {
+        texts.push_back(start + a + b);
+        for (const std::string& c : parts) texts.push_back(start + a + b + c);
+      }
+    }
+  }
+  size_t simple = 0;
+  for (const std::string& text : texts) {
+    Result<json::Path> path = json::Path::Compile(text);
+    bool reference = path.ok() && path->is_reference();
+    if (IsSimplePath(text)) {
+      ++simple;
+      EXPECT_TRUE(reference) << "'" << text << "' is simple but not a reference path";
+    }
+    EXPECT_EQ(IsValidPath(text), path.ok()) << text;
+    EXPECT_EQ(IsValidReferencePath(text), reference) << text;
+  }
+  EXPECT_GT(simple, 1000u);  // the shortcut is taken, not only the compiler
+  for (std::string_view text : {"$", "$$", "$.x", "$.a.b", "$$.Execution.Id", "$var.x", "$x",
+                                "$.\xc3\xa9.\xe6\x97\xa5", "$.a-b.c_d"}) {
+    EXPECT_TRUE(IsSimplePath(text)) << text;
+  }
+  for (std::string_view text : {"", "x", "$.", "$..x", "$.a.length()", "$.a b", "$.a[0]", "$['a']",
+                                "$.*", "$1", "$x.", "$.a.", "$$x"}) {
+    EXPECT_FALSE(IsSimplePath(text)) << text;
+  }
+}
+
+TEST(Validate, NameTableGrowsAndKeepsTheFirstValue) {
+  internal::NameTable table(0);
+  std::vector<std::string> names;
+  for (int k = 0; k < 5000; ++k) names.push_back("S" + std::to_string(k));
+  for (size_t k = 0; k < names.size(); ++k) {
+    EXPECT_EQ(table.Insert(names[k], static_cast<uint32_t>(k)), internal::NameTable::kAbsent);
+  }
+  for (size_t k = 0; k < names.size(); ++k) {
+    EXPECT_EQ(table.Find(names[k]), k);
+    EXPECT_EQ(table.Insert(names[k], 7), k);  // already there: unchanged
+  }
+  EXPECT_EQ(table.Find("S5000"), internal::NameTable::kAbsent);
+  EXPECT_EQ(table.Find(""), internal::NameTable::kAbsent);
+  EXPECT_EQ(table.Insert("", 9), internal::NameTable::kAbsent);
+  EXPECT_EQ(table.Find(""), 9u);
 }
 
 // ---- The recorded AWS cases ----

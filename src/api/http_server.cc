@@ -183,6 +183,25 @@ int RejectStatus(RejectReason reason) {
   return 500;
 }
 
+// Runs a loop's handlers until it stops. With a spin window, an idle loop polls (yielding its
+// core between polls) until the window since its last handler has passed, then blocks.
+// Handlers never throw (our code does not); Asio only rethrows what handlers throw.
+void RunLoop(asio::io_context& ioc, std::chrono::microseconds spin) {
+  ErrorCode ignored;
+  if (spin.count() <= 0) {
+    ioc.run(ignored);
+    return;
+  }
+  IdleSpin idle(spin);
+  while (!ioc.stopped()) {
+    if (ioc.poll(ignored) > 0) {
+      idle.Worked();
+    } else if (!idle.Spin() && ioc.run_one(ignored) > 0) {
+      idle.Worked();
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view RejectReasonName(RejectReason reason) {
@@ -909,11 +928,7 @@ void HttpServer::Impl::Run() {
   for (auto& loop : loops_) {
     loop->work.emplace(loop->ioc.get_executor());
     Loop* raw = loop.get();
-    loop->thread = std::thread([raw] {
-      // Handlers never throw (our code does not); Asio only rethrows what handlers throw.
-      ErrorCode ignored;
-      raw->ioc.run(ignored);
-    });
+    loop->thread = std::thread([raw, spin = options_.idle_spin] { RunLoop(raw->ioc, spin); });
   }
 }
 

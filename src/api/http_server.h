@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/idle_spin.h"
 #include "common/status.h"
 
 namespace stepfn::api {
@@ -151,6 +152,9 @@ struct HttpServerOptions {
   size_t max_connections = 10'000;
   // How long Stop waits for requests in flight to be answered and written.
   std::chrono::milliseconds drain_timeout{5'000};
+  // How long an event loop keeps polling after its last work before it sleeps (common/
+  // idle_spin.h); 0 sleeps at once.
+  std::chrono::microseconds idle_spin = kDefaultIdleSpin;
 };
 
 class HttpServer {

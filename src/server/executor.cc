@@ -141,12 +141,16 @@ std::shared_ptr<Executor::Live> Executor::Find(const std::string& arn) const {
 }
 
 void Executor::Post(std::function<void()> work) {
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     if (stopping_) return;
     queue_.push_back(std::move(work));
+    queued_.store(queue_.size(), std::memory_order_release);
+    // A spinning worker takes the work without a wake-up; sleepers are woken for the rest.
+    wake = queue_.size() > spinning_;
   }
-  queue_cv_.notify_one();
+  if (wake) queue_cv_.notify_one();
 }
 
 std::function<void(Status)> Executor::Gated(std::function<void(Status)> done) {
@@ -178,14 +182,29 @@ void Executor::Schedule(const std::shared_ptr<Live>& live) {
 }
 
 void Executor::WorkerLoop() {
+  IdleSpin idle(options_.idle_spin);
   std::unique_lock<std::mutex> lock(queue_mu_);
   while (true) {
+    // Poll a while before sleeping: the next work (a Lambda's answer, the next step) often
+    // comes within microseconds, and waking from sleep costs more.
+    while (queue_.empty() && !stopping_) {
+      ++spinning_;
+      lock.unlock();
+      bool open = true;
+      while (queued_.load(std::memory_order_acquire) == 0 && (open = idle.Spin())) {
+      }
+      lock.lock();
+      --spinning_;
+      if (!open) break;
+    }
     queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (stopping_) return;
     std::function<void()> work = std::move(queue_.front());
     queue_.pop_front();
+    queued_.store(queue_.size(), std::memory_order_release);
     lock.unlock();
     work();
+    idle.Worked();
     lock.lock();
   }
 }

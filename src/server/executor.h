@@ -34,6 +34,7 @@
 
 #include "asl/program.h"
 #include "common/clock.h"
+#include "common/idle_spin.h"
 #include "common/status.h"
 #include "engine/mock_config.h"
 #include "eval/step.h"
@@ -53,6 +54,9 @@ struct ExecutorOptions {
   double time_scale = 1.0;
   // Ended EXPRESS executions kept in memory for inspection (the oldest are forgotten first).
   size_t express_kept = 10'000;
+  // How long an idle worker keeps polling the queue before it sleeps (common/idle_spin.h);
+  // 0 sleeps at once.
+  std::chrono::microseconds idle_spin = kDefaultIdleSpin;
 };
 
 // Everything needed to start one execution (the API resolved names, ARNs and versions).
@@ -206,6 +210,10 @@ class Executor {
   std::condition_variable queue_cv_;
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
+  // Workers polling the queue before they sleep (common/idle_spin.h); guarded by queue_mu_.
+  size_t spinning_ = 0;
+  // queue_.size(), readable without the lock (by spinning workers).
+  std::atomic<size_t> queued_{0};
   std::vector<std::thread> workers_;
 
   std::mutex activity_mu_;

@@ -53,6 +53,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
 
   ExecutorOptions exec;
   exec.workers = options.workers;
+  exec.idle_spin = options.idle_spin;
   if (options.time_scale < 0) return InvalidArgument("--time-scale must be 0 or more");
   exec.time_scale = options.time_scale;
   s->executor_ = std::make_unique<Executor>(s->store_.get(), &s->clock_, s->mocks_.get(), exec);
@@ -96,6 +97,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   http.host = options.host;
   http.port = options.port;
   http.threads = options.http_threads;
+  http.idle_spin = options.idle_spin;
   ASSIGN_OR_RETURN(
       s->http_, api::HttpServer::Start(http, s->observability_->Front(s->services_.get(),
                                                                       !options.auth_file.empty())));
@@ -103,6 +105,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   environments.work_dir = s->functions_->dir() + "/work";
   environments.host = IsLoopback(options.host) ? options.host : "127.0.0.1";
   environments.max_workers = options.lambda_max_workers;
+  environments.idle_spin = options.idle_spin;
   environments.endpoint_url = s->endpoint();
   environments.log = [logs = s->log_store()](const std::string& group, const std::string& stream,
                                              std::vector<lambda::LogLine> lines) {

@@ -14,6 +14,7 @@
 #include "api/rest_json.h"
 #include "api/sigv4.h"
 #include "common/clock.h"
+#include "common/idle_spin.h"
 #include "common/status.h"
 #include "engine/mock_config.h"
 #include "server/executor.h"
@@ -48,6 +49,9 @@ struct ServerOptions {
   std::string otlp_endpoint;
   // Lambda: worker processes of all functions together (0: Environments' default).
   int lambda_max_workers = 0;
+  // How long an idle thread (event loop, executor worker) polls before it sleeps
+  // (common/idle_spin.h); 0 sleeps at once.
+  std::chrono::microseconds idle_spin = kDefaultIdleSpin;
 };
 
 class Server {

@@ -521,6 +521,7 @@ Status Environments::Impl::Start() {
   api::HttpServerOptions server_options;
   server_options.host = options_.host;
   server_options.threads = 1;
+  server_options.idle_spin = options_.idle_spin;
   server_options.max_body_bytes = kRuntimeApiBodyLimit;
   server_options.max_connections = 4096;
   server_options.drain_timeout = std::chrono::milliseconds(200);

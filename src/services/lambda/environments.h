@@ -7,12 +7,14 @@
 // Thread safety: every method may be called from any thread, at once.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/idle_spin.h"
 #include "common/status.h"
 #include "services/lambda/function_config.h"
 #include "services/lambda/invoke.h"
@@ -37,6 +39,8 @@ struct EnvironmentsOptions {
   std::string endpoint_url;        // stepfn's own endpoint, given to functions as AWS_ENDPOINT_URL
   // A worker idle this long is stopped (AWS keeps environments warm for minutes).
   int idle_timeout_seconds = 600;
+  // The Runtime API's event loop: polling before it sleeps (api::HttpServerOptions::idle_spin).
+  std::chrono::microseconds idle_spin = kDefaultIdleSpin;
 };
 
 class Environments {

@@ -118,39 +118,57 @@ Value Convert(simdjson::dom::element e, RepeatTracker* t) {
     }
     case element_type::OBJECT: {
       simdjson::dom::object o = e.get_object().value_unsafe();
-      std::vector<Member> members;
-      members.reserve(o.size());
+      const size_t n = o.size();
+      // Small objects: repeated keys are found by comparing the keys before converting.
       bool duplicate = false;
-      for (simdjson::dom::key_value_pair kv : o) {
-        if (!duplicate && members.size() < 16) {
-          for (const auto& m : members) duplicate |= m.first == kv.key;
+      if (n < 16) {
+        std::string_view keys[16];
+        size_t count = 0;
+        for (simdjson::dom::key_value_pair kv : o) {
+          for (size_t k = 0; k < count && !duplicate; ++k) duplicate = keys[k] == kv.key;
+          keys[count++] = kv.key;
         }
-        if (t == nullptr) {
-          members.emplace_back(std::string(kv.key), Convert(kv.value, nullptr));
-          continue;
-        }
-        t->path.push_back({kv.key, 0, true});
-        members.emplace_back(std::string(kv.key), Convert(kv.value, t));
-        t->path.pop_back();
       }
-      if (members.size() >= 16) {
-        // Larger objects: Value::Object indexes its keys; find() returns the last of repeated
-        // keys, so any member it does not return is a repeat.
-        Value probe = Value::Object(std::move(members));
-        for (const auto& m : probe.members()) {
-          if (probe.find(m.first) != &m.second) {
+      std::vector<Member> members;
+      if (!duplicate) {
+        // The members go straight into the node the object will live in.
+        ObjectBuilder b;
+        b.Reserve(n);
+        for (simdjson::dom::key_value_pair kv : o) {
+          if (t == nullptr) {
+            b.Append(std::string(kv.key), Convert(kv.value, nullptr));
+            continue;
+          }
+          t->path.push_back({kv.key, 0, true});
+          b.Append(std::string(kv.key), Convert(kv.value, t));
+          t->path.pop_back();
+        }
+        Value object = std::move(b).Build();
+        if (n < 16) return object;
+        // Larger objects are indexed; find() returns the last of repeated keys, so any member
+        // it does not return is a repeat.
+        for (const auto& m : object.members()) {
+          if (object.find(m.first) != &m.second) {
             duplicate = true;
             break;
           }
         }
-        if (!duplicate) return probe;
-        members.assign(probe.members().begin(), probe.members().end());
+        if (!duplicate) return object;
+        members.assign(object.members().begin(), object.members().end());
+      } else {
+        members.reserve(n);
+        for (simdjson::dom::key_value_pair kv : o) {
+          if (t == nullptr) {
+            members.emplace_back(std::string(kv.key), Convert(kv.value, nullptr));
+            continue;
+          }
+          t->path.push_back({kv.key, 0, true});
+          members.emplace_back(std::string(kv.key), Convert(kv.value, t));
+          t->path.pop_back();
+        }
       }
-      if (duplicate) {
-        if (t != nullptr) ReportRepeats(members, t);
-        return Value::Object(KeepLastOfRepeatedKeys(std::move(members)));
-      }
-      return Value::Object(std::move(members));
+      if (t != nullptr) ReportRepeats(members, t);
+      return Value::Object(KeepLastOfRepeatedKeys(std::move(members)));
     }
   }
   return Value();

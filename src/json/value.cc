@@ -32,7 +32,7 @@ ObjectNode* ObjectNode::Allocate(size_t capacity) {
 void ObjectNode::Free(ObjectNode* node) {
   Member* m = node->data();
   for (uint32_t i = 0; i < node->size; ++i) m[i].~Member();
-  delete node->index;
+  delete[] node->index;
   size_t bytes = sizeof(ObjectNode) + node->capacity * sizeof(Member);
   node->~ObjectNode();
   ::operator delete(static_cast<void*>(node), bytes);
@@ -40,10 +40,29 @@ void ObjectNode::Free(ObjectNode* node) {
 
 void ObjectNode::BuildIndex() {
   if (size <= kIndexThreshold) return;
-  index = new std::unordered_map<std::string_view, uint32_t>();
-  index->reserve(size);
+  uint32_t slots = 32;
+  while (slots < 2 * size) slots *= 2;
+  index = new uint32_t[slots + 1]();
+  index[0] = slots - 1;
+  uint32_t* slot = index + 1;
   const Member* m = data();
-  for (uint32_t i = 0; i < size; ++i) (*index)[m[i].first] = i;
+  std::hash<std::string_view> hash;
+  for (uint32_t i = 0; i < size; ++i) {
+    size_t k = hash(m[i].first) & index[0];
+    // A repeated key takes over its earlier slot: the last one is found.
+    while (slot[k] != 0 && !KeyEquals(m[slot[k] - 1].first, m[i].first)) k = (k + 1) & index[0];
+    slot[k] = i + 1;
+  }
+}
+
+uint32_t ObjectNode::IndexedPosition(std::string_view key) const {
+  const uint32_t mask = index[0];
+  const uint32_t* slot = index + 1;
+  const Member* m = data();
+  for (size_t k = std::hash<std::string_view>()(key) & mask; slot[k] != 0; k = (k + 1) & mask) {
+    if (KeyEquals(m[slot[k] - 1].first, key)) return slot[k] - 1;
+  }
+  return size;
 }
 
 }  // namespace detail
@@ -205,8 +224,8 @@ const Value* Value::find(std::string_view key) const {
   if (type_ != Type::Object) return nullptr;
   const auto* node = static_cast<const ObjectNode*>(u_.node);
   if (node->index) {
-    auto it = node->index->find(key);
-    return it == node->index->end() ? nullptr : &node->data()[it->second].second;
+    uint32_t at = node->IndexedPosition(key);
+    return at < node->size ? &node->data()[at].second : nullptr;
   }
   for (const auto& m : node->members()) {
     if (KeyEquals(m.first, key)) return &m.second;
@@ -333,8 +352,7 @@ Value WithMember(const Value& object, std::string_view key, Value value) {
   const uint32_t n = from != nullptr ? from->size : 0;
   uint32_t at = n;
   if (from != nullptr && from->index != nullptr) {
-    auto it = from->index->find(key);
-    if (it != from->index->end()) at = it->second;
+    at = from->IndexedPosition(key);
   } else {
     const Member* m = from != nullptr ? from->data() : nullptr;
     for (uint32_t k = 0; k < n; ++k) {

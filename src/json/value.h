@@ -180,7 +180,10 @@ constexpr size_t kIndexThreshold = 12;
 struct ObjectNode : Node {
   uint32_t size = 0;
   uint32_t capacity = 0;
-  std::unordered_map<std::string_view, uint32_t>* index = nullptr;  // owned; large objects only
+  // Large objects only (owned): a hash index of the keys, open addressing with linear probing
+  // in one array. index[0] is the mask (slots - 1); index[1 + i] is 0 for an empty slot, else
+  // a member's position + 1. Built once, by BuildIndex.
+  uint32_t* index = nullptr;
 
   Member* data() { return reinterpret_cast<Member*>(this + 1); }
   const Member* data() const { return reinterpret_cast<const Member*>(this + 1); }
@@ -192,6 +195,9 @@ struct ObjectNode : Node {
   static void Free(ObjectNode* node);
   // Indexes the keys when there are more than kIndexThreshold (after the last member is added).
   void BuildIndex();
+  // Through the index (REQUIRES one): the position of the member with `key` (the last of
+  // repeated keys), or `size` when there is none.
+  uint32_t IndexedPosition(std::string_view key) const;
 };
 static_assert(sizeof(ObjectNode) % alignof(Member) == 0, "members follow the node");
 

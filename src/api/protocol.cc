@@ -1,12 +1,9 @@
 #include "api/protocol.h"
 
-#include <openssl/rand.h>
-
-#include <atomic>
-#include <cstdio>
 #include <utility>
 
 #include "common/clock.h"
+#include "common/uuid.h"
 
 namespace stepfn::api {
 
@@ -34,23 +31,7 @@ void AnswerReport::Report(int http_status, std::string_view error_code,
   observer->OnAnswered(summary);
 }
 
-std::string NewRequestId() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
-    // Unique within the process at least.
-    static std::atomic<uint64_t> counter{0};
-    uint64_t n = counter.fetch_add(1);
-    for (int i = 0; i < 16; ++i) bytes[i] = static_cast<unsigned char>(n >> ((i % 8) * 8));
-  }
-  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
-  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  char text[37];
-  std::snprintf(text, sizeof(text),
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
-                bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
-                bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
-  return std::string(text, 36);
-}
+std::string NewRequestId() { return NewUuid(); }
 
 AwsError RejectionError(RejectReason reason, std::string_view detail) {
   std::string message(detail);

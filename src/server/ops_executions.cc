@@ -1,7 +1,7 @@
 // Executions: StartExecution, StartSyncExecution, StopExecution, DescribeExecution,
 // ListExecutions, GetExecutionHistory, DescribeStateMachineForExecution.
-#include <random>
 
+#include "common/uuid.h"
 #include "engine/mock_config.h"
 #include "eval/history_codec.h"
 #include "json/parse.h"
@@ -22,28 +22,6 @@ constexpr size_t kMaxInputLength = 262144;  // shape SensitiveData
 constexpr size_t kMaxTraceHeaderLength = 256;
 constexpr size_t kMaxErrorLength = 256;    // SensitiveError
 constexpr size_t kMaxCauseLength = 32768;  // SensitiveCause
-
-uint64_t RandomU64() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
-}
-
-std::string NewUuid() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  uint64_t a = RandomU64(), b = RandomU64();
-  std::string s;
-  s.reserve(36);
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) s.push_back('-');
-    uint64_t& src = i < 16 ? a : b;
-    int nibble = static_cast<int>(src & 15);
-    src >>= 4;
-    if (i == 12) nibble = 4;                 // version 4
-    if (i == 16) nibble = 8 | (nibble & 3);  // variant 10xx
-    s.push_back(kHex[nibble]);
-  }
-  return s;
-}
 
 json::Value Str(std::string_view s) { return json::Value::String(s); }
 

@@ -9,9 +9,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 
 #include "common/clock.h"
+#include "common/uuid.h"
 #include "eval/history.h"
 #include "json/value.h"
 #include "json/write.h"
@@ -22,15 +22,6 @@ namespace stepfn::server {
 // --- Ids and headers -------------------------------------------------------------------------
 
 namespace {
-
-uint64_t RandomU64Fast() {
-  thread_local std::mt19937_64 engine([] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device()};
-    return std::mt19937_64(seed);
-  }());
-  return engine();
-}
 
 std::string Hex(uint64_t v, int digits) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -72,13 +63,12 @@ std::string NewTraceId() {
   uint64_t seconds = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                                std::chrono::system_clock::now().time_since_epoch())
                                                .count());
-  return Hex(seconds & 0xFFFFFFFFu, 8) + Hex(RandomU64Fast() & 0xFFFFFFFFu, 8) +
-         Hex(RandomU64Fast(), 16);
+  return Hex(seconds & 0xFFFFFFFFu, 8) + Hex(RandomU64() & 0xFFFFFFFFu, 8) + Hex(RandomU64(), 16);
 }
 
 std::string NewSpanId() {
   uint64_t id = 0;
-  while (id == 0) id = RandomU64Fast();  // all zeros is invalid in OTLP
+  while (id == 0) id = RandomU64();  // all zeros is invalid in OTLP
   return Hex(id, 16);
 }
 

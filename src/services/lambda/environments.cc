@@ -19,13 +19,13 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 
 #include "api/http_server.h"
 #include "common/clock.h"
+#include "common/uuid.h"
 #include "json/write.h"
 #include "services/lambda/process.h"
 #include "services/lambda/runtime_files.h"
@@ -57,33 +57,12 @@ int64_t WallMillis() {
       .count();
 }
 
-uint64_t RandomBits() {
-  thread_local std::mt19937_64 rng([] {
-    std::random_device device;
-    return (static_cast<uint64_t>(device()) << 32) ^ device();
-  }());
-  return rng();
-}
-
-std::string NewRequestId() {
-  uint64_t hi = RandomBits();
-  uint64_t lo = RandomBits();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 1
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return buf;
-}
-
 std::string RandomHex(int digits) {
   std::string out;
   static const char kHex[] = "0123456789abcdef";
   uint64_t bits = 0;
   for (int i = 0; i < digits; ++i) {
-    if (i % 16 == 0) bits = RandomBits();
+    if (i % 16 == 0) bits = RandomU64();
     out.push_back(kHex[bits & 0xf]);
     bits >>= 4;
   }
@@ -654,7 +633,7 @@ std::shared_ptr<Pool> Environments::Impl::PoolFor(
 void Environments::Impl::Invoke(std::shared_ptr<const FunctionConfig> config, InvokeRequest request,
                                 InvokeDone done) {
   auto inv = std::make_shared<Invocation>();
-  inv->request_id = NewRequestId();
+  inv->request_id = NewUuid();
   inv->payload = request.payload.empty() ? "{}" : std::move(request.payload);
   std::string qualifier = InvokedQualifier(request);
   inv->invoked_arn = qualifier.empty() ? config->arn : config->arn + ":" + qualifier;

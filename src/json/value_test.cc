@@ -233,5 +233,80 @@ TEST(Write, EscapesAndDoubles) {
   EXPECT_EQ(Write(Value::Double(2)), "2.0");
 }
 
+// Escaping one byte at a time, as JSON (RFC 8259) asks: the reference that WriteString's
+// word-at-a-time scan must match.
+std::string EscapedOneByOne(std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+TEST(Write, StringEscapingMatchesByteByByteAtEveryPositionAndLength) {
+  // Every byte value at every offset of strings up to 24 bytes long (three words and tails), in
+  // a background of plain text, of UTF-8 (high bytes) and of bytes near the escaped ones.
+  const std::string backgrounds[] = {
+      "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+      "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+      "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+      "ab",
+      std::string(40, ' '),
+      std::string(40, '!'),
+      std::string(40, '#'),
+      std::string(40, '['),
+      std::string(40, ']'),
+      std::string(40, '\x7f'),
+      std::string(40, '\xa2'),
+      std::string(40, '\xdc')};
+  for (const std::string& background : backgrounds) {
+    for (size_t len = 0; len <= 24; ++len) {
+      std::string base = background.substr(0, len);
+      ASSERT_EQ(Write(Value::String(base)), EscapedOneByOne(base));
+      for (size_t at = 0; at < len; ++at) {
+        for (int byte = 0; byte < 256; ++byte) {
+          std::string s = base;
+          s[at] = static_cast<char>(byte);
+          std::string got;
+          WriteString(s, &got);
+          ASSERT_EQ(got, EscapedOneByOne(s)) << "byte " << byte << " at " << at << " of " << len;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace stepfn::json

@@ -1,12 +1,29 @@
 #include "json/write.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace stepfn::json {
 namespace {
 
 const char kHex[] = "0123456789abcdef";
+
+// Whether any of the eight bytes of `word` needs escaping in a JSON string: a control
+// character (below 0x20), '"' or '\\'. Exact for the word as a whole (a borrow can only mark
+// bytes above one that matched); the bytes are then looked at one by one.
+inline bool AnyNeedsEscape(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  const uint64_t quote = word ^ (kOnes * '"');
+  const uint64_t backslash = word ^ (kOnes * '\\');
+  const uint64_t control = (word - kOnes * 0x20) & ~word;
+  const uint64_t quotes = (quote - kOnes) & ~quote;
+  const uint64_t backslashes = (backslash - kOnes) & ~backslash;
+  return ((control | quotes | backslashes) & kHigh) != 0;
+}
 
 void WriteImpl(const Value& v, std::string* out, int indent, int depth) {
   auto newline = [&](int d) {
@@ -67,41 +84,54 @@ void WriteImpl(const Value& v, std::string* out, int indent, int depth) {
 
 void WriteString(std::string_view s, std::string* out) {
   out->push_back('"');
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        out->append("\\u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
+  const size_t n = s.size();
+  size_t run = 0;  // the first byte not yet copied
+  size_t i = 0;
+  while (i < n) {
+    // Eight bytes at a time while none needs escaping (the common case: names, ARNs, text).
+    if (i + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if (!AnyNeedsEscape(word)) {
+        i += 8;
+        continue;
+      }
+    }
+    for (const size_t end = std::min(n, i + 8); i < end; ++i) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out->append(s.data() + run, i - run);
+      run = i + 1;
+      switch (c) {
+        case '"':
+          out->append("\\\"");
+          break;
+        case '\\':
+          out->append("\\\\");
+          break;
+        case '\n':
+          out->append("\\n");
+          break;
+        case '\r':
+          out->append("\\r");
+          break;
+        case '\t':
+          out->append("\\t");
+          break;
+        case '\b':
+          out->append("\\b");
+          break;
+        case '\f':
+          out->append("\\f");
+          break;
+        default:
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 15]);
+      }
     }
   }
-  out->append(s.data() + run, s.size() - run);
+  out->append(s.data() + run, n - run);
   out->push_back('"');
 }
 

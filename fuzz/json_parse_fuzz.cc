@@ -1,5 +1,6 @@
 // Fuzzes json::Parse: any text either fails cleanly or parses to a value whose compact and
-// pretty serialisations parse back to an equal value and re-serialise identically.
+// pretty serialisations parse back to an equal value and re-serialise identically. The same
+// text parsed in place (ParseOptions::padded, with junk in the padding) gives the same answer.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -24,6 +25,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using stepfn::json::Parse;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto first = Parse(text);
+  {
+    // In place: the text followed by kParsePadding bytes of junk that must not matter.
+    std::string buffer(text);
+    buffer.append(stepfn::json::kParsePadding, '\xff');
+    for (size_t i = 0; i < stepfn::json::kParsePadding && i < size; ++i) {
+      buffer[size + i] = static_cast<char>(data[i]);
+    }
+    stepfn::json::ParseOptions in_place;
+    in_place.padded = true;
+    auto padded = Parse(std::string_view(buffer.data(), size), in_place);
+    if (padded.ok() != first.ok()) {
+      Die("in-place parse disagrees", std::string(text),
+          padded.ok() ? "in place: ok" : padded.status().message());
+    }
+    if (first.ok() && !first->Equals(*padded)) {
+      Die("in-place parse gives another value", stepfn::json::Write(*first),
+          stepfn::json::Write(*padded));
+    }
+    if (!first.ok() && first.status().message() != padded.status().message()) {
+      Die("in-place parse gives another error", first.status().message(),
+          padded.status().message());
+    }
+  }
   if (!first.ok()) {
     if (first.status().message().empty()) Die("empty error message", std::string(text), "");
     return 0;

@@ -40,5 +40,20 @@ TEST(Uuid, DoNotRepeatAcrossThreads) {
   EXPECT_EQ(all.size(), 80000u);
 }
 
+TEST(Hex, PadsAndKeepsTheLowDigits) {
+  EXPECT_EQ(Hex(0x2a, 4), "002a");
+  EXPECT_EQ(Hex(0xdeadbeefcafef00dULL, 16), "deadbeefcafef00d");
+  EXPECT_EQ(Hex(0xdeadbeefcafef00dULL, 8), "cafef00d");
+}
+
+TEST(Hex, RandomHexHasTheLengthAsked) {
+  for (int digits : {0, 1, 8, 16, 17, 32, 40}) {
+    std::string h = RandomHex(digits);
+    ASSERT_EQ(h.size(), static_cast<size_t>(digits));
+    for (char c : h) ASSERT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) << h;
+  }
+  EXPECT_NE(RandomHex(32), RandomHex(32));
+}
+
 }  // namespace
 }  // namespace stepfn

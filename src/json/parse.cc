@@ -129,22 +129,16 @@ Value Convert(simdjson::dom::element e, RepeatTracker* t) {
           keys[count++] = kv.key;
         }
       }
-      std::vector<Member> members;
-      if (!duplicate) {
-        // The members go straight into the node the object will live in.
-        ObjectBuilder b;
-        b.Reserve(n);
-        for (simdjson::dom::key_value_pair kv : o) {
-          if (t == nullptr) {
-            b.Append(std::string(kv.key), Convert(kv.value, nullptr));
-            continue;
-          }
-          t->path.push_back({kv.key, 0, true});
-          b.Append(std::string(kv.key), Convert(kv.value, t));
-          t->path.pop_back();
-        }
-        Value object = std::move(b).Build();
-        if (n < 16) return object;
+      // The members go straight into the node the object will live in.
+      ObjectBuilder b;
+      b.Reserve(n);
+      for (simdjson::dom::key_value_pair kv : o) {
+        if (t != nullptr) t->path.push_back({kv.key, 0, true});
+        b.Append(std::string(kv.key), Convert(kv.value, t));
+        if (t != nullptr) t->path.pop_back();
+      }
+      Value object = std::move(b).Build();
+      if (n >= 16) {
         // Larger objects are indexed; find() returns the last of repeated keys, so any member
         // it does not return is a repeat.
         for (const auto& m : object.members()) {
@@ -153,20 +147,9 @@ Value Convert(simdjson::dom::element e, RepeatTracker* t) {
             break;
           }
         }
-        if (!duplicate) return object;
-        members.assign(object.members().begin(), object.members().end());
-      } else {
-        members.reserve(n);
-        for (simdjson::dom::key_value_pair kv : o) {
-          if (t == nullptr) {
-            members.emplace_back(std::string(kv.key), Convert(kv.value, nullptr));
-            continue;
-          }
-          t->path.push_back({kv.key, 0, true});
-          members.emplace_back(std::string(kv.key), Convert(kv.value, t));
-          t->path.pop_back();
-        }
       }
+      if (!duplicate) return object;
+      std::vector<Member> members(object.members().begin(), object.members().end());
       if (t != nullptr) ReportRepeats(members, t);
       return Value::Object(KeepLastOfRepeatedKeys(std::move(members)));
     }

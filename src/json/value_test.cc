@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "json/parse.h"
 #include "json/write.h"
 
@@ -236,40 +238,25 @@ TEST(Write, EscapesAndDoubles) {
 // Escaping one byte at a time, as JSON (RFC 8259) asks: the reference that WriteString's
 // word-at-a-time scan must match.
 std::string EscapedOneByOne(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
   std::string out = "\"";
   for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += ch;
-        }
+    const auto c = static_cast<unsigned char>(ch);
+    const char* named = c == '"'    ? "\\\""
+                        : c == '\\' ? "\\\\"
+                        : c == '\n' ? "\\n"
+                        : c == '\r' ? "\\r"
+                        : c == '\t' ? "\\t"
+                        : c == '\b' ? "\\b"
+                        : c == '\f' ? "\\f"
+                                    : nullptr;
+    char code[8];
+    if (named != nullptr) {
+      out += named;
+    } else if (c < 0x20) {
+      std::snprintf(code, sizeof code, "\\u%04x", c);
+      out += code;
+    } else {
+      out += ch;
     }
   }
   return out + "\"";

@@ -23,16 +23,6 @@ namespace stepfn::server {
 
 namespace {
 
-std::string Hex(uint64_t v, int digits) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(static_cast<size_t>(digits), '0');
-  for (int i = digits - 1; i >= 0; --i) {
-    out[static_cast<size_t>(i)] = kDigits[v & 0xF];
-    v >>= 4;
-  }
-  return out;
-}
-
 bool IsHex(std::string_view s, size_t n) {
   if (s.size() != n) return false;
   for (char c : s) {

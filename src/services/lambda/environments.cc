@@ -57,18 +57,6 @@ int64_t WallMillis() {
       .count();
 }
 
-std::string RandomHex(int digits) {
-  std::string out;
-  static const char kHex[] = "0123456789abcdef";
-  uint64_t bits = 0;
-  for (int i = 0; i < digits; ++i) {
-    if (i % 16 == 0) bits = RandomU64();
-    out.push_back(kHex[bits & 0xf]);
-    bits >>= 4;
-  }
-  return out;
-}
-
 std::string Base64Encode(std::string_view in) {
   static const char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

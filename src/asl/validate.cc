@@ -32,8 +32,7 @@ void CheckGraph(Sink& sink, const json::Value& states, const std::string* start_
                 const Loc& location, const Links& links) {
   const auto& members = states.members();
   constexpr std::string_view kMissing = "MISSING_TRANSITION_TARGET";
-  uint32_t start = start_at != nullptr ? links.names->Find(*start_at)
-                                       : static_cast<uint32_t>(NameTable::kAbsent);
+  uint32_t start = start_at != nullptr ? links.Position(*start_at) : NameTable::kAbsent;
   bool start_ok = start != NameTable::kAbsent;
   if (start_at != nullptr && !start_ok) {
     sink.Add(kMissing, "Missing 'Next' target: " + *start_at, Loc(location, "StartAt"));
@@ -172,10 +171,7 @@ void ValidateMachine(Sink& sink, const json::Value& machine, const Loc& location
   if (states->size() == 0) {
     sink.Schema("Value cannot be empty", states_location);
   }
-  NameTable names(states->size());
-  uint32_t k = 0;
-  for (const auto& member : states->members()) names.Insert(member.first, k++);
-  Links links(names);
+  Links links(*states);
   links.first.reserve(states->size());
   links.targets.reserve(states->size());
   for (const auto& [name, state] : states->members()) {

@@ -100,8 +100,8 @@ class Sink {
 };
 
 // Names (views into the document) to numbers: open addressing over one array, so that filling
-// and probing it allocate nothing but the array. Used for the state names of a machine (to
-// their positions) and for the names of a whole definition (to find repeats).
+// and probing it allocate nothing but the array. Used for the state names of a whole definition
+// (to find repeats across nested machines; one machine's names are its States object's keys).
 class NameTable {
  public:
   static constexpr uint32_t kAbsent = UINT32_MAX;
@@ -155,12 +155,19 @@ class NameTable {
 // checked); a target that names no state keeps its text and location for the
 // MISSING_TRANSITION_TARGET diagnostic, which is the only time a location is made into text.
 struct Links {
-  explicit Links(const NameTable& state_names) : names(&state_names) {}
+  // `machine_states`: the machine's States object (its key index finds the positions).
+  explicit Links(const json::Value& machine_states) : states(&machine_states) {}
+
+  // The position of the state named `name`, or NameTable::kAbsent.
+  uint32_t Position(std::string_view name) const {
+    size_t k = states->IndexOf(name);
+    return k < states->size() ? static_cast<uint32_t>(k) : NameTable::kAbsent;
+  }
 
   // The transitions recorded next leave the next state.
   void BeginState() { first.push_back(static_cast<uint32_t>(targets.size())); }
   void Add(const std::string& target, const Loc& location) {
-    uint32_t k = names->Find(target);
+    uint32_t k = Position(target);
     if (k == NameTable::kAbsent) {
       missing.push_back(Missing{target, location.str()});
     } else {
@@ -172,7 +179,7 @@ struct Links {
     std::string target;
     std::string location;
   };
-  const NameTable* names;
+  const json::Value* states;
   std::vector<uint32_t> targets;  // the positions of the states' targets, state after state
   std::vector<uint32_t> first;    // where each state's targets begin in `targets`
   std::vector<Missing> missing;   // targets that name no state, in the order written

@@ -220,17 +220,22 @@ double Value::as_double() const {
   return type_ == Type::Int ? static_cast<double>(u_.i) : u_.d;
 }
 
+size_t Value::IndexOf(std::string_view key) const {
+  if (type_ != Type::Object) return size();
+  const auto* node = static_cast<const ObjectNode*>(u_.node);
+  if (node->index) return node->IndexedPosition(key);
+  const Member* m = node->data();
+  for (uint32_t i = 0; i < node->size; ++i) {
+    if (KeyEquals(m[i].first, key)) return i;
+  }
+  return node->size;
+}
+
 const Value* Value::find(std::string_view key) const {
   if (type_ != Type::Object) return nullptr;
   const auto* node = static_cast<const ObjectNode*>(u_.node);
-  if (node->index) {
-    uint32_t at = node->IndexedPosition(key);
-    return at < node->size ? &node->data()[at].second : nullptr;
-  }
-  for (const auto& m : node->members()) {
-    if (KeyEquals(m.first, key)) return &m.second;
-  }
-  return nullptr;
+  size_t at = IndexOf(key);
+  return at < node->size ? &node->data()[at].second : nullptr;
 }
 
 bool Value::Equals(const Value& other) const {

@@ -112,6 +112,9 @@ class Value {
   const Value* at(size_t index) const;
   // Object member or nullptr when absent / not an object.
   const Value* find(std::string_view key) const;
+  // The position in members() of the member find() returns, or size() when there is none or
+  // the value is not an object.
+  size_t IndexOf(std::string_view key) const;
 
   // Deep equality with JSON semantics: numbers by value (1 == 1.0), objects regardless of
   // key order.

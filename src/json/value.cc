@@ -1,24 +1,36 @@
 #include "json/value.h"
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <unordered_map>
 
 #include "common/status.h"
+#include "json/escape.h"
 
 namespace stepfn::json {
 namespace detail {
 
 // Bytes Write needs for s as a JSON string literal, quotes included.
 size_t QuotedSize(std::string_view s) {
-  size_t n = s.size() + 2;
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    n += (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f')
-             ? 1
-             : 5;
+  const size_t n = s.size();
+  size_t size = n + 2;
+  size_t i = 0;
+  while (i < n) {
+    if (i + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if (!AnyNeedsEscape(word)) {
+        i += 8;
+        continue;
+      }
+    }
+    for (const size_t end = std::min(n, i + 8); i < end; ++i) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      if (NeedsEscape(c)) size += kEscapes[c].length - 1u;
+    }
   }
-  return n;
+  return size;
 }
 
 ObjectNode* ObjectNode::Allocate(size_t capacity) {

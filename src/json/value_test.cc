@@ -289,9 +289,33 @@ TEST(Write, StringEscapingMatchesByteByByteAtEveryPositionAndLength) {
           std::string got;
           WriteString(s, &got);
           ASSERT_EQ(got, EscapedOneByOne(s)) << "byte " << byte << " at " << at << " of " << len;
+          ASSERT_EQ(QuotedSizeOf(s), got.size()) << "byte " << byte << " at " << at;
         }
       }
     }
+  }
+}
+
+TEST(Write, StringsDenseWithEscapesAppendAfterWhatIsThere) {
+  // Runs of escapes of both lengths among plain bytes, appended to text already in the string
+  // (the writer makes room for the escaped rest once it meets the first escape).
+  const char alphabet[] = {'a', '"', '\\', '\n', '\x01', '\x1f', 'z', ' ', '\xc3', '\xa9'};
+  uint64_t seed = 12345;
+  for (int round = 0; round < 2000; ++round) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    const size_t len = (seed >> 33) % 200;
+    std::string s;
+    for (size_t i = 0; i < len; ++i) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      s.push_back(alphabet[(seed >> 33) % sizeof alphabet]);
+    }
+    std::string got = "prefix";
+    WriteString(s, &got);
+    ASSERT_EQ(got, "prefix" + EscapedOneByOne(s)) << "round " << round;
+    ASSERT_EQ(QuotedSizeOf(s), got.size() - 6) << "round " << round;
+    Value nested = Value::Object({{s, Value::Array({Value::String(s), Value::Int(-7)})}});
+    const std::string quoted = EscapedOneByOne(s);
+    ASSERT_EQ(Write(nested), "{" + quoted + ":[" + quoted + ",-7]}") << "round " << round;
   }
 }
 

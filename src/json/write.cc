@@ -1,159 +1,198 @@
 #include "json/write.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
+#include "json/escape.h"
+
 namespace stepfn::json {
 namespace {
 
-const char kHex[] = "0123456789abcdef";
+using detail::AnyNeedsEscape;
+using detail::kEscapes;
+using detail::kEscapeStore;
+using detail::NeedsEscape;
 
-// Whether any of the eight bytes of `word` needs escaping in a JSON string: a control
-// character (below 0x20), '"' or '\\'. Exact for the word as a whole (a borrow can only mark
-// bytes above one that matched); the bytes are then looked at one by one.
-inline bool AnyNeedsEscape(uint64_t word) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHigh = 0x8080808080808080ULL;
-  const uint64_t quote = word ^ (kOnes * '"');
-  const uint64_t backslash = word ^ (kOnes * '\\');
-  const uint64_t control = (word - kOnes * 0x20) & ~word;
-  const uint64_t quotes = (quote - kOnes) & ~quote;
-  const uint64_t backslashes = (backslash - kOnes) & ~backslash;
-  return ((control | quotes | backslashes) & kHigh) != 0;
+// Copies s from byte i up to the first byte that needs escaping (or the end) to *d, which has
+// room for it; returns where it stopped.
+inline size_t CopyClean(std::string_view s, size_t i, char** d) {
+  const size_t n = s.size();
+  // Eight bytes at a time while none needs escaping (names, ARNs, most text).
+  while (i + 8 <= n) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if (AnyNeedsEscape(word)) break;
+    std::memcpy(*d, &word, 8);
+    *d += 8;
+    i += 8;
+  }
+  while (i < n && !NeedsEscape(static_cast<unsigned char>(s[i]))) *(*d)++ = s[i++];
+  return i;
 }
 
-void WriteImpl(const Value& v, std::string* out, int indent, int depth) {
-  auto newline = [&](int d) {
-    if (indent < 0) return;
-    out->push_back('\n');
-    out->append(static_cast<size_t>(d * indent), ' ');
-  };
-  switch (v.type()) {
-    case Type::Null:
-      out->append("null");
-      return;
-    case Type::Bool:
-      out->append(v.as_bool() ? "true" : "false");
-      return;
-    case Type::Int: {
-      char buf[32];
-      auto r = std::to_chars(buf, buf + sizeof buf, v.as_int());
-      out->append(buf, r.ptr);
-      return;
-    }
-    case Type::Double:
-      WriteDouble(v.as_double(), out);
-      return;
-    case Type::String:
-      WriteString(v.as_string(), out);
-      return;
-    case Type::Array: {
-      const auto& items = v.items();
-      out->push_back('[');
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (i > 0) out->push_back(',');
-        newline(depth + 1);
-        WriteImpl(items[i], out, indent, depth + 1);
+// Writes the escape of c (REQUIRES NeedsEscape(c)) at d, which has kEscapeStore bytes of room.
+inline char* Escape(unsigned char c, char* d) {
+  const detail::EscapeEntry& e = kEscapes[c];
+  std::memcpy(d, e.text, kEscapeStore);
+  return d + e.length;
+}
+
+// Writes JSON at the end of a std::string used as a buffer: the first `len_` bytes are
+// written, the rest of the string's size is room. Each token asks for its room first (Need),
+// so the string grows rarely and bytes are stored through a plain pointer instead of one
+// append call per token. The destructor trims the string to what was written.
+class Writer {
+ public:
+  Writer(std::string* out, int indent, size_t expected)
+      : out_(out), start_(out->size()), len_(start_), indent_(indent) {
+    Need(expected);
+  }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  ~Writer() { out_->resize(len_); }
+
+  void Value(const json::Value& v, int depth) {
+    switch (v.type()) {
+      case Type::Null:
+        Put("null", 4);
+        return;
+      case Type::Bool:
+        if (v.as_bool()) {
+          Put("true", 4);
+        } else {
+          Put("false", 5);
+        }
+        return;
+      case Type::Int: {
+        char* d = Need(24);
+        len_ = static_cast<size_t>(std::to_chars(d, d + 24, v.as_int()).ptr - out_->data());
+        return;
       }
-      if (!items.empty()) newline(depth);
-      out->push_back(']');
-      return;
-    }
-    case Type::Object: {
-      const auto& members = v.members();
-      out->push_back('{');
-      for (size_t i = 0; i < members.size(); ++i) {
-        if (i > 0) out->push_back(',');
-        newline(depth + 1);
-        WriteString(members[i].first, out);
-        out->push_back(':');
-        if (indent >= 0) out->push_back(' ');
-        WriteImpl(members[i].second, out, indent, depth + 1);
+      case Type::Double:
+        Double(v.as_double());
+        return;
+      case Type::String:
+        String(v.as_string());
+        return;
+      case Type::Array: {
+        const auto& items = v.items();
+        Put('[');
+        for (size_t i = 0; i < items.size(); ++i) {
+          if (i > 0) Put(',');
+          Newline(depth + 1);
+          Value(items[i], depth + 1);
+        }
+        if (!items.empty()) Newline(depth);
+        Put(']');
+        return;
       }
-      if (!members.empty()) newline(depth);
-      out->push_back('}');
-      return;
+      case Type::Object: {
+        const auto& members = v.members();
+        Put('{');
+        for (size_t i = 0; i < members.size(); ++i) {
+          if (i > 0) Put(',');
+          Newline(depth + 1);
+          String(members[i].first);
+          if (indent_ >= 0) {
+            Put(": ", 2);
+          } else {
+            Put(':');
+          }
+          Value(members[i].second, depth + 1);
+        }
+        if (!members.empty()) Newline(depth);
+        Put('}');
+        return;
+      }
     }
   }
-}
+
+  void String(std::string_view s) {
+    const size_t n = s.size();
+    // Room for the common case, nothing to escape: the quotes and the bytes.
+    char* d = Need(n + 2);
+    *d++ = '"';
+    size_t i = CopyClean(s, 0, &d);
+    if (i < n) {
+      // Escapes from here on: room for the rest as written, the closing quote, and slack for
+      // Escape's fixed-size store.
+      len_ = static_cast<size_t>(d - out_->data());
+      d = Need(QuotedSizeOf(s.substr(i)) - 1 + kEscapeStore);
+      while (i < n) {
+        d = Escape(static_cast<unsigned char>(s[i]), d);
+        i = CopyClean(s, i + 1, &d);
+      }
+    }
+    *d++ = '"';
+    len_ = static_cast<size_t>(d - out_->data());
+  }
+
+  void Double(double d) {
+    if (!std::isfinite(d)) {
+      Put("null", 4);  // JSON has no NaN/Infinity
+      return;
+    }
+    char* at = Need(32);
+    if (d == std::trunc(d) && std::fabs(d) < 1e15) {
+      // Integral doubles print with a trailing ".0" so that they read back as doubles.
+      at = std::to_chars(at, at + 30, static_cast<int64_t>(d)).ptr;
+      *at++ = '.';
+      *at++ = '0';
+    } else {
+      at = std::to_chars(at, at + 32, d).ptr;
+    }
+    len_ = static_cast<size_t>(at - out_->data());
+  }
+
+ private:
+  // A pointer to at least n bytes of room at the end of what is written. The room grows with
+  // what this writer wrote (std::string's capacity grows geometrically by itself), not with
+  // the string's size: appending a little to a large string must not clear a large room.
+  char* Need(size_t n) {
+    if (out_->size() - len_ < n) [[unlikely]] {
+      Grow(n);
+    }
+    return out_->data() + len_;
+  }
+  [[gnu::noinline]] void Grow(size_t n) { out_->resize(len_ + std::max(n, len_ - start_ + 256)); }
+  void Put(char c) {
+    *Need(1) = c;
+    ++len_;
+  }
+  void Put(const char* s, size_t n) {
+    std::memcpy(Need(n), s, n);
+    len_ += n;
+  }
+  void Newline(int depth) {
+    if (indent_ < 0) return;
+    const size_t spaces = static_cast<size_t>(depth * indent_);
+    char* d = Need(1 + spaces);
+    *d = '\n';
+    std::memset(d + 1, ' ', spaces);
+    len_ += 1 + spaces;
+  }
+
+  std::string* out_;
+  size_t start_;  // the string's size before this writer
+  size_t len_;
+  int indent_;
+};
 
 }  // namespace
 
-void WriteString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  const size_t n = s.size();
-  size_t run = 0;  // the first byte not yet copied
-  size_t i = 0;
-  while (i < n) {
-    // Eight bytes at a time while none needs escaping (the common case: names, ARNs, text).
-    if (i + 8 <= n) {
-      uint64_t word;
-      std::memcpy(&word, s.data() + i, 8);
-      if (!AnyNeedsEscape(word)) {
-        i += 8;
-        continue;
-      }
-    }
-    for (const size_t end = std::min(n, i + 8); i < end; ++i) {
-      unsigned char c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out->append(s.data() + run, i - run);
-      run = i + 1;
-      switch (c) {
-        case '"':
-          out->append("\\\"");
-          break;
-        case '\\':
-          out->append("\\\\");
-          break;
-        case '\n':
-          out->append("\\n");
-          break;
-        case '\r':
-          out->append("\\r");
-          break;
-        case '\t':
-          out->append("\\t");
-          break;
-        case '\b':
-          out->append("\\b");
-          break;
-        case '\f':
-          out->append("\\f");
-          break;
-        default:
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-      }
-    }
-  }
-  out->append(s.data() + run, n - run);
-  out->push_back('"');
-}
+void WriteString(std::string_view s, std::string* out) { Writer(out, -1, s.size() + 2).String(s); }
 
-void WriteDouble(double d, std::string* out) {
-  if (!std::isfinite(d)) {
-    out->append("null");  // JSON has no NaN/Infinity
-    return;
-  }
-  if (d == std::trunc(d) && std::fabs(d) < 1e15) {
-    // Integral doubles print with a trailing ".0" so that they read back as doubles.
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
-    out->append(buf, r.ptr);
-    out->append(".0");
-    return;
-  }
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, d);
-  out->append(buf, r.ptr);
-}
+void WriteDouble(double d, std::string* out) { Writer(out, -1, 32).Double(d); }
 
-void WriteTo(const Value& v, std::string* out) { WriteImpl(v, out, -1, 0); }
+void WriteTo(const Value& v, std::string* out) {
+  // The size is exact when known (doubles aside): then the text is written in place, with no
+  // growing.
+  Writer(out, -1, v.KnownSerializedSize()).Value(v, 0);
+}
 
 std::string Write(const Value& v) {
   std::string out;
@@ -163,7 +202,7 @@ std::string Write(const Value& v) {
 
 std::string WritePretty(const Value& v) {
   std::string out;
-  WriteImpl(v, &out, 2, 0);
+  Writer(&out, 2, 0).Value(v, 0);
   return out;
 }
 

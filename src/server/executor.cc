@@ -224,8 +224,10 @@ void Executor::Start(Launch launch, std::function<void(Status)> started, EndCall
   live->busy = true;
   if (ended) {
     live->on_end = std::move(ended);
+    // The summary is the record without its definition (not copied: set aside meanwhile).
+    std::string definition = std::move(launch.record.definition);
     live->summary = std::make_unique<store::ExecutionRecord>(launch.record);
-    live->summary->definition.clear();
+    launch.record.definition = std::move(definition);
   }
   {
     std::lock_guard<std::mutex> lock(live_mu_);

@@ -141,8 +141,8 @@ AwsOr<StartArgs> ReadStart(ServiceContext* ctx, const OperationRequest& request)
   return args;
 }
 
-// Builds the Launch of an execution of `target` with `args`.
-AwsOr<Launch> PrepareLaunch(ServiceContext* ctx, const Target& target, const StartArgs& args) {
+// Builds the Launch of an execution of `target` (whose definition it takes) with `args`.
+AwsOr<Launch> PrepareLaunch(ServiceContext* ctx, Target&& target, const StartArgs& args) {
   bool express = target.runs.type == store::StateMachineType::Express;
   asl::MachineType type = express ? asl::MachineType::Express : asl::MachineType::Standard;
   Result<std::shared_ptr<const asl::Program>> program =
@@ -163,7 +163,7 @@ AwsOr<Launch> PrepareLaunch(ServiceContext* ctx, const Target& target, const Sta
   r.status = store::ExecutionStatus::Running;
   r.input = args.input_text;
   r.start_date = now;
-  r.definition = target.runs.definition;
+  r.definition = std::move(target.runs.definition);
   eval::ExecutionInfo& info = launch.info;
   info.execution_arn = r.arn;
   info.execution_name = r.name;
@@ -221,7 +221,7 @@ void StartExecution(ServiceContext* ctx, OperationRequest request, OperationResp
   StartArgs& a = std::get<StartArgs>(args);
   auto target = ResolveTarget(ctx, a.machine_arn, a.arn);
   if (auto* e = std::get_if<AwsError>(&target)) return responder.Fail(*e);
-  auto launch = PrepareLaunch(ctx, std::get<Target>(target), a);
+  auto launch = PrepareLaunch(ctx, std::move(std::get<Target>(target)), a);
   if (auto* e = std::get_if<AwsError>(&launch)) return responder.Fail(*e);
   Launch& l = std::get<Launch>(launch);
   std::string arn = l.record.arn;
@@ -262,7 +262,7 @@ void StartSyncExecution(ServiceContext* ctx, OperationRequest request,
     return responder.Fail({400, "StateMachineTypeNotSupported",
                            "This operation is not supported by this type of state machine"});
   }
-  auto launch = PrepareLaunch(ctx, std::get<Target>(target), a);
+  auto launch = PrepareLaunch(ctx, std::move(std::get<Target>(target)), a);
   if (auto* e = std::get_if<AwsError>(&launch)) return responder.Fail(*e);
   Launch& l = std::get<Launch>(launch);
   std::string trace = a.trace_header;

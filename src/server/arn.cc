@@ -1,23 +1,35 @@
 #include "server/arn.h"
 
+#include <array>
 #include <charconv>
-#include <vector>
 
 namespace stepfn::server {
 namespace {
 
-std::vector<std::string_view> Split(std::string_view s, char sep) {
-  std::vector<std::string_view> parts;
+// The parts of a Step Functions ARN: at most 9 (an express execution's); kMaxParts + 1 means
+// more than that.
+constexpr size_t kMaxParts = 9;
+struct Parts {
+  std::array<std::string_view, kMaxParts + 1> part;
+  size_t count = 0;
+  size_t size() const { return count; }
+  std::string_view operator[](size_t i) const { return part[i]; }
+};
+
+Parts Split(std::string_view s, char sep) {
+  Parts parts;
   size_t start = 0;
-  while (true) {
+  while (parts.count < kMaxParts) {
     size_t p = s.find(sep, start);
     if (p == std::string_view::npos) {
-      parts.push_back(s.substr(start));
+      parts.part[parts.count++] = s.substr(start);
       return parts;
     }
-    parts.push_back(s.substr(start, p - start));
+    parts.part[parts.count++] = s.substr(start, p - start);
     start = p + 1;
   }
+  parts.part[parts.count++] = s.substr(start);  // the rest: too many parts
+  return parts;
 }
 
 bool AllDigits(std::string_view s) {
@@ -35,7 +47,7 @@ Status Bad(std::string_view text, std::string_view why) {
 }  // namespace
 
 Result<Arn> ParseArn(std::string_view text) {
-  std::vector<std::string_view> p = Split(text, ':');
+  Parts p = Split(text, ':');
   if (p.size() < 7 || p[0] != "arn" || p[2] != "states") {
     return Bad(text, "not a Step Functions ARN");
   }

@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -133,7 +134,28 @@ AwsError InvalidSignature(std::string message) {
   return {400, "InvalidSignatureException", std::move(message)};
 }
 
-AwsOr<Authorization> ParseAuthorization(std::string_view header) {
+// An Authorization header's fields, as views into it.
+struct AuthorizationFields {
+  std::string_view credential;
+  std::array<std::string_view, 5> scope;  // keyid/date/region/service/terminator
+  std::string_view signed_headers;
+  std::string_view signature;
+};
+
+// Calls fn(part) for each sep-separated part of s.
+template <typename Fn>
+void ForEachPart(std::string_view s, char sep, Fn fn) {
+  while (true) {
+    size_t pos = s.find(sep);
+    fn(s.substr(0, pos));
+    if (pos == std::string_view::npos) return;
+    s.remove_prefix(pos + 1);
+  }
+}
+
+// Checks the header's shape and finds its fields (no copies: the identity of an unverified
+// request needs only three of them).
+AwsOr<AuthorizationFields> SplitAuthorization(std::string_view header) {
   std::string_view rest = Trim(header);
   size_t space = rest.find(' ');
   std::string_view algorithm = rest.substr(0, space);
@@ -142,48 +164,59 @@ AwsOr<Authorization> ParseAuthorization(std::string_view header) {
                       "'. Authorization=" + std::string(header));
   }
   rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
-  std::string_view credential, signed_headers, signature;
+  AuthorizationFields f;
   bool have_credential = false, have_signed = false, have_signature = false;
-  for (std::string_view part : Split(rest, ',')) {
+  ForEachPart(rest, ',', [&](std::string_view part) {
     part = Trim(part);
     size_t eq = part.find('=');
-    if (eq == std::string_view::npos) continue;
+    if (eq == std::string_view::npos) return;
     std::string_view key = Trim(part.substr(0, eq));
     std::string_view value = Trim(part.substr(eq + 1));
     if (key == "Credential") {
-      credential = value;
+      f.credential = value;
       have_credential = true;
     } else if (key == "SignedHeaders") {
-      signed_headers = value;
+      f.signed_headers = value;
       have_signed = true;
     } else if (key == "Signature") {
-      signature = value;
+      f.signature = value;
       have_signature = true;
     }
-  }
+  });
   std::string missing;
   if (!have_credential) missing += "Authorization header requires 'Credential' parameter. ";
   if (!have_signature) missing += "Authorization header requires 'Signature' parameter. ";
   if (!have_signed) missing += "Authorization header requires 'SignedHeaders' parameter. ";
   if (!missing.empty()) return Incomplete(missing + "Authorization=" + std::string(header));
 
-  std::vector<std::string_view> scope = Split(credential, '/');
-  if (scope.size() != 5) {
+  size_t parts = 0;
+  ForEachPart(f.credential, '/', [&](std::string_view part) {
+    if (parts < f.scope.size()) f.scope[parts] = part;
+    ++parts;
+  });
+  if (parts != f.scope.size()) {
     return Incomplete(
         "Credential must have exactly 5 slash-delimited elements, e.g. "
         "keyid/date/region/service/term, got '" +
-        std::string(credential) + "'");
+        std::string(f.credential) + "'");
   }
+  return f;
+}
+
+AwsOr<Authorization> ParseAuthorization(std::string_view header) {
+  AwsOr<AuthorizationFields> split = SplitAuthorization(header);
+  if (auto* error = std::get_if<AwsError>(&split)) return std::move(*error);
+  const AuthorizationFields& f = std::get<AuthorizationFields>(split);
   Authorization auth;
-  auth.access_key_id = std::string(scope[0]);
-  auth.date = std::string(scope[1]);
-  auth.region = std::string(scope[2]);
-  auth.service = std::string(scope[3]);
-  auth.terminator = std::string(scope[4]);
-  for (std::string_view name : Split(signed_headers, ';')) {
+  auth.access_key_id = std::string(f.scope[0]);
+  auth.date = std::string(f.scope[1]);
+  auth.region = std::string(f.scope[2]);
+  auth.service = std::string(f.scope[3]);
+  auth.terminator = std::string(f.scope[4]);
+  ForEachPart(f.signed_headers, ';', [&](std::string_view name) {
     if (!name.empty()) auth.signed_headers.push_back(ToLower(name));
-  }
-  auth.signature = std::string(signature);
+  });
+  auth.signature = std::string(f.signature);
   return auth;
 }
 
@@ -457,9 +490,9 @@ AwsOr<CallerIdentity> Authenticate(const HttpRequest& request, const Credentials
   if (!credentials.verify_signatures()) {
     CallerIdentity identity;
     if (header != nullptr) {
-      AwsOr<Authorization> parsed = ParseAuthorization(*header);
-      if (auto* auth = std::get_if<Authorization>(&parsed)) {
-        identity = {auth->access_key_id, auth->region, auth->service};
+      AwsOr<AuthorizationFields> parsed = SplitAuthorization(*header);
+      if (auto* f = std::get_if<AuthorizationFields>(&parsed)) {
+        identity = {std::string(f->scope[0]), std::string(f->scope[2]), std::string(f->scope[3])};
       }
     }
     return identity;

@@ -97,7 +97,8 @@ std::string ExecutionLogStreamName(std::string_view execution_arn) {
 
 void ExecutionLogger::OnCommit(const CommitReport& report) {
   if (!report.status.ok() || report.events.empty()) return;
-  std::shared_ptr<const MachineSettings> settings = settings_->ForExecution(report.execution_arn);
+  std::shared_ptr<const MachineSettings> settings =
+      settings_->ForExecution(report.execution_arn, report.state_machine_arn);
   if (settings->log_level == ExecutionLogLevel::Off) return;
   std::vector<InputLogEvent> events;
   for (const eval::HistoryEvent& e : report.events) {

@@ -14,6 +14,7 @@ namespace stepfn::server {
 struct Executor::Live {
   // Constant after creation.
   std::string arn;
+  std::string state_machine_arn;  // the machine's, unqualified (for observers)
   std::shared_ptr<const asl::Program> program;
   store::Store* store = nullptr;
   bool express = false;
@@ -212,6 +213,7 @@ void Executor::WorkerLoop() {
 void Executor::Start(Launch launch, std::function<void(Status)> started, EndCallback ended) {
   auto live = std::make_shared<Live>();
   live->arn = launch.record.arn;
+  live->state_machine_arn = launch.record.state_machine_arn;
   live->program = launch.program;
   live->express = launch.info.express;
   live->store = live->express ? express_.get() : durable_;
@@ -416,6 +418,7 @@ void Executor::AfterCommit(const std::shared_ptr<Live>& live, const std::shared_
   if (!observers_.empty()) {
     CommitReport report;
     report.execution_arn = live->arn;
+    report.state_machine_arn = live->state_machine_arn;
     if (live->state->info) report.state_machine_name = live->state->info->state_machine_name;
     report.express = live->express;
     report.events = batch->events;
@@ -692,6 +695,7 @@ Status Executor::Recover() {
 Status Executor::RecoverOne(store::ExecutionRecord record) {
   auto live = std::make_shared<Live>();
   live->arn = record.arn;
+  live->state_machine_arn = record.state_machine_arn;
   live->store = durable_;
   ASSIGN_OR_RETURN(live->program, programs_.Get(record.definition, asl::MachineType::Standard));
   RETURN_IF_ERROR(Reload(*live));
@@ -735,6 +739,7 @@ void Executor::Redrive(const std::string& arn, std::function<void(Result<EpochMi
   }
   auto live = std::make_shared<Live>();
   live->arn = arn;
+  live->state_machine_arn = record->state_machine_arn;
   live->store = durable_;
   Result<std::shared_ptr<const asl::Program>> program =
       programs_.Get(record->definition, asl::MachineType::Standard);

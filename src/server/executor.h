@@ -72,6 +72,7 @@ struct Launch {
 // What observers (metrics, execution logs, traces) learn of each committed Step.
 struct CommitReport {
   std::string_view execution_arn;
+  std::string_view state_machine_arn;  // unqualified; "" when not known
   std::string_view state_machine_name;
   bool express = false;
   // The Step's history events (ids, types, timestamps, state names, payloads).

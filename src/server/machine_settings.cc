@@ -75,9 +75,10 @@ std::string StateMachineArnOfExecution(std::string_view execution_arn) {
 }
 
 std::shared_ptr<const MachineSettings> MachineSettingsCache::ForExecution(
-    std::string_view execution_arn) {
+    std::string_view execution_arn, std::string_view known_machine_arn) {
   static const auto kDefaults = std::make_shared<const MachineSettings>();
-  std::string machine_arn = StateMachineArnOfExecution(execution_arn);
+  std::string machine_arn = known_machine_arn.empty() ? StateMachineArnOfExecution(execution_arn)
+                                                      : std::string(known_machine_arn);
   if (machine_arn.empty()) return kDefaults;
   int64_t now = MonotonicNanos();
   uint64_t generation = 0;

@@ -49,8 +49,10 @@ class MachineSettingsCache {
       : store_(store), ttl_nanos_(ttl_millis * 1'000'000) {}
 
   // The settings of the state machine that runs `execution_arn` (defaults when it is gone or
-  // the store fails).
-  std::shared_ptr<const MachineSettings> ForExecution(std::string_view execution_arn);
+  // the store fails). `machine_arn`, when the caller knows it, is that machine's (unqualified)
+  // ARN; otherwise it is worked out from the execution's.
+  std::shared_ptr<const MachineSettings> ForExecution(std::string_view execution_arn,
+                                                      std::string_view machine_arn = {});
   void InvalidateAll();
 
  private:

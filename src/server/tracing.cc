@@ -450,7 +450,9 @@ std::shared_ptr<Tracer::Trace> Tracer::Begin(const CommitReport& report) {
     auto it = traces_.find(arn);
     if (it != traces_.end()) return it->second;
   }
-  if (!settings_->ForExecution(report.execution_arn)->tracing) return nullptr;
+  if (!settings_->ForExecution(report.execution_arn, report.state_machine_arn)->tracing) {
+    return nullptr;
+  }
   auto t = std::make_shared<Trace>();
   TraceContext context;
   if (!report.trace_header.empty() && ParseXRayTraceHeader(report.trace_header, &context)) {

@@ -62,57 +62,77 @@ Value ParsedPayload(const std::string& payload) {
   return Value::String(payload);
 }
 
-Value Strings(std::string s) { return Value::Array({Value::String(std::move(s))}); }
+Value Strings(const Value& s) { return Value::Array({s}); }
 
-// Invoke's response as lambda:invoke returns it: the Java SDK's view of the HTTP response.
-Value InvokeResult(const InvokeResponse& r) {
-  std::string length = std::to_string(r.payload.size());
-  std::string date = "";  // filled below
-  {
-    // An RFC 1123 date, as the Date header carries it.
-    std::time_t now = std::time(nullptr);
+// The Date header's value for the current second (RFC 1123), kept per thread for that second.
+Value HttpDateNow() {
+  thread_local std::time_t last = -1;
+  thread_local Value date;
+  std::time_t now = std::time(nullptr);
+  if (now != last) {
     std::tm tm{};
     gmtime_r(&now, &tm);
     char buf[64];
     size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    date.assign(buf, n);
+    date = Value::String(std::string_view(buf, n));
+    last = now;
   }
-  const std::string trace = "Root=1-00000000-000000000000000000000000;Sampled=0";
+  return date;
+}
+
+// Invoke's response as lambda:invoke returns it: the Java SDK's view of the HTTP response.
+// Values that are the same in every response are built once and shared (Values are immutable).
+Value InvokeResult(const InvokeResponse& r) {
+  // Never destroyed: executor threads may still build results while the process exits.
+  static const Value& kZero = *new Value(Value::String("0"));
+  static const Value& kKeepAlive = *new Value(Value::String("keep-alive"));
+  static const Value& kJson = *new Value(Value::String("application/json"));
+  static const Value& kTrace =
+      *new Value(Value::String("Root=1-00000000-000000000000000000000000;Sampled=0"));
+  static const Value& kZeros = *new Value(Strings(kZero));
+  static const Value& kKeepAlives = *new Value(Strings(kKeepAlive));
+  static const Value& kJsons = *new Value(Strings(kJson));
+  static const Value& kTraces = *new Value(Strings(kTrace));
+  const Value length = Value::String(std::to_string(r.payload.size()));
+  const Value date = HttpDateNow();
+  const Value version = Value::String(r.executed_version);
+  const Value request_id = Value::String(r.request_id);
+  const Value function_error = r.function_error.empty() ? Value() : Value::String(r.function_error);
+  const Value log_result = r.log_result.empty() ? Value() : Value::String(r.log_result);
   json::ObjectBuilder all;
-  if (!r.function_error.empty()) all.Append("X-Amz-Function-Error", Strings(r.function_error));
-  if (!r.log_result.empty()) all.Append("X-Amz-Log-Result", Strings(r.log_result));
-  all.Append("X-Amz-Executed-Version", Strings(r.executed_version));
-  all.Append("x-amzn-Remapped-Content-Length", Strings("0"));
-  all.Append("Connection", Strings("keep-alive"));
-  all.Append("x-amzn-RequestId", Strings(r.request_id));
+  all.Reserve(11);
+  if (!function_error.is_null()) all.Append("X-Amz-Function-Error", Strings(function_error));
+  if (!log_result.is_null()) all.Append("X-Amz-Log-Result", Strings(log_result));
+  all.Append("X-Amz-Executed-Version", Strings(version));
+  all.Append("x-amzn-Remapped-Content-Length", kZeros);
+  all.Append("Connection", kKeepAlives);
+  all.Append("x-amzn-RequestId", Strings(request_id));
   all.Append("Content-Length", Strings(length));
   all.Append("Date", Strings(date));
-  all.Append("X-Amzn-Trace-Id", Strings(trace));
-  all.Append("Content-Type", Strings("application/json"));
+  all.Append("X-Amzn-Trace-Id", kTraces);
+  all.Append("Content-Type", kJsons);
   json::ObjectBuilder headers;
-  headers.Append("Connection", Value::String("keep-alive"));
-  headers.Append("Content-Length", Value::String(length));
-  headers.Append("Content-Type", Value::String("application/json"));
-  headers.Append("Date", Value::String(date));
-  headers.Append("X-Amz-Executed-Version", Value::String(r.executed_version));
-  if (!r.function_error.empty()) {
-    headers.Append("X-Amz-Function-Error", Value::String(r.function_error));
-  }
-  if (!r.log_result.empty()) headers.Append("X-Amz-Log-Result", Value::String(r.log_result));
-  headers.Append("x-amzn-Remapped-Content-Length", Value::String("0"));
-  headers.Append("x-amzn-RequestId", Value::String(r.request_id));
-  headers.Append("X-Amzn-Trace-Id", Value::String(trace));
+  headers.Reserve(11);
+  headers.Append("Connection", kKeepAlive);
+  headers.Append("Content-Length", length);
+  headers.Append("Content-Type", kJson);
+  headers.Append("Date", date);
+  headers.Append("X-Amz-Executed-Version", version);
+  if (!function_error.is_null()) headers.Append("X-Amz-Function-Error", function_error);
+  if (!log_result.is_null()) headers.Append("X-Amz-Log-Result", log_result);
+  headers.Append("x-amzn-Remapped-Content-Length", kZero);
+  headers.Append("x-amzn-RequestId", request_id);
+  headers.Append("X-Amzn-Trace-Id", kTrace);
   json::ObjectBuilder out;
-  if (!r.executed_version.empty()) {
-    out.Append("ExecutedVersion", Value::String(r.executed_version));
-  }
-  if (!r.function_error.empty()) out.Append("FunctionError", Value::String(r.function_error));
-  if (!r.log_result.empty()) out.Append("LogResult", Value::String(r.log_result));
+  out.Reserve(7);
+  if (!r.executed_version.empty()) out.Append("ExecutedVersion", version);
+  if (!function_error.is_null()) out.Append("FunctionError", function_error);
+  if (!log_result.is_null()) out.Append("LogResult", log_result);
   out.Append("Payload", ParsedPayload(r.payload));
   out.Append("SdkHttpMetadata", Value::Object({{"AllHttpHeaders", std::move(all).Build()},
                                                {"HttpHeaders", std::move(headers).Build()},
                                                {"HttpStatusCode", Value::Int(r.status_code)}}));
-  out.Append("SdkResponseMetadata", Value::Object({{"RequestId", Value::String(r.request_id)}}));
+  out.Append("SdkResponseMetadata", Value::Object({{"RequestId", request_id}}));
   out.Append("StatusCode", Value::Int(r.status_code));
   return std::move(out).Build();
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -55,11 +56,16 @@ void AppendStreamLine(std::string_view name, EpochMillis creation, std::string* 
 
 void AppendEventLine(std::string_view stream, EpochMillis timestamp, EpochMillis ingestion,
                      std::string_view message, std::string* out) {
-  *out += "{\"e\":";
+  out->append("{\"e\":");
   json::WriteString(stream, out);
-  *out += ",\"t\":" + std::to_string(timestamp) + ",\"i\":" + std::to_string(ingestion) + ",\"m\":";
+  char number[24];  // an int64 takes at most 20
+  out->append(",\"t\":").append(number,
+                                std::to_chars(number, number + sizeof number, timestamp).ptr);
+  out->append(",\"i\":").append(number,
+                                std::to_chars(number, number + sizeof number, ingestion).ptr);
+  out->append(",\"m\":");
   json::WriteString(message, out);
-  *out += "}\n";
+  out->append("}\n");
 }
 
 void AppendRetentionLine(int days, std::string* out) {

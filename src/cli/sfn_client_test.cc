@@ -180,6 +180,20 @@ TEST(SfnClientTest, SyncExpressWithoutTheHostPrefix) {
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   EXPECT_EQ(Str(*run, "status"), "SUCCEEDED");
   EXPECT_EQ(Obj(Str(*run, "output")), Obj(R"({"x":1})"));
+
+  // The history of an EXPRESS execution (kept in memory, its payloads as values) reads as a
+  // STANDARD one's does.
+  auto history = client->Call("GetExecutionHistory",
+                              Value::Object({{"executionArn", *run->find("executionArn")}}));
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  const Value* events = history->find("events");
+  ASSERT_NE(events, nullptr);
+  ASSERT_EQ(events->size(), 4u);
+  const Value& last = events->items()[3];
+  EXPECT_EQ(Str(last, "type"), "ExecutionSucceeded");
+  const Value* details = last.find("executionSucceededEventDetails");
+  ASSERT_NE(details, nullptr);
+  EXPECT_EQ(Obj(Str(*details, "output")), Obj(R"({"x":1})"));
 }
 
 TEST(SfnClientTest, AwsErrorsKeepTheirCodeAndMessage) {

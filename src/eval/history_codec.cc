@@ -9,24 +9,39 @@
 
 namespace stepfn::eval {
 
-void EncodeCompactDetails(const HistoryEvent& e, std::string* out) {
+namespace {
+
+// The head of the compact details, with room reserved for `payload_bytes` more.
+void EncodeHead(const HistoryEvent& e, size_t payload_bytes, std::string* out) {
+  const std::string_view name = HistoryEvent::Text(e.name);
+  const std::string_view resource_type = HistoryEvent::Text(e.resource_type());
+  const std::string_view resource_name = HistoryEvent::Text(e.resource_name());
+  const std::string_view error = HistoryEvent::Text(e.error());
+  const std::string_view cause = HistoryEvent::Text(e.cause());
+  // One allocation: each length prefix takes at most 10 bytes, the index at most 10 more.
+  out->reserve(out->size() + 3 + 7 * 10 + name.size() + resource_type.size() +
+               resource_name.size() + error.size() + cause.size() + payload_bytes);
   out->push_back('\x01');
-  PutLengthPrefixed(HistoryEvent::Text(e.name), out);
-  PutLengthPrefixed(HistoryEvent::Text(e.resource_type()), out);
-  PutLengthPrefixed(HistoryEvent::Text(e.resource_name()), out);
-  PutLengthPrefixed(HistoryEvent::Text(e.error()), out);
-  PutLengthPrefixed(HistoryEvent::Text(e.cause()), out);
+  PutLengthPrefixed(name, out);
+  PutLengthPrefixed(resource_type, out);
+  PutLengthPrefixed(resource_name, out);
+  PutLengthPrefixed(error, out);
+  PutLengthPrefixed(cause, out);
   const int64_t index = e.index;
   PutSvarint(index, out);
-  if (e.payload.is_null()) {
-    out->push_back('\0');
-    return;
-  }
-  out->push_back('\x01');
+  out->push_back(e.payload.is_null() ? '\0' : '\x01');
+}
+
+}  // namespace
+
+void EncodeCompactDetailsHead(const HistoryEvent& e, std::string* out) { EncodeHead(e, 0, out); }
+
+void EncodeCompactDetails(const HistoryEvent& e, std::string* out) {
   thread_local std::string text;  // kept: its capacity serves the next event
   text.clear();
-  json::WriteTo(e.payload, &text);
-  PutLengthPrefixed(text, out);
+  if (!e.payload.is_null()) json::WriteTo(e.payload, &text);
+  EncodeHead(e, text.size(), out);
+  if (!e.payload.is_null()) PutLengthPrefixed(text, out);
 }
 
 Result<EventType> EventTypeFromName(std::string_view name) {

@@ -26,6 +26,9 @@ namespace stepfn::eval {
 
 // Appends the compact details of `e` to *out.
 void EncodeCompactDetails(const HistoryEvent& e, std::string* out);
+// The same but for the payload's JSON text, which comes last (length-prefixed) when the event
+// has a payload: EncodeCompactDetails is this, then PutLengthPrefixed(json::Write(e.payload)).
+void EncodeCompactDetailsHead(const HistoryEvent& e, std::string* out);
 
 // Whether stored details are in the compact form (else they are JSON text, or empty).
 inline bool IsCompactDetails(std::string_view details) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "common/varint.h"
 #include "json/parse.h"
 #include "json/write.h"
 
@@ -23,6 +24,11 @@ std::string Rendered(const HistoryEvent& e) {
   std::string compact;
   EncodeCompactDetails(e, &compact);
   EXPECT_TRUE(IsCompactDetails(compact));
+  // The head, then the payload's text (what a store writes for a payload kept as a value).
+  std::string head;
+  EncodeCompactDetailsHead(e, &head);
+  if (!e.payload.is_null()) PutLengthPrefixed(json::Write(e.payload), &head);
+  EXPECT_EQ(head, compact) << EventTypeName(e.type);
   Result<json::Value> v = RenderCompactDetails(EventTypeName(e.type), compact);
   EXPECT_TRUE(v.ok()) << v.status().ToString();
   if (!v.ok() || v->is_null()) return "";

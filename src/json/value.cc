@@ -15,20 +15,8 @@ namespace detail {
 size_t QuotedSize(std::string_view s) {
   const size_t n = s.size();
   size_t size = n + 2;
-  size_t i = 0;
-  while (i < n) {
-    if (i + 8 <= n) {
-      uint64_t word;
-      std::memcpy(&word, s.data() + i, 8);
-      if (!AnyNeedsEscape(word)) {
-        i += 8;
-        continue;
-      }
-    }
-    for (const size_t end = std::min(n, i + 8); i < end; ++i) {
-      unsigned char c = static_cast<unsigned char>(s[i]);
-      if (NeedsEscape(c)) size += kEscapes[c].length - 1u;
-    }
+  for (size_t i = FindEscape(s.data(), n, 0); i < n; i = FindEscape(s.data(), n, i + 1)) {
+    size += kEscapes[static_cast<unsigned char>(s[i])].length - 1u;
   }
   return size;
 }

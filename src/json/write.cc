@@ -12,26 +12,17 @@
 namespace stepfn::json {
 namespace {
 
-using detail::AnyNeedsEscape;
+using detail::FindEscape;
 using detail::kEscapes;
 using detail::kEscapeStore;
-using detail::NeedsEscape;
 
 // Copies s from byte i up to the first byte that needs escaping (or the end) to *d, which has
 // room for it; returns where it stopped.
 inline size_t CopyClean(std::string_view s, size_t i, char** d) {
-  const size_t n = s.size();
-  // Eight bytes at a time while none needs escaping (names, ARNs, most text).
-  while (i + 8 <= n) {
-    uint64_t word;
-    std::memcpy(&word, s.data() + i, 8);
-    if (AnyNeedsEscape(word)) break;
-    std::memcpy(*d, &word, 8);
-    *d += 8;
-    i += 8;
-  }
-  while (i < n && !NeedsEscape(static_cast<unsigned char>(s[i]))) *(*d)++ = s[i++];
-  return i;
+  const size_t end = FindEscape(s.data(), s.size(), i);
+  std::memcpy(*d, s.data() + i, end - i);
+  *d += end - i;
+  return end;
 }
 
 // Writes the escape of c (REQUIRES NeedsEscape(c)) at d, which has kEscapeStore bytes of room.

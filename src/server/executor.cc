@@ -74,14 +74,21 @@ bool IsActivity(const std::string& resource) {
   return resource.find(":activity:") != std::string::npos;
 }
 
-store::HistoryEventRecord EventRecord(const eval::HistoryEvent& e) {
+// `keep_payload`: the payload stays a value (for the in-memory store, which never needs its
+// text unless the history is read).
+store::HistoryEventRecord EventRecord(const eval::HistoryEvent& e, bool keep_payload) {
   store::HistoryEventRecord r;
   r.id = e.id;
   r.previous_event_id = e.previous_event_id;
   r.timestamp = e.timestamp;
   r.type = std::string(eval::EventTypeName(e.type));
   // Compact details: GetExecutionHistory renders the JSON when it reads them.
-  eval::EncodeCompactDetails(e, &r.details);
+  if (keep_payload) {
+    eval::EncodeCompactDetailsHead(e, &r.details);
+    r.payload = e.payload;
+  } else {
+    eval::EncodeCompactDetails(e, &r.details);
+  }
   return r;
 }
 
@@ -325,7 +332,9 @@ void Executor::RunStep(Live& live, Batch& batch, store::Transition* t, bool redr
   t->execution_arn = live.arn;
   t->expected_version = live.version;
   t->events.reserve(out.events.size());
-  for (const eval::HistoryEvent& e : out.events) t->events.push_back(EventRecord(e));
+  for (const eval::HistoryEvent& e : out.events) {
+    t->events.push_back(EventRecord(e, live.express));
+  }
   for (const eval::Input& in : batch.inputs) {
     if (in.kind == eval::InputKind::TimerFired) {
       if (live.timers.erase(in.id) != 0) t->timers_to_delete.push_back(static_cast<int64_t>(in.id));

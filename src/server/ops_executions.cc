@@ -423,9 +423,10 @@ json::Value EventJson(const store::HistoryEventRecord& e, bool with_data) {
   if (!e.details.empty()) {
     // The executor keeps compact details (eval/history_codec.h); histories written before are
     // JSON text.
-    Result<json::Value> details = eval::IsCompactDetails(e.details)
-                                      ? eval::RenderCompactDetails(e.type, e.details)
-                                      : json::Parse(e.details);
+    const std::string whole = store::PersistedDetails(e);
+    Result<json::Value> details = eval::IsCompactDetails(whole)
+                                      ? eval::RenderCompactDetails(e.type, whole)
+                                      : json::Parse(whole);
     if (details.ok() && details->is_object()) {
       for (const auto& [key, value] : details->members()) {
         if (with_data || !value.is_object()) {

@@ -1,8 +1,18 @@
 #include "store/history_chunk.h"
 
 #include "common/varint.h"
+#include "json/write.h"
 
-namespace stepfn::store::internal {
+namespace stepfn::store {
+
+std::string PersistedDetails(const HistoryEventRecord& e) {
+  if (e.payload.is_null()) return e.details;
+  std::string details = e.details;
+  PutLengthPrefixed(json::Write(e.payload), &details);
+  return details;
+}
+
+namespace internal {
 
 void EncodeHistoryChunk(const std::vector<HistoryEventRecord>& events, std::string* out) {
   size_t size = 0;
@@ -20,7 +30,11 @@ void EncodeHistoryChunk(const std::vector<HistoryEventRecord>& events, std::stri
                out);
     previous_timestamp = e.timestamp;
     PutLengthPrefixed(e.type, out);
-    PutLengthPrefixed(e.details, out);
+    if (e.payload.is_null()) {
+      PutLengthPrefixed(e.details, out);
+    } else {
+      PutLengthPrefixed(PersistedDetails(e), out);
+    }
   }
 }
 
@@ -50,4 +64,5 @@ Status DecodeHistoryChunk(int64_t first_id, std::string_view blob,
   return Status::Ok();
 }
 
-}  // namespace stepfn::store::internal
+}  // namespace internal
+}  // namespace stepfn::store

@@ -36,6 +36,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "json/value.h"
 
 namespace stepfn::store {
 
@@ -129,7 +130,14 @@ struct HistoryEventRecord {
   EpochMillis timestamp = 0;
   std::string type;  // "TaskStateEntered", ...
   std::string details;
+  // When not null, the end of `details` not yet written: the event's details are `details`
+  // followed by this value's JSON text, length-prefixed (PersistedDetails). Kept as a value
+  // where nothing needs the text (the in-memory store), written out by a store that persists.
+  json::Value payload;
 };
+
+// An event's whole details: `details`, then the payload (when set) as length-prefixed JSON text.
+std::string PersistedDetails(const HistoryEventRecord& e);
 
 // A persisted timer (Wait states, retry intervals, timeouts, heartbeats). Keyed by
 // (execution_arn, timer_id).

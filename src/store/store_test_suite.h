@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/varint.h"
 #include "store/store.h"
 
 namespace stepfn::store::testing {
@@ -340,6 +341,23 @@ TEST_P(StoreTest, TransitionsAppendHistoryAndAdvanceTheVersion) {
   EXPECT_EQ((*history)[0].type, "ExecutionStarted");
   EXPECT_EQ((*history)[3].details, "{\"name\":\"S4\"}");
   EXPECT_EQ((*history)[3].timestamp, kT0 + 4);
+}
+
+TEST_P(StoreTest, AnEventPayloadKeptAsAValueReadsBackAsItsText) {
+  ASSERT_OK(Start("e"));
+  Transition next = Next("e", 1, 1, 1);
+  next.events[0].details = "head";
+  next.events[0].payload = json::Value::Object(
+      {{"k", json::Value::Array({json::Value::Int(1), json::Value::String("x\"y")})}});
+  ASSERT_OK(store().CommitTransition(std::move(next)));
+  auto history = store().GetHistory(ExecArn("e"), 0, 100, false);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u);
+  std::string expected = "head";
+  PutLengthPrefixed(R"({"k":[1,"x\"y"]})", &expected);
+  EXPECT_EQ(PersistedDetails((*history)[1]), expected);
+  // A record without a payload value is its details as they are.
+  EXPECT_EQ(PersistedDetails((*history)[0]), (*history)[0].details);
 }
 
 TEST_P(StoreTest, VersionConflictAppliesNothing) {

@@ -119,6 +119,27 @@ void MemoryStore::DeleteToken(Execution& execution, const std::string& token) {
 
 void MemoryStore::DeleteTags(const std::string& arn) { tags_.erase(arn); }
 
+void MemoryStore::InternDefinition(Execution& execution) {
+  std::string& text = execution.record.definition;
+  auto it = definitions_.find(text);
+  if (it == definitions_.end()) it = definitions_.emplace(std::move(text), 0).first;
+  ++it->second;
+  execution.definition = &*it;
+  text.clear();
+}
+
+void MemoryStore::ReleaseDefinition(Execution& execution) {
+  if (execution.definition == nullptr) return;
+  if (--execution.definition->second == 0) definitions_.erase(execution.definition->first);
+  execution.definition = nullptr;
+}
+
+ExecutionRecord MemoryStore::Whole(const Execution& execution) {
+  ExecutionRecord record = execution.record;
+  if (execution.definition != nullptr) record.definition = execution.definition->first;
+  return record;
+}
+
 void MemoryStore::CreateExecutionAsync(ExecutionRecord execution, Transition initial,
                                        WriteCallback done) {
   Status status;
@@ -134,8 +155,10 @@ void MemoryStore::CreateExecutionAsync(ExecutionRecord execution, Transition ini
       entry.record.last_event_id = 0;
       const std::string arn = entry.record.arn;
       auto [it, inserted] = executions_.emplace(arn, std::move(entry));
+      InternDefinition(it->second);
       status = ApplyTransition(it->second, initial);
       if (!status.ok()) {
+        ReleaseDefinition(it->second);
         executions_.erase(it);
       } else {
         const ExecutionRecord& record = it->second.record;
@@ -188,6 +211,7 @@ void MemoryStore::NoteEnded(const std::string& arn) {
     if (!r.map_run_arn.empty()) by_map_run_[r.map_run_arn].erase(key);
     DeleteTags(r.arn);
     for (const std::string& map_run : it->second.map_runs) map_runs_.erase(map_run);
+    ReleaseDefinition(it->second);
     executions_.erase(it);
   }
 }
@@ -198,7 +222,7 @@ Result<ExecutionRecord> MemoryStore::GetExecution(const std::string& arn) {
   if (it == executions_.end()) {
     return internal::ExecutionNotFound(arn);
   }
-  return it->second.record;
+  return Whole(it->second);
 }
 
 Result<Page<ExecutionRecord>> MemoryStore::ListExecutions(const ExecutionFilter& filter,
@@ -265,7 +289,7 @@ Result<Page<ExecutionRecord>> MemoryStore::ListRunningExecutions(
       result.next_token = EncodePageToken(0, result.items.back().arn);
       break;
     }
-    result.items.push_back(record);
+    result.items.push_back(Whole(it->second));
   }
   return result;
 }

@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,12 @@ class MemoryStore final : public Store {
   // ended first; 0 keeps all. For EXPRESS executions, which are kept only for inspection.
   explicit MemoryStore(size_t max_ended_executions) : max_ended_(max_ended_executions) {}
   ~MemoryStore() override = default;
+
+  // For tests: how many distinct definition texts the kept executions run.
+  size_t definitions_kept() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return definitions_.size();
+  }
 
   void CreateExecutionAsync(ExecutionRecord execution, Transition initial,
                             WriteCallback done) override;
@@ -76,8 +83,12 @@ class MemoryStore final : public Store {
   Result<std::map<std::string, std::string>> ListTags(const std::string& arn) override;
 
  private:
+  // Definition texts, each kept once, with the number of executions that run it: many
+  // executions of one machine share it (EXPRESS executions are kept by the ten thousand).
+  using Definitions = std::unordered_map<std::string, size_t>;
   struct Execution {
-    ExecutionRecord record;
+    ExecutionRecord record;  // its definition left empty: see `definition`
+    Definitions::value_type* definition = nullptr;
     std::vector<HistoryEventRecord> history;
     std::set<int64_t> timer_ids;
     std::set<std::string> tokens;
@@ -89,6 +100,12 @@ class MemoryStore final : public Store {
 
   // Checks everything first, then applies (so a failure applies nothing).
   Status ApplyTransition(Execution& execution, Transition& transition);
+  // Keeps the record's definition in definitions_ (once per text) and takes it out of the record.
+  void InternDefinition(Execution& execution);
+  // Lets go of the execution's definition (erased when no execution runs it any more).
+  void ReleaseDefinition(Execution& execution);
+  // The record as the store interface gives it: with its definition.
+  static ExecutionRecord Whole(const Execution& execution);
   void DeleteTimer(Execution& execution, int64_t timer_id);
   void DeleteToken(Execution& execution, const std::string& token);
   void DeleteTags(const std::string& arn);
@@ -97,8 +114,9 @@ class MemoryStore final : public Store {
 
   const size_t max_ended_ = 0;
   std::deque<std::string> ended_;  // ended executions, oldest first (when max_ended_ > 0)
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::string, Execution> executions_;
+  Definitions definitions_;
   std::map<std::string, StartIndex> by_machine_;
   std::map<std::string, StartIndex> by_map_run_;
   std::map<std::pair<std::string, int64_t>, TimerRecord> timers_;

@@ -12,8 +12,9 @@ std::string Arn(int i) {
   return "arn:aws:states:us-east-1:123456789012:express:M:e" + std::to_string(i) + ":u";
 }
 
-Status Start(MemoryStore& store, int i) {
+Status Start(MemoryStore& store, int i, std::string definition = "") {
   ExecutionRecord r;
+  r.definition = std::move(definition);
   r.arn = Arn(i);
   r.name = "e" + std::to_string(i);
   r.state_machine_arn = kMachine;
@@ -59,6 +60,34 @@ TEST(MemoryStore, KeepsEverythingWithoutABound) {
     ASSERT_TRUE(End(store, i).ok());
   }
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(store.GetExecution(Arn(i)).ok());
+}
+
+TEST(MemoryStore, KeepsEachDefinitionOnceWhileAnExecutionRunsIt) {
+  MemoryStore store(2);
+  const std::string a = R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})";
+  const std::string b = R"({"StartAt":"B","States":{"B":{"Type":"Succeed"}}})";
+  ASSERT_TRUE(Start(store, 0, a).ok());
+  ASSERT_TRUE(Start(store, 1, a).ok());
+  ASSERT_TRUE(Start(store, 2, b).ok());
+  EXPECT_EQ(store.definitions_kept(), 2u);
+  EXPECT_EQ(store.GetExecution(Arn(1))->definition, a);
+  EXPECT_EQ(store.GetExecution(Arn(2))->definition, b);
+  auto running = store.ListRunningExecutions(std::nullopt, PageRequest{});
+  ASSERT_TRUE(running.ok());
+  ASSERT_EQ(running->items.size(), 3u);
+  for (const ExecutionRecord& r : running->items) {
+    EXPECT_EQ(r.definition, r.arn == Arn(2) ? b : a) << r.arn;
+  }
+  // Past the bound of two ended executions, e0 is forgotten; e1 still runs `a`.
+  for (int i : {0, 1, 2}) ASSERT_TRUE(End(store, i).ok());
+  EXPECT_EQ(store.definitions_kept(), 2u);
+  EXPECT_EQ(store.GetExecution(Arn(1))->definition, a);
+  // With e1 forgotten too, nothing runs `a` any more.
+  ASSERT_TRUE(Start(store, 3, b).ok());
+  ASSERT_TRUE(End(store, 3).ok());
+  EXPECT_EQ(store.GetExecution(Arn(1)).status().code(), StatusCode::NotFound);
+  EXPECT_EQ(store.definitions_kept(), 1u);
+  EXPECT_EQ(store.GetExecution(Arn(3))->definition, b);
 }
 
 }  // namespace

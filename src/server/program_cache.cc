@@ -7,25 +7,22 @@ namespace stepfn::server {
 
 Result<std::shared_ptr<const asl::Program>> ProgramCache::Get(const std::string& definition,
                                                               asl::MachineType type) {
-  std::string key;
-  key.reserve(definition.size() + 1);
-  key.push_back(type == asl::MachineType::Express ? 'E' : 'S');
-  key.append(definition);
+  Programs& programs = type == asl::MachineType::Express ? express_ : standard_;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = programs_.find(key);
-    if (it != programs_.end()) return it->second;
+    auto it = programs.find(std::string_view(definition));
+    if (it != programs.end()) return it->second;
   }
   ASSIGN_OR_RETURN(json::Value doc, json::Parse(definition));
   ASSIGN_OR_RETURN(std::shared_ptr<const asl::Program> program,
                    engine::CompileDefinition(doc, type));
   std::lock_guard<std::mutex> lock(mu_);
-  return programs_.emplace(std::move(key), std::move(program)).first->second;
+  return programs.emplace(definition, std::move(program)).first->second;
 }
 
 size_t ProgramCache::size() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return programs_.size();
+  return standard_.size() + express_.size();
 }
 
 }  // namespace stepfn::server

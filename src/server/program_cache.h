@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "asl/program.h"
@@ -25,9 +26,17 @@ class ProgramCache {
   size_t size() const;
 
  private:
+  // Looked up by the definition's text as it is (no copy of a key per execution).
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  using Programs = std::unordered_map<std::string, std::shared_ptr<const asl::Program>, TextHash,
+                                      std::equal_to<>>;
+
   mutable std::mutex mu_;
-  // Key: the type's digit, then the definition text.
-  std::unordered_map<std::string, std::shared_ptr<const asl::Program>> programs_;
+  Programs standard_;  // by definition text
+  Programs express_;
 };
 
 }  // namespace stepfn::server

@@ -125,7 +125,7 @@ void MemoryStore::InternDefinition(Execution& execution) {
   if (it == definitions_.end()) it = definitions_.emplace(std::move(text), 0).first;
   ++it->second;
   execution.definition = &*it;
-  text.clear();
+  std::string().swap(text);  // its buffer too (clear() would keep it)
 }
 
 void MemoryStore::ReleaseDefinition(Execution& execution) {

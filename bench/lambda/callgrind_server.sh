@@ -12,14 +12,15 @@
 # `callgrind_annotate --inclusive=yes PROFILE`. Needs valgrind.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+# shellcheck source=common.sh
+source "$here/common.sh"
 B="$1"
 M="$2"
 N="${3:-2000}"
 tcmallocs=(/usr/lib/*/libtcmalloc_minimal.so.4)
 tcmalloc="${tcmallocs[0]}"
 out="$(mktemp -d)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+port="$(free_port)"
 # STEPFN_SERVER_PRELOADED: the allocator is preloaded here, so `serve` does not re-execute
 # itself (callgrind would not follow).
 STEPFN_SERVER_PRELOADED=1 LD_PRELOAD="$tcmalloc" valgrind --tool=callgrind \
@@ -28,12 +29,11 @@ STEPFN_SERVER_PRELOADED=1 LD_PRELOAD="$tcmalloc" valgrind --tool=callgrind \
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
 endpoint="http://127.0.0.1:$port"
-for _ in $(seq 300); do curl -s -o /dev/null "$endpoint/" && break; sleep 0.2; done
-arns="$(python3 "$here/setup_functions.py" "$endpoint" "$B/examples/functions/echo-cpp/bootstrap" \
-  "$root/examples/functions/echo-python")"
-arn="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$arns" "$M")"
+wait_for_server "$endpoint" 600  # valgrind starts slowly
+setup_functions "$endpoint" "$B"
+machine_arn="$(arn "$M")"
 call() {
-  "$B/sfn-load/sfn_load" sync --endpoint "127.0.0.1:$port" --arn "$arn" \
+  "$B/sfn-load/sfn_load" sync --endpoint "127.0.0.1:$port" --arn "$machine_arn" \
     --input '{"hello":"world"}' --expect world --requests "$1" --warmup 0 >/dev/null
 }
 call 200

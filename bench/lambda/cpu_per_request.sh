@@ -12,10 +12,11 @@
 # raw_syscalls:sys_enter).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+# shellcheck source=common.sh
+source "$here/common.sh"
 B="$1"
 N="${2:-3000}"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+port="$(free_port)"
 log="$(mktemp)"
 stats="$(mktemp)"
 result="$(mktemp)"
@@ -23,10 +24,8 @@ result="$(mktemp)"
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -f "$log" "$stats" "$result"' EXIT
 endpoint="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -s -o /dev/null "$endpoint/" && break; sleep 0.1; done
-arns="$(python3 "$here/setup_functions.py" "$endpoint" "$B/examples/functions/echo-cpp/bootstrap" \
-  "$root/examples/functions/echo-python")"
-arn() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$arns" "$1"; }
+wait_for_server "$endpoint"
+setup_functions "$endpoint" "$B"
 load="$B/sfn-load/sfn_load"
 for measure in invoke-cpp task-cpp invoke-python task-python pass-only; do
   fn="${measure#*-}"

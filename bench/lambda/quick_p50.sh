@@ -9,20 +9,19 @@
 # of one lambda:invoke Task), pass-only. SERVE_ARGS are added to `stepfn serve`.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+# shellcheck source=common.sh
+source "$here/common.sh"
 B="$1"
 N="${2:-3000}"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+port="$(free_port)"
 log="$(mktemp)"
 # shellcheck disable=SC2086  # SERVE_ARGS is a list of flags
 "$B/stepfn" serve --in-memory --port "$port" --log-level warn ${SERVE_ARGS:-} >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$log"' EXIT
 endpoint="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -s -o /dev/null "$endpoint/" && break; sleep 0.1; done
-arns="$(python3 "$here/setup_functions.py" "$endpoint" "$B/examples/functions/echo-cpp/bootstrap" \
-  "$root/examples/functions/echo-python")"
-arn() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$arns" "$1"; }
+wait_for_server "$endpoint"
+setup_functions "$endpoint" "$B"
 load="$B/sfn-load/sfn_load"
 line=""
 for m in ${MEASURES:-invoke-cpp task-cpp pass-only invoke-python task-python}; do

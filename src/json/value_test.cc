@@ -319,5 +319,31 @@ TEST(Write, StringsDenseWithEscapesAppendAfterWhatIsThere) {
   }
 }
 
+TEST(Write, PrettyIndentsTwoSpacesAndKeepsEmptyContainersOnOneLine) {
+  auto v = Parse(R"({"a":[1,2.5,{"b":null,"c":[],"d":{}},"x\"y"],"e":true,"h":[[[]]]})");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(WritePretty(*v),
+            "{\n"
+            "  \"a\": [\n"
+            "    1,\n"
+            "    2.5,\n"
+            "    {\n"
+            "      \"b\": null,\n"
+            "      \"c\": [],\n"
+            "      \"d\": {}\n"
+            "    },\n"
+            "    \"x\\\"y\"\n"
+            "  ],\n"
+            "  \"e\": true,\n"
+            "  \"h\": [\n"
+            "    [\n"
+            "      []\n"
+            "    ]\n"
+            "  ]\n"
+            "}");
+  EXPECT_EQ(WritePretty(Value::Int(-3)), "-3");
+  EXPECT_EQ(WritePretty(Value::Object({})), "{}");
+}
+
 }  // namespace
 }  // namespace stepfn::json

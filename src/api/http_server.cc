@@ -50,21 +50,6 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // The largest answer Responder::SendBeforeNext holds back (it is copied when it leaves).
 constexpr size_t kMaxHeldBytes = 4096;
 
-// The Date header's value for now; formatted once a second per thread.
-std::string_view HttpDate() {
-  thread_local std::time_t cached_at = -1;
-  thread_local char buf[64];
-  thread_local size_t size = 0;
-  std::time_t now = std::time(nullptr);
-  if (now != cached_at) {
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    size = std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    cached_at = now;
-  }
-  return std::string_view(buf, size);
-}
-
 // A header name or value as it goes on the wire: CR and LF would end the header early (and let
 // a value smuggle in headers of its own), so they become spaces.
 void AppendHeaderText(std::string_view text, std::string* out) {
@@ -222,6 +207,20 @@ std::string_view RejectReasonName(RejectReason reason) {
       return "InternalError";
   }
   return "Unknown";
+}
+
+std::string_view HttpDate() {
+  thread_local std::time_t cached_at = -1;
+  thread_local char buf[64];
+  thread_local size_t size = 0;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_at) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    size = std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached_at = now;
+  }
+  return std::string_view(buf, size);
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

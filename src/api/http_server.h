@@ -40,6 +40,10 @@ using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 // ASCII case-insensitive equality (header names, "100-continue").
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// The Date header's value for now (RFC 1123, "Wed, 26 Nov 2026 16:40:00 GMT"); formatted once a
+// second per thread. Valid until the thread's next call.
+std::string_view HttpDate();
 // The value of the first header named `name` (case-insensitive), or nullptr.
 const std::string* FindHeader(const HttpHeaders& headers, std::string_view name);
 

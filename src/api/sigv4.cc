@@ -78,17 +78,14 @@ std::string PercentDecode(std::string_view s) {
   return out;
 }
 
-std::vector<std::string_view> Split(std::string_view s, char sep) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
+// Calls fn(part) for each sep-separated part of s.
+template <typename Fn>
+void ForEachPart(std::string_view s, char sep, Fn fn) {
   while (true) {
-    size_t pos = s.find(sep, start);
-    if (pos == std::string_view::npos) {
-      parts.push_back(s.substr(start));
-      return parts;
-    }
-    parts.push_back(s.substr(start, pos - start));
-    start = pos + 1;
+    size_t pos = s.find(sep);
+    fn(s.substr(0, pos));
+    if (pos == std::string_view::npos) return;
+    s.remove_prefix(pos + 1);
   }
 }
 
@@ -141,17 +138,6 @@ struct AuthorizationFields {
   std::string_view signed_headers;
   std::string_view signature;
 };
-
-// Calls fn(part) for each sep-separated part of s.
-template <typename Fn>
-void ForEachPart(std::string_view s, char sep, Fn fn) {
-  while (true) {
-    size_t pos = s.find(sep);
-    fn(s.substr(0, pos));
-    if (pos == std::string_view::npos) return;
-    s.remove_prefix(pos + 1);
-  }
-}
 
 // Checks the header's shape and finds its fields (no copies: the identity of an unverified
 // request needs only three of them).
@@ -357,14 +343,14 @@ std::string CanonicalUri(std::string_view path) {
   if (path.empty()) return "/";
   // Remove empty and "." segments, resolve "..".
   std::vector<std::string_view> segments;
-  for (std::string_view segment : Split(path, '/')) {
-    if (segment.empty() || segment == ".") continue;
+  ForEachPart(path, '/', [&](std::string_view segment) {
+    if (segment.empty() || segment == ".") return;
     if (segment == "..") {
       if (!segments.empty()) segments.pop_back();
-      continue;
+      return;
     }
     segments.push_back(segment);
-  }
+  });
   std::string normalized = "/";
   for (size_t i = 0; i < segments.size(); ++i) {
     if (i > 0) normalized.push_back('/');
@@ -378,8 +364,8 @@ std::string CanonicalUri(std::string_view path) {
 
 std::string CanonicalQuery(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> pairs;
-  for (std::string_view part : Split(query, '&')) {
-    if (part.empty()) continue;
+  ForEachPart(query, '&', [&](std::string_view part) {
+    if (part.empty()) return;
     size_t eq = part.find('=');
     std::string key, value;
     PercentEncode(PercentDecode(part.substr(0, eq)), false, &key);
@@ -387,7 +373,7 @@ std::string CanonicalQuery(std::string_view query) {
       PercentEncode(PercentDecode(part.substr(eq + 1)), false, &value);
     }
     pairs.emplace_back(std::move(key), std::move(value));
-  }
+  });
   std::sort(pairs.begin(), pairs.end());
   std::string out;
   for (size_t i = 0; i < pairs.size(); ++i) {

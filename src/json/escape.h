@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -64,40 +65,24 @@ struct EscapeEntry {
   unsigned char length;
 };
 inline constexpr std::array<EscapeEntry, 93> kEscapes = [] {
+  // The bytes with a short escape, and the letter after the backslash for each.
+  constexpr std::string_view kShort = "\"\\\n\r\t\b\f";
+  constexpr std::string_view kLetter = "\"\\nrtbf";
   std::array<EscapeEntry, 93> table{};
   for (unsigned c = 0; c < table.size(); ++c) {
     EscapeEntry& e = table[c];
     e.text[0] = '\\';
-    e.length = 2;
-    switch (c) {
-      case '"':
-        e.text[1] = '"';
-        break;
-      case '\\':
-        e.text[1] = '\\';
-        break;
-      case '\n':
-        e.text[1] = 'n';
-        break;
-      case '\r':
-        e.text[1] = 'r';
-        break;
-      case '\t':
-        e.text[1] = 't';
-        break;
-      case '\b':
-        e.text[1] = 'b';
-        break;
-      case '\f':
-        e.text[1] = 'f';
-        break;
-      default:
-        e.text[1] = 'u';
-        e.text[2] = '0';
-        e.text[3] = '0';
-        e.text[4] = "0123456789abcdef"[c >> 4];
-        e.text[5] = "0123456789abcdef"[c & 15];
-        e.length = 6;
+    size_t at = kShort.find(static_cast<char>(c));
+    if (at != std::string_view::npos) {
+      e.text[1] = kLetter[at];
+      e.length = 2;
+    } else {
+      e.text[1] = 'u';
+      e.text[2] = '0';
+      e.text[3] = '0';
+      e.text[4] = "0123456789abcdef"[c >> 4];
+      e.text[5] = "0123456789abcdef"[c & 15];
+      e.length = 6;
     }
   }
   return table;

@@ -1,7 +1,5 @@
 #include "json/value.h"
 
-#include <algorithm>
-#include <cstring>
 #include <memory>
 #include <unordered_map>
 

@@ -1,7 +1,6 @@
 #include "json/write.h"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -108,15 +107,13 @@ class Writer {
     char* d = Need(n + 2);
     *d++ = '"';
     size_t i = CopyClean(s, 0, &d);
-    if (i < n) {
-      // Escapes from here on: room for the rest as written, the closing quote, and slack for
-      // Escape's fixed-size store.
+    while (i < n) {
+      // An escape takes more room than its byte: room for Escape's store, then the rest of the
+      // bytes and the closing quote.
       len_ = static_cast<size_t>(d - out_->data());
-      d = Need(QuotedSizeOf(s.substr(i)) - 1 + kEscapeStore);
-      while (i < n) {
-        d = Escape(static_cast<unsigned char>(s[i]), d);
-        i = CopyClean(s, i + 1, &d);
-      }
+      d = Need(kEscapeStore + (n - i));
+      d = Escape(static_cast<unsigned char>(s[i]), d);
+      i = CopyClean(s, i + 1, &d);
     }
     *d++ = '"';
     len_ = static_cast<size_t>(d - out_->data());

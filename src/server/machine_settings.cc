@@ -63,15 +63,8 @@ std::string StateMachineArnOfExecution(std::string_view execution_arn) {
   if (!arn.ok() || (arn->kind != ArnKind::Execution && arn->kind != ArnKind::ExpressExecution)) {
     return "";
   }
-  std::string machine;
-  machine.reserve(execution_arn.size());
-  for (std::string_view part :
-       {std::string_view("arn:"), std::string_view(arn->partition), std::string_view(":states:"),
-        std::string_view(arn->region), std::string_view(":"), std::string_view(arn->account),
-        std::string_view(":stateMachine:"), std::string_view(arn->state_machine)}) {
-    machine.append(part);
-  }
-  return machine;
+  return "arn:" + arn->partition + ":states:" + arn->region + ":" + arn->account +
+         ":stateMachine:" + arn->state_machine;
 }
 
 std::shared_ptr<const MachineSettings> MachineSettingsCache::ForExecution(

@@ -423,7 +423,10 @@ json::Value EventJson(const store::HistoryEventRecord& e, bool with_data) {
   if (!e.details.empty()) {
     // The executor keeps compact details (eval/history_codec.h); histories written before are
     // JSON text.
-    const std::string whole = store::PersistedDetails(e);
+    // A payload kept as a value (EXPRESS executions) is written out first.
+    std::string written;
+    if (!e.payload.is_null()) written = store::PersistedDetails(e);
+    const std::string_view whole = e.payload.is_null() ? std::string_view(e.details) : written;
     Result<json::Value> details = eval::IsCompactDetails(whole)
                                       ? eval::RenderCompactDetails(e.type, whole)
                                       : json::Parse(whole);

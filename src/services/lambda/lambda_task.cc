@@ -1,10 +1,10 @@
 #include "services/lambda/lambda_task.h"
 
-#include <ctime>
 #include <string>
 #include <utility>
 #include <variant>
 
+#include "api/http_server.h"
 #include "json/parse.h"
 #include "json/write.h"
 
@@ -64,22 +64,6 @@ Value ParsedPayload(const std::string& payload) {
 
 Value Strings(const Value& s) { return Value::Array({s}); }
 
-// The Date header's value for the current second (RFC 1123), kept per thread for that second.
-Value HttpDateNow() {
-  thread_local std::time_t last = -1;
-  thread_local Value date;
-  std::time_t now = std::time(nullptr);
-  if (now != last) {
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[64];
-    size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    date = Value::String(std::string_view(buf, n));
-    last = now;
-  }
-  return date;
-}
-
 // Invoke's response as lambda:invoke returns it: the Java SDK's view of the HTTP response.
 // Values that are the same in every response are built once and shared (Values are immutable).
 Value InvokeResult(const InvokeResponse& r) {
@@ -94,7 +78,7 @@ Value InvokeResult(const InvokeResponse& r) {
   static const Value& kJsons = *new Value(Strings(kJson));
   static const Value& kTraces = *new Value(Strings(kTrace));
   const Value length = Value::String(std::to_string(r.payload.size()));
-  const Value date = HttpDateNow();
+  const Value date = Value::String(api::HttpDate());
   const Value version = Value::String(r.executed_version);
   const Value request_id = Value::String(r.request_id);
   const Value function_error = r.function_error.empty() ? Value() : Value::String(r.function_error);
